@@ -1,0 +1,110 @@
+"""Input checking shared by every core function: numbers in, arrays out, one readable error.
+
+Each check converts its argument to a float array (a scalar becomes a 0-d array) and raises
+:class:`XhsInputError` naming the argument, the rule and the first offending value, so a 10,000-row
+column with one bad row says which row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from xhsxl.core.errors import XhsInputError
+
+__all__ = ["numeric", "fraction", "scalar_or_array", "describe"]
+
+
+def describe(value: Any) -> str:
+    """Short printable form of a value for an error message (``1.5``, ``'abc'``, ``-5``)."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(float(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (str, np.str_)):
+        value = str(value)
+    elif isinstance(value, np.generic):
+        value = value.item()
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _where(array: np.ndarray, mask: np.ndarray) -> tuple[Any, str]:
+    """The first value of ``array`` where ``mask`` holds, and ' at position i' for arrays."""
+    index = np.argwhere(mask)[0]
+    value = array[tuple(index)]
+    if array.ndim == 0:
+        return value, ""
+    position = ", ".join(str(int(i) + 1) for i in index)
+    return value, f" at position {position}"
+
+
+def numeric(
+    value: Any,
+    name: str,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+) -> np.ndarray:
+    """``value`` as a finite float array obeying the bounds, or :class:`XhsInputError`.
+
+    >>> numeric(450_000, "cost", gt=0)
+    array(450000.)
+    >>> numeric(-5, "cost", gt=0)
+    Traceback (most recent call last):
+    xhsxl.core.errors.XhsInputError: cost must be greater than 0 (got -5)
+    """
+    raw = np.asarray(value)
+    if raw.dtype == bool:
+        raise XhsInputError(f"{name} must be a number, not a true/false value")
+    if raw.dtype.kind not in "iuf":
+        try:
+            raw = raw.astype(float)
+        except (TypeError, ValueError):
+            flat = raw.ravel()
+            bad = next((v for v in flat if not _is_number(v)), flat[0] if flat.size else value)
+            raise XhsInputError(f"{name} must be a number (got {describe(bad)})") from None
+    array = raw.astype(float, copy=False)
+    if array.size == 0:
+        raise XhsInputError(f"{name} must not be empty")
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad, where = _where(array, ~finite)
+        raise XhsInputError(f"{name} must be a finite number (got {describe(bad)}{where})")
+    for bound, op, words in (
+        (gt, np.greater, "greater than"),
+        (ge, np.greater_equal, "at least"),
+        (lt, np.less, "less than"),
+        (le, np.less_equal, "at most"),
+    ):
+        if bound is None:
+            continue
+        ok = op(array, bound)
+        if not ok.all():
+            bad, where = _where(array, ~ok)
+            raise XhsInputError(f"{name} must be {words} {describe(float(bound))} (got {describe(bad)}{where})")
+    return array
+
+
+def fraction(value: Any, name: str, *, allow_one: bool = True) -> np.ndarray:
+    """A share or rate in [0, 1] (30 % is 0.3), or in [0, 1) with ``allow_one=False``."""
+    if allow_one:
+        return numeric(value, name, ge=0, le=1)
+    return numeric(value, name, ge=0, lt=1)
+
+
+def scalar_or_array(result: np.ndarray) -> float | np.ndarray:
+    """A 0-d result as a Python float, anything else as the array itself (numpy-financial's convention)."""
+    result = np.asarray(result, dtype=float)
+    return float(result) if result.ndim == 0 else result
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
