@@ -97,8 +97,16 @@ def fraction(value: Any, name: str, *, allow_one: bool = True) -> np.ndarray:
 
 
 def scalar_or_array(result: np.ndarray) -> float | np.ndarray:
-    """A 0-d result as a Python float, anything else as the array itself (numpy-financial's convention)."""
+    """A 0-d result as a Python float, anything else as the array itself (numpy-financial's convention).
+
+    A result that overflowed (inputs near 1e308) is refused rather than returned as ``inf`` or ``nan``.
+    """
     result = np.asarray(result, dtype=float)
+    if not np.isfinite(result).all():
+        raise XhsInputError(
+            "the result is too large to represent for these inputs; check the units (¥ amounts, rates as "
+            "fractions such as 0.3)"
+        )
     return float(result) if result.ndim == 0 else result
 
 

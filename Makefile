@@ -1,0 +1,29 @@
+# Two entry points on a fresh machine (python3, pip and make are all it needs):
+#   make demo   set up a virtualenv and run xhsxl on the bundled example campaigns
+#   make test   set up the same virtualenv and run the whole test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench docs clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/xhsxl campaign examples/case_studies.json
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/bench_udfs.py
+
+docs: $(BIN)/.installed
+	$(BIN)/python -m xhsxl.catalogue README.md
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
