@@ -23,7 +23,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_udfs.py
 
 docs: $(BIN)/.installed
-	$(BIN)/python -m xhsxl.catalogue README.md
+	$(BIN)/python -m xhsxl.docs README.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

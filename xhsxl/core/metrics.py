@@ -95,7 +95,8 @@ def roi(revenue: ArrayLike, cost: ArrayLike, basis: str = "net") -> Number:
     kind = _basis(basis)
     revenue = numeric(revenue, "revenue", ge=0)
     cost = numeric(cost, "cost", gt=0)
-    ratio = revenue / cost
+    with np.errstate(over="ignore"):  # an overflow is refused by scalar_or_array with a message
+        ratio = revenue / cost
     return scalar_or_array(ratio - 1 if kind == "net" else ratio)
 
 
@@ -271,7 +272,9 @@ def incremental_revenue(
 
 
 def _per(numerator: np.ndarray, denominator: ArrayLike, name: str) -> np.ndarray:
-    return numerator / numeric(denominator, name, gt=0)
+    denominator = numeric(denominator, name, gt=0)
+    with np.errstate(over="ignore"):  # an overflow is refused by scalar_or_array with a message
+        return numerator / denominator
 
 
 def engagements(

@@ -1,0 +1,549 @@
+"""THE declaration of every input of a client campaign, and everything derived from it.
+
+Each field is declared once, in :data:`FIELDS`: key, English and Chinese label, unit, default, bounds,
+help text and group. From that list come the pydantic model :class:`ClientCampaign`, the template's input
+cells, data validation and named ranges, the batch input columns and the reader. Adding an input is one
+edit here.
+
+Text typed by people is read leniently but never guessed at: ``"¥1,200,000"``, ``"30%"``, full-width
+digits and blank cells are understood; ``30`` in a percentage field is refused with a hint, not read as
+3000 %.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from xhsxl.core import clv as clv_core
+from xhsxl.core import figures, metrics, returns
+from xhsxl.core.allocation import allocate_budget, normalize_stage, stage_split
+from xhsxl.core.errors import XhsInputError
+
+__all__ = [
+    "Unit",
+    "InputField",
+    "GROUPS",
+    "FIELDS",
+    "FIELDS_BY_KEY",
+    "OUTPUTS",
+    "OutputMetric",
+    "coerce_number",
+    "ClientCampaign",
+    "CampaignResults",
+    "field_for_header",
+    "validation_problems",
+]
+
+Unit = Literal["CNY", "CNY per action", "count", "fraction", "elasticity", "months", "text", "stage"]
+
+#: Excel number format per unit, used by the template and every generated workbook.
+NUMBER_FORMATS: dict[str, str] = {
+    "CNY": '"¥"#,##0',
+    "CNY per action": '"¥"#,##0.00',
+    "count": "#,##0",
+    "fraction": "0.0%",
+    "elasticity": "0.000",
+    "months": "0",
+    "text": "@",
+    "stage": "@",
+}
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One campaign input: everything the model, the workbook, the batch and the docs need to know."""
+
+    key: str
+    label_en: str
+    label_zh: str
+    unit: Unit
+    group: str
+    help: str
+    default: Any = None
+    required: bool = False
+    ge: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    choices: tuple[str, ...] = ()
+    integer: bool = False
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.unit not in ("text", "stage")
+
+    @property
+    def number_format(self) -> str:
+        return NUMBER_FORMATS[self.unit]
+
+    def bounds_text(self) -> str:
+        """The bounds in words, for help text and error hints ("0 to 1", "at least 0")."""
+        low = self.gt if self.gt is not None else self.ge
+        if low is not None and self.le is not None:
+            return f"{_fmt(low)} to {_fmt(self.le)}"
+        if self.gt is not None:
+            return f"greater than {_fmt(self.gt)}"
+        if self.ge is not None:
+            return f"at least {_fmt(self.ge)}"
+        return ""
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+#: Field groups in display order: key → (English, Chinese).
+GROUPS: dict[str, tuple[str, str]] = {
+    "client": ("Client", "客户"),
+    "costs": ("Campaign costs", "活动成本"),
+    "results": ("Campaign results", "活动结果"),
+    "engagement": ("Engagement and its value", "互动及其价值"),
+    "customers": ("Customer economics", "客户经济"),
+    "strategy": ("Budget strategy", "预算策略"),
+    "weights": ("Blended-return weights", "综合回报权重"),
+}
+
+_SHARE = {"unit": "fraction", "ge": 0.0, "le": 1.0}
+_MONEY = {"unit": "CNY", "ge": 0.0, "default": 0.0}
+_COUNT = {"unit": "count", "ge": 0.0, "default": 0.0}
+
+
+def _tier_default(tier: str) -> float:
+    """Default creator share of a tier: the article ranges' midpoints, the two 20-30 % tiers widened to
+    27.5 % so the three sum to 100 % (as printed they sum to 95 %). Nano gets nothing unless asked."""
+    if tier == "nano":
+        return 0.0
+    return {"mid": 0.45, "micro": 0.275, "top": 0.275}[tier]
+
+
+FIELDS: tuple[InputField, ...] = (
+    # client
+    InputField("client_name", "Client / brand", "客户/品牌", "text", "client",
+               "Name of the client or brand; used for the file name and headings.", required=True),
+    InputField("campaign_name", "Campaign", "活动名称", "text", "client",
+               "Name of the campaign (optional).", default=""),
+    InputField("brand_stage", "Brand stage", "品牌阶段", "stage", "client",
+               "cold_start (冷启动), growth (成长期) or maturity (成熟期): sets the spillover / closed-loop "
+               "split (70/30, 50/50, 40/60, article 003).",
+               default="growth", choices=tuple(figures.STAGE_SPILLOVER_SHARE)),
+    # costs
+    InputField("creator_fees", "KOL/KOC fees", "达人合作费用", group="costs",
+               help="Fees paid to KOLs and KOCs of every tier, ¥.", **_MONEY),
+    InputField("content_production", "Content production", "内容制作", group="costs",
+               help="Visuals, video and copy production, ¥ (article 000 advises 25-35 % of the budget).", **_MONEY),
+    InputField("paid_ads", "Paid ads", "付费广告", group="costs",
+               help="Promoted notes (推广笔记), search ads and opening-screen ads, ¥.", **_MONEY),
+    InputField("product_sampling", "Product sampling", "产品寄样", group="costs",
+               help="Cost of free products sent to creators and community members, ¥.", **_MONEY),
+    InputField("agency_fees", "Agency & management", "代理及管理费", group="costs",
+               help="Strategy, campaign management and optimisation fees, ¥.", **_MONEY),
+    InputField("tech_analytics", "Technology & analytics", "技术与数据分析", group="costs",
+               help="Tracking set-up, e-commerce integration and monitoring tools, ¥.", **_MONEY),
+    InputField("platform_fees", "Platform fees", "平台费用", group="costs",
+               help="The campaign's share of store deposit and monthly platform fee, ¥ (deposit ≈ ¥20,000, "
+                    "monthly fee ¥10,000-60,000, article 002).", **_MONEY),
+    # results
+    InputField("impressions", "Impressions", "曝光量", group="results",
+               help="Total impressions of the campaign's notes and ads.", **_COUNT),
+    InputField("clicks", "Clicks / profile visits", "点击/主页访问", group="results",
+               help="Clicks to product pages or profile visits (the denominator of conversion rate).", **_COUNT),
+    InputField("conversions", "Direct conversions", "站内转化", group="results",
+               help="Orders placed on Xiaohongshu attributed to the campaign.", **_COUNT),
+    InputField("direct_revenue", "Direct sales", "站内销售额", group="results",
+               help="Revenue of the direct conversions, ¥.", **_MONEY),
+    InputField("cross_platform_conversions", "Cross-platform conversions", "站外转化", group="results",
+               help="Orders on Tmall, JD or offline attributed to the campaign.", **_COUNT),
+    InputField("cross_platform_revenue", "Cross-platform sales (campaign period)", "站外销售额（活动期）",
+               group="results", help="Tmall / JD / offline sales during the campaign, ¥.", **_MONEY),
+    InputField("cross_platform_baseline", "Cross-platform baseline", "站外基线销售额", group="results",
+               help="The same channels' sales in an equally long period before the campaign, ¥; only the "
+                    "increase counts (article 001: before-and-after comparisons).", **_MONEY),
+    InputField("new_customers", "New customers", "新客户数", group="results",
+               help="First-time customers acquired by the campaign (valued at CLV in the blended return).",
+               **_COUNT),
+    InputField("starting_followers", "Followers at start", "活动前粉丝数", group="results",
+               help="Brand account followers when the campaign started (for follower growth rate).", **_COUNT),
+    # engagement
+    InputField("likes", "Likes", "点赞", group="engagement", help="Likes (点赞).", **_COUNT),
+    InputField("saves", "Saves", "收藏", group="engagement", help="Saves (收藏), a strong purchase signal.", **_COUNT),
+    InputField("comments", "Comments", "评论", group="engagement", help="Comments (评论).", **_COUNT),
+    InputField("shares", "Shares", "分享", group="engagement", help="Shares (分享).", **_COUNT),
+    InputField("new_followers", "New followers", "新增关注", group="engagement",
+               help="Follows gained; counted as an engagement, as Juguang does.", **_COUNT),
+    *(
+        InputField(f"value_per_{action[:-1]}", f"Value per {action[:-1]}", f"每次{zh}价值", "CNY per action",
+                   "engagement", f"¥ value of one {action[:-1]}; 0 leaves {action} out of the blended return. "
+                   "Set from the client's own link between engagement and later sales.", default=0.0, ge=0.0)
+        for action, zh in zip(returns.ENGAGEMENT_ACTIONS, ("点赞", "收藏", "评论", "分享", "关注"))
+    ),
+    InputField("brand_value", "Brand / earned-media value", "品牌/赢得媒体价值", group="engagement",
+               help="Brand-lift or earned-media value, ¥. If it already prices the engagements, set the "
+                    "engagement weight to 0.", **_MONEY),
+    # customers
+    InputField("gross_margin", "Gross margin", "毛利率", group="customers", default=0.5,
+               help="Gross margin on sales (product assumption 50 %; replace with the client's).", **_SHARE),
+    InputField("refund_rate", "Refund rate", "退款率", group="customers", default=0.0,
+               help="Share of GMV refunded; Juguang GMV includes refunded orders.", **_SHARE),
+    InputField("commission_rate", "Platform commission", "平台佣金率", group="customers",
+               default=figures.PLATFORM_COMMISSION.low,
+               help="Xiaohongshu commission on its own sales (10-15 % since 2019, article 002); applied to "
+                    "direct sales only.", **_SHARE),
+    InputField("orders_per_month", "Orders per customer per month", "每月人均订单", "count", "customers",
+               "Repeat orders a retained customer places per month, for CLV.", default=0.5, ge=0.0),
+    InputField("retention_rate", "Monthly retention", "月留存率", "fraction", "customers",
+               "Share of customers still buying a month later, for CLV (below 100 %).", default=0.7, ge=0.0,
+               le=0.999),
+    InputField("discount_rate", "Monthly discount rate", "月折现率", "fraction", "customers",
+               "Discount rate per month for CLV (1 % a month ≈ 12.7 % a year).", default=0.01, ge=0.0, le=1.0),
+    InputField("clv_months", "CLV horizon (months)", "CLV期限（月）", "months", "customers",
+               "Months of future orders counted in CLV (article 001 measures over 6-12 months).",
+               default=figures.MEASUREMENT_WINDOW_MONTHS.high, ge=1.0, le=600.0, integer=True),
+    # strategy
+    InputField("planned_budget", "Next budget", "下期预算", "CNY", "strategy",
+               "Budget to plan the allocation for, ¥; blank uses this campaign's total cost.", default=None, ge=0.0),
+    InputField("reserve_share", "Reserve", "预留调整预算", group="strategy", default=figures.RESERVE_SHARE.low,
+               help="Held back for mid-campaign reallocation at 24 h, 72 h and 7 days (000: 15-20 %).", **_SHARE),
+    InputField("content_share", "Content production share", "内容制作占比", group="strategy",
+               default=figures.CONTENT_SHARE.low,
+               help="Share of the budget for content production (000: 25-35 %).", **_SHARE),
+    InputField("paid_ads_share", "Paid ads share", "付费广告占比", group="strategy", default=0.15,
+               help="Share of the budget for paid ads (the case studies spent 16 % and 26 %).", **_SHARE),
+    InputField("tech_share", "Tech & analytics share", "技术分析占比", group="strategy", default=0.05,
+               help="Share of the budget for tracking and analytics (the case studies spent 4-7 %).", **_SHARE),
+    *(
+        InputField(f"share_{tier}", f"{tier.capitalize()} creators' share", f"{zh}预算占比", group="strategy",
+                   default=_tier_default(tier),
+                   help=f"Share of the creator budget for {tier} creators "
+                        f"({figures.TIER_BUDGET_SHARE[tier].quote}).", **_SHARE)
+        for tier, zh in (("top", "头部达人"), ("mid", "腰部达人"), ("micro", "初级达人/KOC"), ("nano", "素人"))
+    ),
+    InputField("elasticity", "Response elasticity", "投放弹性", "elasticity", "strategy",
+               "How conversions scale with spend (1 = linear). Default 0.686 from article 003: ¥200k→¥500k "
+               "raised CPM 40 % and conversion 5 %.", default=round(figures.DEFAULT_ELASTICITY.value, 3),
+               gt=0.0, le=1.0),
+    # weights
+    *(
+        InputField(f"weight_{key}", f"Weight: {label_en}", f"权重：{label_zh}", "fraction", "weights",
+                   f"Weight of '{label_en}' in the blended return (0-100 %).", default=1.0, ge=0.0, le=1.0)
+        for key, (label_en, label_zh) in returns.RETURN_COMPONENTS.items()
+    ),
+)
+
+FIELDS_BY_KEY: dict[str, InputField] = {f.key: f for f in FIELDS}
+COST_KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.group == "costs")
+TIER_SHARE_KEYS: dict[str, str] = {tier: f"share_{tier}" for tier in ("top", "mid", "micro", "nano")}
+
+
+# --------------------------------------------------------------------------------------------------- input text
+_CURRENCY = re.compile(r"(?i)^(?:¥|￥|cny|rmb|元)|(?:¥|￥|cny|rmb|元)$")
+
+
+def coerce_number(value: Any, name: str = "value") -> float | None:
+    """A number from what a person typed or a spreadsheet holds; ``None`` for a blank.
+
+    >>> coerce_number("¥1,680,000")
+    1680000.0
+    >>> coerce_number("30%")
+    0.3
+    >>> coerce_number("１２３")
+    123.0
+    >>> coerce_number("")
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        raise XhsInputError(f"{name} must be a number, not a true/false value")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise XhsInputError(f"{name} is too large (got a number of {len(str(value))} digits)") from None
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+        if text == "":
+            return None
+        percent = text.endswith("%")
+        text = _CURRENCY.sub("", text.rstrip("%")).strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise XhsInputError(f"{name} must be a number (got {value!r})") from None
+        if percent:
+            number /= 100
+    else:
+        raise XhsInputError(f"{name} must be a number (got {type(value).__name__} {value!r})")
+    if not math.isfinite(number):
+        raise XhsInputError(f"{name} must be a finite number (got {value!r})")
+    return number
+
+
+def _check_number(field: InputField, number: float) -> None:
+    """Raise with the field's bounds in words, plus a hint when a percentage was typed as a whole number."""
+    too_low = (field.ge is not None and number < field.ge) or (field.gt is not None and number <= field.gt)
+    too_high = field.le is not None and number > field.le
+    if too_low or too_high:
+        hint = ""
+        if field.unit == "fraction" and too_high and number <= 100:
+            hint = f"; write {_fmt(number)}% or {number / 100:g}"
+        raise XhsInputError(f"{field.key} must be {field.bounds_text()} (got {_fmt(number)}){hint}")
+    if field.integer and not float(number).is_integer():
+        raise XhsInputError(f"{field.key} must be a whole number (got {number:g})")
+
+
+def _number_validator(field: InputField):
+    def check(value: Any) -> float | None:
+        number = coerce_number(value, field.key)
+        if number is None:
+            if field.default is None and not field.required:
+                return None
+            if field.required:
+                raise XhsInputError(f"{field.key} is required")
+            return float(field.default)
+        _check_number(field, number)
+        return number
+
+    return check
+
+
+def _text_validator(field: InputField):
+    def check(value: Any) -> str:
+        text = "" if value is None else str(value)
+        text = text.strip()
+        if field.required and not text:
+            raise XhsInputError(f"{field.key} is required")
+        if len(text) > 200:
+            raise XhsInputError(f"{field.key} must be at most 200 characters (got {len(text)})")
+        return text if text else str(field.default or "")
+
+    return check
+
+
+def _stage_validator(field: InputField):
+    def check(value: Any) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return str(field.default)
+        return normalize_stage(value)
+
+    return check
+
+
+def _annotation(field: InputField) -> Any:
+    if field.unit == "text":
+        check = _text_validator(field)
+        base: Any = str
+    elif field.unit == "stage":
+        check = _stage_validator(field)
+        base = str
+    else:
+        check = _number_validator(field)
+        base = float if field.default is not None or field.required else float | None
+    info = Field(
+        default=... if field.required else field.default,
+        title=field.label_en,
+        description=field.help,
+        json_schema_extra={"label_zh": field.label_zh, "unit": field.unit, "group": field.group},
+        validate_default=False,
+    )
+    return (Annotated[base, BeforeValidator(check)], info)
+
+
+class _CampaignBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _costs_and_shares(self) -> "_CampaignBase":
+        if sum(getattr(self, key) for key in COST_KEYS) <= 0:
+            raise XhsInputError("the campaign's costs must add up to more than 0 (every cost line is 0 or blank)")
+        tiers = sum(getattr(self, key) for key in TIER_SHARE_KEYS.values())
+        if abs(tiers - 1) > 1e-6:
+            raise XhsInputError(f"the creator tier shares must add up to 100 % (they add up to {tiers:.2%})")
+        lines = self.reserve_share + self.content_share + self.paid_ads_share + self.tech_share
+        if lines > 1 + 1e-9:
+            raise XhsInputError(
+                f"reserve, content, paid-ads and tech shares add up to {lines:.1%}, leaving nothing for creators"
+            )
+        return self
+
+
+_CampaignFields = create_model(  # type: ignore[call-overload]
+    "_CampaignFields", __base__=_CampaignBase, **{f.key: _annotation(f) for f in FIELDS}
+)
+
+
+@dataclass(frozen=True)
+class OutputMetric:
+    """One computed result: how the template, summary and CLI label and format it."""
+
+    key: str
+    label_en: str
+    label_zh: str
+    unit: Unit
+
+
+OUTPUTS: tuple[OutputMetric, ...] = (
+    OutputMetric("total_cost", "Total cost", "总成本", "CNY"),
+    OutputMetric("incremental_cross_platform", "Incremental cross-platform sales", "站外增量销售额", "CNY"),
+    OutputMetric("revenue", "Attributed revenue", "归因销售额", "CNY"),
+    OutputMetric("roi", "ROI (net)", "投资回报率（净）", "fraction"),
+    OutputMetric("roas", "ROI 1:x (GMV / spend)", "投产比", "elasticity"),
+    OutputMetric("profit_roi", "Profit ROI", "利润回报率", "fraction"),
+    OutputMetric("breakeven_roas", "Break-even ROAS", "盈亏平衡投产比", "elasticity"),
+    OutputMetric("breakeven_revenue", "Break-even revenue", "盈亏平衡销售额", "CNY"),
+    OutputMetric("cpm", "CPM", "千次曝光成本", "CNY per action"),
+    OutputMetric("cpc", "Cost per click / visit", "单次点击成本", "CNY per action"),
+    OutputMetric("cpa", "Cost per acquisition", "单次转化成本", "CNY per action"),
+    OutputMetric("engagements", "Engagements", "互动量", "count"),
+    OutputMetric("cpe", "Cost per engagement", "单次互动成本", "CNY per action"),
+    OutputMetric("ctr", "Click-through rate", "点击率", "fraction"),
+    OutputMetric("cvr", "Conversion rate", "转化率", "fraction"),
+    OutputMetric("aov", "Average order value", "客单价", "CNY per action"),
+    OutputMetric("engagement_rate", "Engagement rate", "互动率", "fraction"),
+    OutputMetric("save_rate", "Save rate", "收藏率", "fraction"),
+    OutputMetric("follower_growth_rate", "Follower growth rate", "粉丝增长率", "fraction"),
+    OutputMetric("engagement_value", "Engagement value", "互动价值", "CNY"),
+    OutputMetric("clv", "CLV per new customer (future orders)", "新客户终身价值", "CNY per action"),
+    OutputMetric("blended_return", "Blended return", "综合回报", "CNY"),
+    OutputMetric("blended_roi", "Blended ROI", "综合投资回报率", "fraction"),
+)
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    """Every result of a campaign, computed by the core. ``values[key]`` is None where undefined
+    (a rate over zero impressions), never NaN."""
+
+    values: dict[str, float | None]
+    breakdown: list[list[Any]]
+    allocation: list[list[Any]]
+    stage: list[list[Any]]
+
+    def __getitem__(self, key: str) -> float | None:
+        return self.values[key]
+
+
+def _defined(compute, *args: Any) -> float | None:
+    """The result, or None when a denominator is zero (the workbook shows the core's message instead)."""
+    try:
+        return float(compute(*args))
+    except XhsInputError:
+        return None
+
+
+class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
+    """A whole client campaign, validated; :meth:`results` computes its full result set through the core.
+
+    >>> c = ClientCampaign(client_name="Case 1", creator_fees=250_000, content_production=100_000,
+    ...                    paid_ads=70_000, tech_analytics=30_000, direct_revenue=1_680_000)
+    >>> round(c.results()["roi"], 4)
+    2.7333
+    """
+
+    @property
+    def total_cost(self) -> float:
+        return math.fsum(getattr(self, key) for key in COST_KEYS)
+
+    @property
+    def budget(self) -> float:
+        """The budget the allocation plans for: the planned budget, or this campaign's total cost."""
+        return self.planned_budget if self.planned_budget is not None else self.total_cost
+
+    def engagement_counts(self) -> list[float]:
+        return [self.likes, self.saves, self.comments, self.shares, self.new_followers]
+
+    def engagement_unit_values(self) -> list[float]:
+        return [getattr(self, f"value_per_{a[:-1]}") for a in returns.ENGAGEMENT_ACTIONS]
+
+    def blended_weights(self) -> list[float]:
+        return [getattr(self, f"weight_{key}") for key in returns.RETURN_COMPONENTS]
+
+    def tier_shares(self) -> dict[str, float]:
+        return {tier: getattr(self, key) for tier, key in TIER_SHARE_KEYS.items()}
+
+    def results(self) -> CampaignResults:
+        cost = self.total_cost
+        incremental = float(metrics.incremental_revenue(self.cross_platform_revenue, self.cross_platform_baseline))
+        revenue = self.direct_revenue + incremental
+        # Commission applies to Xiaohongshu's own sales only; spread over all revenue it is this rate.
+        commission = self.commission_rate * self.direct_revenue / revenue if revenue > 0 else 0.0
+        all_conversions = self.conversions + self.cross_platform_conversions
+        engaged = float(metrics.engagements(*self.engagement_counts()))
+        order_value = _defined(metrics.aov, self.direct_revenue, self.conversions) or 0.0
+        monthly_margin = order_value * self.orders_per_month * self.gross_margin
+        clv = float(clv_core.clv_retention(monthly_margin, self.retention_rate, self.discount_rate, self.clv_months))
+        engagement_money = float(returns.engagement_value(self.engagement_counts(), self.engagement_unit_values()))
+        blended = returns.blended_return(
+            self.direct_revenue, incremental, self.new_customers, clv, engagement_money, self.brand_value,
+            self.blended_weights(), 1.0, cost,
+        )
+        values: dict[str, float | None] = {
+            "total_cost": cost,
+            "incremental_cross_platform": incremental,
+            "revenue": revenue,
+            "roi": _defined(metrics.roi, revenue, cost),
+            "roas": _defined(metrics.roas, revenue, cost),
+            "profit_roi": _defined(metrics.profit_roi, revenue, cost, self.gross_margin, self.refund_rate, commission),
+            "breakeven_roas": _defined(metrics.breakeven_roas, self.gross_margin, self.refund_rate, commission),
+            "breakeven_revenue": _defined(
+                metrics.breakeven_revenue, cost, self.gross_margin, self.refund_rate, commission
+            ),
+            "cpm": _defined(metrics.cpm, cost, self.impressions),
+            "cpc": _defined(metrics.cpc, cost, self.clicks),
+            "cpa": _defined(metrics.cpa, cost, all_conversions),
+            "engagements": engaged,
+            "cpe": _defined(metrics.cpe, cost, engaged),
+            "ctr": _defined(metrics.ctr, self.clicks, self.impressions),
+            "cvr": _defined(metrics.cvr, self.conversions, self.clicks),
+            "aov": _defined(metrics.aov, self.direct_revenue, self.conversions),
+            "engagement_rate": _defined(metrics.engagement_rate, engaged, self.impressions),
+            "save_rate": _defined(metrics.save_rate, self.saves, self.impressions),
+            "follower_growth_rate": _defined(metrics.follower_growth_rate, self.new_followers, self.starting_followers),
+            "engagement_value": engagement_money,
+            "clv": clv,
+            "blended_return": float(blended.total),
+            "blended_roi": float(blended.roi),
+        }
+        plan = allocate_budget(
+            self.budget, self.reserve_share, self.content_share, self.paid_ads_share, self.tech_share,
+            self.tier_shares(),
+        )
+        return CampaignResults(
+            values=values,
+            breakdown=blended.table(),
+            allocation=plan.table(),
+            stage=stage_split(self.budget, self.brand_stage).table(),
+        )
+
+
+# --------------------------------------------------------------------------------------------------- readers
+_HEADERS: dict[str, str] = {}
+for _f in FIELDS:
+    for _name in (_f.key, _f.label_en, _f.label_zh):
+        _HEADERS[unicodedata.normalize("NFKC", _name).strip().lower()] = _f.key
+
+
+def field_for_header(header: str) -> InputField | None:
+    """The field a column header names: its key, English label or Chinese label (any case), or None."""
+    key = _HEADERS.get(unicodedata.normalize("NFKC", str(header)).strip().lower())
+    return FIELDS_BY_KEY[key] if key else None
+
+
+def validation_problems(error: ValidationError) -> list[tuple[str, Any, str]]:
+    """(field key, value, reason) for every problem in a pydantic error, in field order — every problem of
+    a row, not just the first."""
+    problems = []
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else "(campaign)"
+        reason = str(item.get("ctx", {}).get("error", item["msg"]))
+        if item["type"] == "extra_forbidden":
+            reason = "unknown column"
+        elif item["type"] == "missing":
+            reason = f"{key} is required"
+        problems.append((key, item.get("input"), reason.removeprefix("Value error, ")))
+    order = {f.key: i for i, f in enumerate(FIELDS)}
+    return sorted(problems, key=lambda p: order.get(p[0], len(order)))

@@ -1,0 +1,552 @@
+"""The XHS_ function library for Excel: thin xlwings adapters over :mod:`xhsxl.core`.
+
+Each function converts Excel-shaped arguments (numbers, blanks, text, ranges), makes one call into the core
+and returns a number or a table (a list of rows with a header row). Errors are
+:class:`~xhsxl.core.errors.XhsInputError` messages naming the argument, shown in the cell by classic
+xlwings and on hover by xlwings Lite. No calculation lives here.
+
+Register in Excel: classic add-in, ``UDF Modules`` = ``xhsxl.udfs`` on the ``xlwings.conf`` sheet, then
+Import Functions; xlwings Lite, ``import xhsxl.udfs`` in ``main.py``. Conventions (DESIGN.md §4):
+``@xw.func(category="XHS")`` outermost, every argument documented, docstrings under 255 characters,
+range arguments declared ``ndim=2``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xlwings as xw
+
+import xhsxl
+from xhsxl.core import allocation, figures, metrics, response, returns
+from xhsxl.core import clv as clv_core
+from xhsxl.core.errors import XhsInputError
+from xhsxl.excel_shapes import REQUIRED, cell_integer, cell_number, cell_text, elementwise, number_range, to_excel_table
+
+# ----------------------------------------------------------------------------------------------- status
+
+
+@xw.func(category="XHS")
+def XHS_VERSION():
+    """The xhsxl version; a cell showing it proves the XHS_ functions are loaded (#NAME? means they are not)."""
+    return f"xhsxl {xhsxl.__version__}"
+
+
+# ----------------------------------------------------------------------------------------------- ROI family
+
+
+@xw.func(category="XHS")
+@xw.arg("revenue", ndim=2, doc="Revenue attributed to the campaign, ¥ (a cell or a range).")
+@xw.arg("cost", ndim=2, doc="Total campaign cost, ¥, greater than 0 (a cell or a range).")
+@xw.arg("basis", doc='"net" (default): (revenue - cost) / cost, as in the articles; "ratio": revenue / cost (ROI 1:x).')
+def XHS_ROI(revenue, cost, basis=None):
+    """Return on investment: net (revenue - cost) / cost, so ¥450,000 -> ¥1.68M is 273 %; or basis "ratio" for revenue / cost. Format the cell as %."""
+    kind = cell_text(basis, "basis", "net")
+    return elementwise(metrics.roi, {"revenue": (revenue, REQUIRED), "cost": (cost, REQUIRED)}, {"basis": kind})
+
+
+@xw.func(category="XHS")
+@xw.arg("revenue", ndim=2, doc="GMV attributed to the ads, ¥ (a cell or a range).")
+@xw.arg("cost", ndim=2, doc="Ad spend, ¥, greater than 0 (a cell or a range).")
+def XHS_ROAS(revenue, cost):
+    """Return on ad spend, GMV / spend: the "ROI 1:3" every Juguang report shows. Compare with XHS_BREAKEVEN_ROAS, not with 1."""
+    return elementwise(metrics.roas, {"revenue": (revenue, REQUIRED), "cost": (cost, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("revenue", ndim=2, doc="GMV attributed to the campaign, ¥.")
+@xw.arg("cost", ndim=2, doc="Campaign cost, ¥, greater than 0.")
+@xw.arg("gross_margin", ndim=2, doc="Gross margin on sales, 0-100 % (60 % or 0.6).")
+@xw.arg("refund_rate", ndim=2, doc="Share of GMV refunded, 0-100 %; blank = 0.")
+@xw.arg("commission_rate", ndim=2, doc="Platform commission on GMV, 0-100 %; blank = 0 (Xiaohongshu: 10-15 %).")
+def XHS_PROFIT_ROI(revenue, cost, gross_margin, refund_rate=None, commission_rate=None):
+    """Profit ROI: (revenue x ((1 - refunds) x margin - commission) - cost) / cost. What the campaign earned after cost of goods, refunds and commission."""
+    return elementwise(metrics.profit_roi, {
+        "revenue": (revenue, REQUIRED), "cost": (cost, REQUIRED), "gross_margin": (gross_margin, REQUIRED),
+        "refund_rate": (refund_rate, 0.0), "commission_rate": (commission_rate, 0.0),
+    })
+
+
+@xw.func(category="XHS")
+@xw.arg("gross_margin", ndim=2, doc="Gross margin on sales, 0-100 %.")
+@xw.arg("refund_rate", ndim=2, doc="Share of GMV refunded, 0-100 %; blank = 0.")
+@xw.arg("commission_rate", ndim=2, doc="Platform commission on GMV, 0-100 %; blank = 0.")
+def XHS_BREAKEVEN_ROAS(gross_margin, refund_rate=None, commission_rate=None):
+    """The GMV / spend ratio at which profit is zero: 1 / ((1 - refunds) x margin - commission). A ROAS below it loses money."""
+    return elementwise(metrics.breakeven_roas, {
+        "gross_margin": (gross_margin, REQUIRED), "refund_rate": (refund_rate, 0.0),
+        "commission_rate": (commission_rate, 0.0),
+    })
+
+
+@xw.func(category="XHS")
+@xw.arg("cost", ndim=2, doc="Campaign cost, ¥.")
+@xw.arg("gross_margin", ndim=2, doc="Gross margin on sales, 0-100 %.")
+@xw.arg("refund_rate", ndim=2, doc="Share of GMV refunded, 0-100 %; blank = 0.")
+@xw.arg("commission_rate", ndim=2, doc="Platform commission on GMV, 0-100 %; blank = 0.")
+def XHS_BREAKEVEN_REVENUE(cost, gross_margin, refund_rate=None, commission_rate=None):
+    """Revenue (GMV, ¥) the campaign must bring for its profit to cover its cost: cost x break-even ROAS."""
+    return elementwise(metrics.breakeven_revenue, {
+        "cost": (cost, REQUIRED), "gross_margin": (gross_margin, REQUIRED), "refund_rate": (refund_rate, 0.0),
+        "commission_rate": (commission_rate, 0.0),
+    })
+
+
+@xw.func(category="XHS")
+@xw.arg("campaign", ndim=2, doc="Sales in the campaign period, ¥ (e.g. Tmall while the campaign ran).")
+@xw.arg("baseline", ndim=2, doc="Sales of the same channel in the baseline period before, ¥.")
+@xw.arg("campaign_days", ndim=2, doc="Length of the campaign period; blank = 1 (periods equally long).")
+@xw.arg("baseline_days", ndim=2, doc="Length of the baseline period; blank = 1.")
+def XHS_INCREMENTAL(campaign, baseline, campaign_days=None, baseline_days=None):
+    """Incremental revenue: campaign - baseline x campaign_days / baseline_days, ¥. Negative when sales fell."""
+    return elementwise(metrics.incremental_revenue, {
+        "campaign": (campaign, REQUIRED), "baseline": (baseline, REQUIRED),
+        "campaign_days": (campaign_days, 1.0), "baseline_days": (baseline_days, 1.0),
+    })
+
+
+# ----------------------------------------------------------------------------------------------- KPIs
+
+
+@xw.func(category="XHS")
+@xw.arg("cost", ndim=2, doc="Cost, ¥.")
+@xw.arg("impressions", ndim=2, doc="Impressions, greater than 0.")
+def XHS_CPM(cost, impressions):
+    """Cost per thousand impressions, ¥: cost / impressions x 1000."""
+    return elementwise(metrics.cpm, {"cost": (cost, REQUIRED), "impressions": (impressions, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("cost", ndim=2, doc="Cost, ¥.")
+@xw.arg("clicks", ndim=2, doc="Clicks or profile visits, greater than 0.")
+def XHS_CPC(cost, clicks):
+    """Cost per click (or per profile visit), ¥: cost / clicks."""
+    return elementwise(metrics.cpc, {"cost": (cost, REQUIRED), "clicks": (clicks, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("cost", ndim=2, doc="Cost, ¥.")
+@xw.arg("conversions", ndim=2, doc="Conversions (orders), greater than 0.")
+def XHS_CPA(cost, conversions):
+    """Cost per acquisition, ¥: cost / conversions."""
+    return elementwise(metrics.cpa, {"cost": (cost, REQUIRED), "conversions": (conversions, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("likes", ndim=2, doc="Likes (点赞).")
+@xw.arg("saves", ndim=2, doc="Saves (收藏); blank = 0.")
+@xw.arg("comments", ndim=2, doc="Comments (评论); blank = 0.")
+@xw.arg("shares", ndim=2, doc="Shares (分享); blank = 0.")
+@xw.arg("follows", ndim=2, doc="Follows gained; blank = 0.")
+def XHS_ENGAGEMENTS(likes, saves=None, comments=None, shares=None, follows=None):
+    """Engagements (互动量) as Juguang counts them: likes + saves + comments + shares + follows."""
+    return elementwise(metrics.engagements, {
+        "likes": (likes, REQUIRED), "saves": (saves, 0.0), "comments": (comments, 0.0),
+        "shares": (shares, 0.0), "follows": (follows, 0.0),
+    })
+
+
+@xw.func(category="XHS")
+@xw.arg("cost", ndim=2, doc="Cost, ¥.")
+@xw.arg("likes", ndim=2, doc="Likes, or total engagements when the other counts are left blank.")
+@xw.arg("saves", ndim=2, doc="Saves; blank = 0.")
+@xw.arg("comments", ndim=2, doc="Comments; blank = 0.")
+@xw.arg("shares", ndim=2, doc="Shares; blank = 0.")
+@xw.arg("follows", ndim=2, doc="Follows gained; blank = 0.")
+def XHS_CPE(cost, likes, saves=None, comments=None, shares=None, follows=None):
+    """Cost per engagement, ¥: cost / (likes + saves + comments + shares + follows), as Juguang reports it."""
+
+    def compute(cost, likes, saves, comments, shares, follows):
+        return metrics.cpe(cost, metrics.engagements(likes, saves, comments, shares, follows))
+
+    return elementwise(compute, {
+        "cost": (cost, REQUIRED), "likes": (likes, REQUIRED), "saves": (saves, 0.0),
+        "comments": (comments, 0.0), "shares": (shares, 0.0), "follows": (follows, 0.0),
+    })
+
+
+@xw.func(category="XHS")
+@xw.arg("clicks", ndim=2, doc="Clicks to product pages or links.")
+@xw.arg("impressions", ndim=2, doc="Impressions, greater than 0.")
+def XHS_CTR(clicks, impressions):
+    """Click-through rate: clicks / impressions. Format as %."""
+    return elementwise(metrics.ctr, {"clicks": (clicks, REQUIRED), "impressions": (impressions, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("conversions", ndim=2, doc="Conversions (orders).")
+@xw.arg("clicks", ndim=2, doc="Clicks or visits, greater than 0.")
+def XHS_CVR(conversions, clicks):
+    """Conversion rate: conversions / clicks (or visits). Format as %."""
+    return elementwise(metrics.cvr, {"conversions": (conversions, REQUIRED), "clicks": (clicks, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("revenue", ndim=2, doc="Revenue, ¥.")
+@xw.arg("orders", ndim=2, doc="Orders, greater than 0.")
+def XHS_AOV(revenue, orders):
+    """Average order value, ¥: revenue / orders."""
+    return elementwise(metrics.aov, {"revenue": (revenue, REQUIRED), "orders": (orders, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("engagements", ndim=2, doc="Engagements (likes + saves + comments + shares + follows).")
+@xw.arg("impressions", ndim=2, doc="Impressions, greater than 0.")
+def XHS_ENGAGEMENT_RATE(engagements, impressions):
+    """Engagement rate: engagements / impressions. Format as %."""
+    return elementwise(lambda engagements, impressions: metrics.engagement_rate(engagements, impressions),
+                       {"engagements": (engagements, REQUIRED), "impressions": (impressions, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("saves", ndim=2, doc="Saves (收藏).")
+@xw.arg("impressions", ndim=2, doc="Impressions, greater than 0.")
+def XHS_SAVE_RATE(saves, impressions):
+    """Save (收藏) rate: saves / impressions. Format as %."""
+    return elementwise(metrics.save_rate, {"saves": (saves, REQUIRED), "impressions": (impressions, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("new_followers", ndim=2, doc="Followers gained.")
+@xw.arg("starting_followers", ndim=2, doc="Followers at the start, greater than 0.")
+def XHS_FOLLOWER_GROWTH(new_followers, starting_followers):
+    """Follower growth rate: new followers / followers at the start. Format as %."""
+    return elementwise(metrics.follower_growth_rate, {
+        "new_followers": (new_followers, REQUIRED), "starting_followers": (starting_followers, REQUIRED),
+    })
+
+
+# ----------------------------------------------------------------------------------------------- returns
+
+
+def _vector(value: Any, name: str, size: int | None = None, default: Any = REQUIRED) -> np.ndarray | None:
+    """A short list argument (one row or one column of a range) as a 1-D array."""
+    if value is None and default is not REQUIRED:
+        return default
+    array, blank, _ = number_range(value, name)
+    if array.shape[0] != 1 and array.shape[1] != 1:
+        raise XhsInputError(f"{name} must be one row or one column (got {array.shape[0]}×{array.shape[1]})")
+    if blank.any():
+        raise XhsInputError(f"{name} has a blank cell; enter 0 where a value does not apply")
+    flat = array.ravel()
+    if size is not None and flat.size != size:
+        raise XhsInputError(f"{name} must have {size} cells (got {flat.size})")
+    return flat
+
+
+@xw.func(category="XHS")
+@xw.arg("counts", ndim=2, doc="Engagement counts: likes, saves, comments, shares, follows (a row or column).")
+@xw.arg("unit_values", ndim=2, doc="¥ value of one action of each kind, same order and size as counts.")
+@xw.arg("weights", ndim=2, doc="Weight per action, 0-100 %; blank = 100 % for all.")
+def XHS_ENGAGEMENT_VALUE(counts, unit_values, weights=None):
+    """Money value of engagements: sum of count x value per action x weight, ¥."""
+    values = _vector(unit_values, "unit_values")
+    count = _vector(counts, "counts", values.size)
+    weight = _vector(weights, "weights", values.size, default=None)
+    return float(returns.engagement_value(count, values, weight))
+
+
+@xw.func(category="XHS")
+@xw.arg("impressions", ndim=2, doc="Organic impressions earned.")
+@xw.arg("cpm_benchmark", ndim=2, doc="Paid CPM to price them at, ¥ per 1,000 impressions.")
+@xw.arg("engagements", ndim=2, doc="Organic engagements to price as well; blank = 0.")
+@xw.arg("cpe_benchmark", ndim=2, doc="Paid cost per engagement, ¥; blank = 0 (leave 0 when engagement value is counted on its own).")
+def XHS_EARNED_MEDIA(impressions, cpm_benchmark, engagements=None, cpe_benchmark=None):
+    """Earned-media value, ¥: what the same reach (and engagements) would have cost as ads."""
+    return elementwise(
+        lambda impressions, cpm_benchmark, engagements, cpe_benchmark: returns.earned_media_value(
+            impressions, cpm_benchmark, engagements, cpe_benchmark),
+        {"impressions": (impressions, REQUIRED), "cpm_benchmark": (cpm_benchmark, REQUIRED),
+         "engagements": (engagements, 0.0), "cpe_benchmark": (cpe_benchmark, 0.0)},
+    )
+
+
+def _blended(direct, cross_platform, new_customers, clv_value, engagement, brand, weights, margin, cost=None):
+    return returns.blended_return(
+        cell_number(direct, "direct", 0.0),
+        cell_number(cross_platform, "cross_platform", 0.0),
+        cell_number(new_customers, "new_customers", 0.0),
+        cell_number(clv_value, "clv", 0.0),
+        cell_number(engagement, "engagement", 0.0),
+        cell_number(brand, "brand", 0.0),
+        _vector(weights, "weights", len(returns.RETURN_COMPONENTS), default=None),
+        cell_number(margin, "margin", 1.0),
+        None if cost is None else cell_number(cost, "cost"),
+    )
+
+
+_WEIGHTS_DOC = "Weights of the five components, 0-100 %, in the order direct, cross-platform, new customers, engagement, brand; blank = 100 % each."
+
+
+@xw.func(category="XHS")
+@xw.arg("direct", doc="Direct sales on Xiaohongshu, ¥.")
+@xw.arg("cross_platform", doc="Incremental Tmall / JD / offline sales, ¥ (see XHS_INCREMENTAL).")
+@xw.arg("new_customers", doc="New customers acquired.")
+@xw.arg("clv", doc="Future value per new customer, ¥ (XHS_CLV_RETENTION; excludes the first order).")
+@xw.arg("engagement", doc="Engagement value, ¥ (XHS_ENGAGEMENT_VALUE).")
+@xw.arg("brand", doc="Brand or earned-media value, ¥.")
+@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
+@xw.arg("margin", doc="Gross margin applied to the two sales components; blank = 100 % (revenue basis).")
+def XHS_BLENDED_RETURN(direct, cross_platform=None, new_customers=None, clv=None, engagement=None, brand=None,
+                       weights=None, margin=None):
+    """Blended return, ¥: weighted sum of direct sales, incremental cross-platform sales, new customers x CLV, engagement value and brand value."""
+    return float(_blended(direct, cross_platform, new_customers, clv, engagement, brand, weights, margin).total)
+
+
+@xw.func(category="XHS")
+@xw.arg("cost", doc="Campaign cost, ¥, greater than 0.")
+@xw.arg("direct", doc="Direct sales on Xiaohongshu, ¥.")
+@xw.arg("cross_platform", doc="Incremental Tmall / JD / offline sales, ¥.")
+@xw.arg("new_customers", doc="New customers acquired.")
+@xw.arg("clv", doc="Future value per new customer, ¥.")
+@xw.arg("engagement", doc="Engagement value, ¥.")
+@xw.arg("brand", doc="Brand or earned-media value, ¥.")
+@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
+@xw.arg("margin", doc="Gross margin applied to the two sales components; blank = 100 %.")
+def XHS_BLENDED_ROI(cost, direct, cross_platform=None, new_customers=None, clv=None, engagement=None, brand=None,
+                    weights=None, margin=None):
+    """Blended ROI: (blended return - cost) / cost, counting sales, new customers' future value, engagement and brand value. Format as %."""
+    blended = _blended(direct, cross_platform, new_customers, clv, engagement, brand, weights, margin, cost)
+    return float(blended.roi)
+
+
+@xw.func(category="XHS")
+@xw.arg("direct", doc="Direct sales on Xiaohongshu, ¥.")
+@xw.arg("cross_platform", doc="Incremental Tmall / JD / offline sales, ¥.")
+@xw.arg("new_customers", doc="New customers acquired.")
+@xw.arg("clv", doc="Future value per new customer, ¥.")
+@xw.arg("engagement", doc="Engagement value, ¥.")
+@xw.arg("brand", doc="Brand or earned-media value, ¥.")
+@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
+@xw.arg("margin", doc="Gross margin applied to the two sales components; blank = 100 %.")
+def XHS_BLENDED_BREAKDOWN(direct, cross_platform=None, new_customers=None, clv=None, engagement=None, brand=None,
+                          weights=None, margin=None):
+    """Table (7 rows x 7 columns with header): each return component's value, weight, weighted value and share of the blended return."""
+    return to_excel_table(_blended(direct, cross_platform, new_customers, clv, engagement, brand, weights, margin).table())
+
+
+# ----------------------------------------------------------------------------------------------- CLV
+
+
+@xw.func(category="XHS")
+@xw.arg("aov", ndim=2, doc="Average order value, ¥.")
+@xw.arg("orders_per_period", ndim=2, doc="Orders per customer per period.")
+@xw.arg("gross_margin", ndim=2, doc="Gross margin, 0-100 %.")
+@xw.arg("periods", ndim=2, doc="Expected number of periods a customer keeps buying.")
+def XHS_CLV(aov, orders_per_period, gross_margin, periods):
+    """Simple customer lifetime value, ¥: AOV x orders per period x gross margin x periods."""
+    return elementwise(clv_core.clv_simple, {
+        "aov": (aov, REQUIRED), "orders_per_period": (orders_per_period, REQUIRED),
+        "gross_margin": (gross_margin, REQUIRED), "periods": (periods, REQUIRED),
+    })
+
+
+@xw.func(category="XHS")
+@xw.arg("margin", ndim=2, doc="Margin per customer per period, ¥.")
+@xw.arg("retention", ndim=2, doc="Share of customers kept from one period to the next, 0 to below 100 %.")
+@xw.arg("discount_rate", ndim=2, doc="Discount rate per period (1 % a month is 0.01).")
+@xw.arg("horizon", ndim=2, doc="Number of periods counted; blank = no limit (closed form).")
+@xw.arg("timing", doc='"future" (default, excludes today\'s order: m r/(1+d-r)), "start" (includes it) or "end" (paid at period end).')
+def XHS_CLV_RETENTION(margin, retention, discount_rate, horizon=None, timing=None):
+    """Retention-based discounted CLV, ¥: sum of margin x retention^t / (1 + discount)^t; default counts future orders only, m r / (1 + d - r)."""
+    when = cell_text(timing, "timing", "future")
+    if horizon is None or (not isinstance(horizon, (list, tuple)) and cell_number(horizon, "horizon", None) is None):
+        return elementwise(lambda margin, retention, discount_rate: clv_core.clv_retention(
+            margin, retention, discount_rate, None, when), {
+            "margin": (margin, REQUIRED), "retention": (retention, REQUIRED), "discount_rate": (discount_rate, REQUIRED),
+        })
+    return elementwise(lambda margin, retention, discount_rate, horizon: clv_core.clv_retention(
+        margin, retention, discount_rate, horizon, when), {
+        "margin": (margin, REQUIRED), "retention": (retention, REQUIRED), "discount_rate": (discount_rate, REQUIRED),
+        "horizon": (horizon, REQUIRED),
+    })
+
+
+_BGNBD_PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
+
+
+@xw.func(category="XHS")
+@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer (a cell or a column).")
+@xw.arg("recency", ndim=2, doc="Age of the customer at the last purchase, in days (0 with no repeat).")
+@xw.arg("age", ndim=2, doc="Age of the customer (time since first purchase), in days.")
+@xw.arg("monetary_value", ndim=2, doc="Average value of the repeat purchases, ¥.")
+@xw.arg("params", ndim=2, doc="7 fitted parameters in a row or column: BG/NBD r, alpha, a, b, then Gamma-Gamma p, q, v.")
+@xw.arg("months", doc="Months of future purchases counted; blank = 12.")
+@xw.arg("monthly_discount", doc="Discount rate per month; blank = 1 %.")
+@xw.arg("margin", doc="Margin applied to the spend, 0-100 %; blank = 100 %.")
+def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None):
+    """CLV from fitted BG/NBD and Gamma-Gamma models (as the lifetimes package scores it): discounted expected spend over the coming months, ¥."""
+    fitted = dict(zip(_BGNBD_PARAMS, _vector(params, "params", len(_BGNBD_PARAMS))))
+    horizon = cell_integer(months, "months", 12)
+    discount = cell_number(monthly_discount, "monthly_discount", 0.01)
+    kept = cell_number(margin, "margin", 1.0)
+    return elementwise(
+        lambda frequency, recency, age, monetary_value: clv_core.clv_bgnbd(
+            frequency, recency, age, monetary_value, **fitted, months=horizon, monthly_discount=discount,
+            margin=kept),
+        {"frequency": (frequency, REQUIRED), "recency": (recency, REQUIRED), "age": (age, REQUIRED),
+         "monetary_value": (monetary_value, REQUIRED)},
+    )
+
+
+@xw.func(category="XHS")
+@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("recency", ndim=2, doc="Age of the customer at the last purchase (0 with no repeat).")
+@xw.arg("age", ndim=2, doc="Age of the customer, same unit as recency.")
+@xw.arg("params", ndim=2, doc="BG/NBD parameters r, alpha, a, b (a row or column of 4; a 7-cell range is read for its first 4).")
+def XHS_P_ALIVE(frequency, recency, age, params):
+    """Probability that a customer is still active, from a fitted BG/NBD model."""
+    values = _vector(params, "params")
+    if values.size not in (4, 7):
+        raise XhsInputError(f"params must have 4 (BG/NBD) or 7 cells (got {values.size})")
+    fitted = dict(zip(_BGNBD_PARAMS[:4], values[:4]))
+    return elementwise(
+        lambda frequency, recency, age: clv_core.bgnbd_probability_alive(frequency, recency, age, **fitted),
+        {"frequency": (frequency, REQUIRED), "recency": (recency, REQUIRED), "age": (age, REQUIRED)},
+    )
+
+
+# ----------------------------------------------------------------------------------------------- allocation
+
+
+@xw.func(category="XHS")
+@xw.arg("followers", ndim=2, doc="Follower count of each creator (a cell or a range).")
+@xw.arg("bounds", ndim=2, doc="Lower follower bounds of micro, mid and top tiers; blank = 10,000, 50,000, 200,000.")
+def XHS_TIER(followers, bounds=None):
+    """Creator tier from followers: nano (<10k), micro (10k-50k), mid (50k-200k) or top (200k+), per article 000's bounds."""
+    tiers = None
+    if bounds is not None:
+        lower = _vector(bounds, "bounds", 3)
+        tiers = {"nano": 0.0, "micro": lower[0], "mid": lower[1], "top": lower[2]}
+    return elementwise(lambda followers: allocation.classify_tier(followers, tiers),
+                       {"followers": (followers, REQUIRED)})
+
+
+def _line_shares(value: Any) -> dict[str, float]:
+    shares = _vector(value, "line_shares", 4, default=None)
+    if shares is None:
+        return {}
+    return dict(zip(("reserve_share", "content_share", "paid_ads_share", "tech_share"), map(float, shares)))
+
+
+def _tier_shares(value: Any) -> dict[str, float] | None:
+    shares = _vector(value, "tier_shares", default=None)
+    if shares is None:
+        return None
+    if shares.size not in (3, 4):
+        raise XhsInputError(f"tier_shares must have 3 cells (top, mid, micro) or 4 (plus nano) (got {shares.size})")
+    return dict(zip(("top", "mid", "micro", "nano"), map(float, shares)))
+
+
+@xw.func(category="XHS")
+@xw.arg("budget", doc="Total campaign budget, ¥.")
+@xw.arg("stage", doc='Brand stage to add the spillover / closed-loop split: "cold_start" (冷启动), "growth" (成长期), "maturity" (成熟期); blank = no split.')
+@xw.arg("line_shares", ndim=2, doc="Shares of reserve, content, paid ads, tech & analytics (4 cells); blank = 15 %, 25 %, 15 %, 5 %.")
+@xw.arg("tier_shares", ndim=2, doc="Creator budget shares of top, mid, micro (and nano); blank = 27.5 %, 45 %, 27.5 %.")
+def XHS_TIER_ALLOCATION(budget, stage=None, line_shares=None, tier_shares=None):
+    """Table: the budget split into reserve, content, paid ads, tech and creator tiers, each with its recommended range, an out-of-range flag and creators it buys."""
+    total = cell_number(budget, "budget")
+    plan = allocation.allocate_budget(total, **_line_shares(line_shares), tier_shares=_tier_shares(tier_shares))
+    rows = plan.table()
+    key = cell_text(stage, "stage", None)
+    if key is not None:
+        split = allocation.stage_split(total, key)
+        width = len(rows[0])
+        for line, share, amount in (("spillover", split.spillover_share, split.spillover_amount),
+                                    ("closed_loop", split.closed_loop_share, split.closed_loop_amount)):
+            row = [None] * width
+            row[:5] = [line, f"stage: {split.stage}", share, None, amount]
+            rows.append(row)
+    return to_excel_table(rows)
+
+
+@xw.func(category="XHS")
+@xw.arg("budget", doc="Budget to split, ¥.")
+@xw.arg("stage", doc='"cold_start" (冷启动, 70/30), "growth" (成长期, 50/50) or "maturity" (成熟期, 40/60).')
+def XHS_STAGE_SPLIT(budget, stage):
+    """Table: spillover (站外, to Tmall/JD) vs closed-loop (站内) budget for the brand stage, per article 003."""
+    return to_excel_table(allocation.stage_split(cell_number(budget, "budget"), cell_text(stage, "stage")).table())
+
+
+@xw.func(category="XHS")
+@xw.arg("spend", ndim=2, doc="Spend, ¥ (a cell or a range).")
+@xw.arg("param1", ndim=2, doc="power: scale (return at ¥1); hill: maximum return.")
+@xw.arg("param2", ndim=2, doc="power: elasticity, 0-1 (0.686 from article 003); hill: half-saturation spend, ¥.")
+@xw.arg("curve", doc='"power" (default) or "hill".')
+@xw.arg("shape", doc="hill only: shape, 0-1; blank = 1.")
+def XHS_RESPONSE(spend, param1, param2, curve=None, shape=None):
+    """Expected return at a spend under a diminishing-returns curve: power scale x spend^e, or hill max x s^k / (s^k + h^k)."""
+    kind = cell_text(curve, "curve", "power")
+    k = cell_number(shape, "shape", 1.0)
+    return elementwise(lambda spend, param1, param2: response.response(spend, kind, param1, param2, k),
+                       {"spend": (spend, REQUIRED), "param1": (param1, REQUIRED), "param2": (param2, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("spend", ndim=2, doc="Spend, ¥ (a cell or a range).")
+@xw.arg("param1", ndim=2, doc="power: scale; hill: maximum return.")
+@xw.arg("param2", ndim=2, doc="power: elasticity; hill: half-saturation spend, ¥.")
+@xw.arg("curve", doc='"power" (default) or "hill".')
+@xw.arg("shape", doc="hill only: shape, 0-1; blank = 1.")
+def XHS_MARGINAL_RETURN(spend, param1, param2, curve=None, shape=None):
+    """Marginal return of the next ¥1 at a spend under the curve (the slope); below 1 the next yuan loses money."""
+    kind = cell_text(curve, "curve", "power")
+    k = cell_number(shape, "shape", 1.0)
+    return elementwise(lambda spend, param1, param2: response.marginal_response(spend, kind, param1, param2, k),
+                       {"spend": (spend, REQUIRED), "param1": (param1, REQUIRED), "param2": (param2, REQUIRED)})
+
+
+@xw.func(category="XHS")
+@xw.arg("budget_before", doc="Budget before, ¥; blank = 200,000 (article 003).")
+@xw.arg("budget_after", doc="Budget after, ¥; blank = 500,000.")
+@xw.arg("cpm_change", doc="Relative change in CPM, e.g. 40 %; blank = 40 %.")
+@xw.arg("cvr_change", doc="Relative change in conversion rate, e.g. 5 %; blank = 5 %.")
+def XHS_ELASTICITY(budget_before=None, budget_after=None, cpm_change=None, cvr_change=None):
+    """Elasticity of conversions to budget implied by a budget change: ln(B1/B0 / (1 + dCPM) x (1 + dCVR)) / ln(B1/B0); article 003 gives 0.686."""
+    figure = figures.DIMINISHING_RETURNS
+    return float(response.implied_elasticity(
+        cell_number(budget_before, "budget_before", figure["budget_before"].value),
+        cell_number(budget_after, "budget_after", figure["budget_after"].value),
+        cell_number(cpm_change, "cpm_change", figure["cpm_change"].value),
+        cell_number(cvr_change, "cvr_change", figure["cvr_change"].value),
+    ))
+
+
+def _curves(table: Any) -> tuple[list[Any], dict[str, float], dict[str, float]]:
+    """Tier curves from a range: tier, curve, param1, param2, [shape], [min share], [max share]; a header row is skipped."""
+    if not isinstance(table, (list, tuple)) or not table or not all(isinstance(r, (list, tuple)) for r in table):
+        raise XhsInputError("curves must be a range with one row per tier: tier, curve, param1, param2, "
+                            "[shape], [min share], [max share]")
+    rows = [list(r) for r in table if any(c is not None and str(c).strip() != "" for c in r)]
+    if rows and rows[0][2:3] and isinstance(rows[0][2], str) and not rows[0][2].strip()[:1].isdigit():
+        rows = rows[1:]
+    if not rows:
+        raise XhsInputError("curves has no tier rows")
+    curves, lows, highs = [], {}, {}
+    for index, row in enumerate(rows, start=1):
+        if len(row) < 4:
+            raise XhsInputError(f"curves row {index} must have at least 4 cells: tier, curve, param1, param2")
+        tier = cell_text(row[0], f"curves row {index} tier")
+        curves.append(allocation.TierCurve(
+            tier, cell_text(row[1], f"curves row {index} curve", "power").lower(),
+            cell_number(row[2], f"curves row {index} param1"), cell_number(row[3], f"curves row {index} param2"),
+            cell_number(row[4] if len(row) > 4 else None, f"curves row {index} shape", 1.0),
+        ))
+        low = cell_number(row[5] if len(row) > 5 else None, f"curves row {index} min share", None)
+        high = cell_number(row[6] if len(row) > 6 else None, f"curves row {index} max share", None)
+        if low is not None:
+            lows[tier] = low
+        if high is not None:
+            highs[tier] = high
+    return curves, lows, highs
+
+
+@xw.func(category="XHS")
+@xw.arg("budget", doc="Creator budget to allocate across tiers, ¥.")
+@xw.arg("curves", ndim=2, doc="One row per tier: tier, curve (power/hill), param1, param2, [shape], [min share], [max share]; blank shares = article ranges.")
+def XHS_OPTIMAL_ALLOCATION(budget, curves):
+    """Table: the split of a budget across tiers that maximises expected return under concave curves and share bounds, with each tier's marginal ROI."""
+    tier_curves, lows, highs = _curves(curves)
+    plan = allocation.optimal_allocation(cell_number(budget, "budget"), tier_curves, lows or None, highs or None)
+    return to_excel_table(plan.table())
