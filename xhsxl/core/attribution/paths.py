@@ -1,0 +1,476 @@
+"""Journeys as data: parse a path table, hold journeys as integer arrays, merge identical paths.
+
+Every model works on a :class:`PathTable`: the channel of every touch as a small integer, paths laid end
+to end (``touches``) with ``offsets`` marking where each path starts — the compressed-row layout of a
+sparse matrix — plus per-path counts of conversions and non-converting journeys ("nulls"), the value of
+the conversions, and optionally, per touch, the days before the conversion (for time decay).
+
+Two constructors fill it:
+
+- :func:`path_table` parses the format peers use — ``"kol_mid > search_ads > tmall"`` with conversions,
+  value and non-converting counts per row — with a configurable (possibly multi-character) separator;
+- :func:`~xhsxl.core.attribution.touchpoints.journeys_from_touchpoints` builds journeys from raw
+  touchpoint rows.
+
+Parsing loops once over the *path strings* in C (``str.split``, ``map``), never per touch in Python;
+grouping identical paths (:meth:`PathTable.grouped`) is pure numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, replace
+from functools import cached_property
+from operator import methodcaller
+from typing import Any, Sequence
+
+import numpy as np
+
+from xhsxl.core.errors import XhsInputError
+from xhsxl.core.validate import describe, numeric
+
+__all__ = [
+    "PathTable",
+    "path_table",
+    "MissingNonConversionsWarning",
+    "MISSING_NON_CONVERSIONS_MESSAGE",
+    "DEFAULT_SEPARATOR",
+    "PATH_TABLE_HEADER",
+]
+
+#: The separator peers (ChannelAttribution, GA exports) use between channels of a path.
+DEFAULT_SEPARATOR = ">"
+
+#: Header of :meth:`PathTable.table`.
+PATH_TABLE_HEADER = ("path", "conversions", "value", "nulls")
+
+MISSING_NON_CONVERSIONS_MESSAGE = (
+    "no non-converting counts (nulls) were given: without non-converting paths every path converts and "
+    "removal effects are biased — P(conversion) is 1, and a channel that mostly appears in journeys that "
+    "never convert is credited as if it always led to a sale. Pass the number of non-converting journeys "
+    "of each path."
+)
+
+
+class MissingNonConversionsWarning(UserWarning):
+    """A data-driven model ran on a path table without non-converting counts."""
+
+
+@dataclass(frozen=True, eq=False)
+class PathTable:
+    """Journeys with their outcomes, channels coded as integers.
+
+    Attributes
+    ----------
+    channels : tuple of str
+        Channel names, sorted; a touch's code indexes this tuple.
+    touches : ndarray of int32
+        Channel code of every touch, paths laid end to end in journey order (first touch first).
+    offsets : ndarray of int64
+        ``touches[offsets[i]:offsets[i + 1]]`` is path *i*; ``len(offsets) == n_paths + 1``.
+    conversions : ndarray of float
+        Conversions per path (≥ 0).
+    nulls : ndarray of float
+        Journeys along the path that did not convert (≥ 0); zeros when ``has_nulls`` is false.
+    values : ndarray of float or None
+        Total conversion value per path (¥, ≥ 0), or ``None``.
+    days_before_conversion : ndarray of float or None
+        Per touch, days between the touch and the path's conversion (or its last touch, for a path that
+        did not convert); needed by time decay only.
+    has_nulls : bool
+        Whether non-converting counts were supplied.
+    """
+
+    channels: tuple[str, ...]
+    touches: np.ndarray
+    offsets: np.ndarray
+    conversions: np.ndarray
+    nulls: np.ndarray
+    values: np.ndarray | None = None
+    days_before_conversion: np.ndarray | None = None
+    has_nulls: bool = True
+
+    # -- shape -----------------------------------------------------------------------------------------
+    @property
+    def n_paths(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_touches(self) -> int:
+        return len(self.touches)
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channels)
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """Touches per path."""
+        return np.diff(self.offsets)
+
+    @cached_property
+    def path_of_touch(self) -> np.ndarray:
+        """Index of the path each touch belongs to."""
+        return np.repeat(np.arange(self.n_paths, dtype=np.int64), self.lengths)
+
+    @cached_property
+    def position_of_touch(self) -> np.ndarray:
+        """0-based position of each touch within its path."""
+        return np.arange(self.n_touches, dtype=np.int64) - np.repeat(self.offsets[:-1], self.lengths)
+
+    # -- totals ----------------------------------------------------------------------------------------
+    @property
+    def total_conversions(self) -> float:
+        return float(self.conversions.sum())
+
+    @property
+    def total_value(self) -> float | None:
+        return None if self.values is None else float(self.values.sum())
+
+    @property
+    def journeys(self) -> np.ndarray:
+        """Journeys per path: conversions + nulls."""
+        return self.conversions + self.nulls
+
+    # -- transformations -------------------------------------------------------------------------------
+    def grouped(self) -> PathTable:
+        """Identical paths merged into one row, counts and values summed, in order of first appearance.
+
+        Touch times cannot be merged, so the result has no ``days_before_conversion``.
+
+        >>> table = path_table(["a > b", "a>b", "b"], [1, 2, 0], nulls=[3, 0, 5])
+        >>> merged = table.grouped()
+        >>> merged.path_strings(), merged.conversions.tolist(), merged.nulls.tolist()
+        (['a > b', 'b'], [3.0, 0.0], [3.0, 5.0])
+        """
+        group, n_groups = _group_sequences(self.touches, self.offsets, self.n_channels)
+        first = np.full(n_groups, self.n_paths, dtype=np.int64)
+        np.minimum.at(first, group, np.arange(self.n_paths, dtype=np.int64))
+        order_of_first = np.argsort(first, kind="stable")
+        rank = np.empty(n_groups, dtype=np.int64)
+        rank[order_of_first] = np.arange(n_groups)
+        group = rank[group]
+        representative = first[order_of_first]
+        source, offsets = _gather_paths(self.offsets, representative)
+        touches = self.touches[source]
+
+        def summed(per_path: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=per_path, minlength=n_groups)
+
+        return PathTable(
+            channels=self.channels,
+            touches=touches,
+            offsets=offsets,
+            conversions=summed(self.conversions),
+            nulls=summed(self.nulls),
+            values=None if self.values is None else summed(self.values),
+            days_before_conversion=None,
+            has_nulls=self.has_nulls,
+        )
+
+    def without_repeats(self) -> PathTable:
+        """Consecutive touches of the same channel collapsed into the first of them (``a>a>b`` → ``a>b``).
+
+        >>> path_table(["a>a>b>a", "b>b"], [1, 1], nulls=[0, 0]).without_repeats().path_strings()
+        ['a > b > a', 'b']
+        """
+        repeat = np.zeros(self.n_touches, dtype=bool)
+        repeat[1:] = self.touches[1:] == self.touches[:-1]
+        repeat[self.offsets[:-1]] = False  # the first touch of a path never repeats the previous path's last
+        if not repeat.any():
+            return self
+        keep = ~repeat
+        kept_per_path = np.add.reduceat(keep.astype(np.int64), self.offsets[:-1])
+        offsets = np.zeros(self.n_paths + 1, dtype=np.int64)
+        np.cumsum(kept_per_path, out=offsets[1:])
+        days = self.days_before_conversion
+        return replace(
+            self,
+            touches=self.touches[keep],
+            offsets=offsets,
+            days_before_conversion=None if days is None else days[keep],
+        )
+
+    def take(self, rows: np.ndarray) -> PathTable:
+        """The paths ``rows`` (integer indices or a boolean mask), in that order."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        source, offsets = _gather_paths(self.offsets, rows.astype(np.int64))
+        days = self.days_before_conversion
+        return PathTable(
+            channels=self.channels,
+            touches=self.touches[source],
+            offsets=offsets,
+            conversions=self.conversions[rows],
+            nulls=self.nulls[rows],
+            values=None if self.values is None else self.values[rows],
+            days_before_conversion=None if days is None else days[source],
+            has_nulls=self.has_nulls,
+        )
+
+    # -- output ----------------------------------------------------------------------------------------
+    def path_strings(self, sep: str = " > ") -> list[str]:
+        """Each path as text, channels joined by ``sep``."""
+        names = np.asarray(self.channels, dtype=object)
+        joined = names[self.touches]
+        return [sep.join(joined[self.offsets[i] : self.offsets[i + 1]]) for i in range(self.n_paths)]
+
+    def table(self, sep: str = " > ") -> list[list[Any]]:
+        """Header ``["path", "conversions", "value", "nulls"]`` and one row per path, as plain values.
+
+        ``value`` is ``None`` without values; ``nulls`` is ``None`` when no non-converting counts were given.
+        """
+        rows: list[list[Any]] = [list(PATH_TABLE_HEADER)]
+        for i, text in enumerate(self.path_strings(sep)):
+            rows.append(
+                [
+                    text,
+                    float(self.conversions[i]),
+                    None if self.values is None else float(self.values[i]),
+                    float(self.nulls[i]) if self.has_nulls else None,
+                ]
+            )
+        return rows
+
+    def __repr__(self) -> str:
+        value = "" if self.values is None else f", value={self.total_value:,.2f}"
+        nulls = f", nulls={self.nulls.sum():,.0f}" if self.has_nulls else ", no nulls"
+        return (
+            f"PathTable({self.n_paths:,} paths, {self.n_touches:,} touches, {self.n_channels} channels, "
+            f"conversions={self.total_conversions:,.0f}{value}{nulls})"
+        )
+
+
+# -- constructors --------------------------------------------------------------------------------------
+def path_table(
+    paths: Sequence[str] | np.ndarray,
+    conversions: Any,
+    values: Any = None,
+    nulls: Any = None,
+    *,
+    sep: str = DEFAULT_SEPARATOR,
+    days_before_conversion: Sequence[Any] | None = None,
+) -> PathTable:
+    """Parse a table of paths with their conversions, value and non-converting counts.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        One journey pattern per row, channels separated by ``sep``: ``"kol_mid > search_ads > tmall"``.
+        Spaces around channel names are ignored; a blank path or an empty channel (``"a >> b"``) is an
+        error. An Excel column (a list of one-element lists) is accepted.
+    conversions : array_like
+        Conversions of each path (≥ 0).
+    values : array_like, optional
+        Total conversion value of each path (¥, ≥ 0). A path with value must have conversions.
+    nulls : array_like, optional
+        Journeys along each path that did *not* convert (≥ 0). Markov and Shapley need them; without them
+        the data-driven models warn (:class:`MissingNonConversionsWarning`) and treat every journey as
+        converting.
+    sep : str, default ``">"``
+        Separator between channels; may be several characters (``"->"``, ``" | "``).
+    days_before_conversion : sequence, optional
+        For time decay: per path, the days between each touch and the conversion — as text with the same
+        separator (``"14 > 3 > 0"``) or as a sequence of numbers — one number per touch.
+
+    Returns
+    -------
+    PathTable
+        Rows as given (not merged; see :meth:`PathTable.grouped`); channels sorted by name.
+
+    Examples
+    --------
+    >>> table = path_table(["kol_mid > search_ads", "kol_micro", "kol_mid"], [3, 1, 0],
+    ...                    values=[900, 250, 0], nulls=[40, 60, 100])
+    >>> table
+    PathTable(3 paths, 4 touches, 3 channels, conversions=4, value=1,150.00, nulls=200)
+    >>> table.channels
+    ('kol_micro', 'kol_mid', 'search_ads')
+    >>> table.touches.tolist(), table.offsets.tolist()
+    ([1, 2, 0, 1], [0, 2, 3, 4])
+    >>> path_table(["a -> b"], [1], nulls=[0], sep="->").channels
+    ('a', 'b')
+    """
+    if not isinstance(sep, str) or sep == "":
+        raise XhsInputError(f"sep must be a non-empty text separator (got {describe(sep)})")
+    texts = _text_column(paths, "paths")
+    n_paths = len(texts)
+    conversions = _count_column(conversions, "conversions", n_paths)
+    has_nulls = nulls is not None
+    nulls = _count_column(nulls, "nulls", n_paths) if has_nulls else np.zeros(n_paths)
+    if values is not None:
+        values = _count_column(values, "values", n_paths)
+        orphan = (values > 0) & (conversions == 0)
+        if orphan.any():
+            row = int(np.argmax(orphan))
+            raise XhsInputError(
+                f"values at position {row + 1} is {describe(values[row])} but that path has no conversions"
+            )
+    channels, touches, offsets = _parse_paths(texts, sep)
+    days = None
+    if days_before_conversion is not None:
+        days = _parse_days(days_before_conversion, sep, offsets)
+    return PathTable(
+        channels=channels,
+        touches=touches,
+        offsets=offsets,
+        conversions=conversions,
+        nulls=nulls,
+        values=values,
+        days_before_conversion=days,
+        has_nulls=has_nulls,
+    )
+
+
+# -- validation helpers --------------------------------------------------------------------------------
+def _column(values: Any, name: str) -> np.ndarray:
+    """A 1-D object array from a list, an array or an Excel column/row (list of one-element lists)."""
+    if isinstance(values, (str, bytes)):
+        values = [values]
+    array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if array.ndim == 0:
+        array = array.reshape(1)
+    elif array.ndim == 2 and 1 in array.shape:
+        array = array.ravel()
+    elif array.ndim != 1:
+        raise XhsInputError(f"{name} must be a single column or row (got a {array.shape[0]}×{array.shape[1]} block)"
+                            if array.ndim == 2 else f"{name} must be a single column or row")
+    if array.size == 0:
+        raise XhsInputError(f"{name} must not be empty")
+    return array
+
+
+def _text_column(values: Any, name: str) -> list[str]:
+    array = _column(values, name)
+    texts = array.tolist()
+    if not set(map(type, texts)) <= {str}:
+        for row, item in enumerate(texts):
+            if item is None:
+                raise XhsInputError(f"{name} at position {row + 1} is blank")
+            if not isinstance(item, str):
+                raise XhsInputError(f"{name} at position {row + 1} must be text (got {describe(item)})")
+    return texts
+
+
+def _count_column(values: Any, name: str, expected_rows: int) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and values.ndim == 1:
+        array = values
+    else:
+        array = _column(values, name)
+        if any(item is None for item in array.tolist()):
+            row = next(i for i, item in enumerate(array.tolist()) if item is None)
+            raise XhsInputError(f"{name} at position {row + 1} is blank")
+    array = numeric(array, name, ge=0).ravel()
+    if len(array) != expected_rows:
+        raise XhsInputError(f"{name} has {len(array)} rows but paths has {expected_rows}")
+    return array
+
+
+def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Channel names (sorted), channel code per touch, path offsets — one C-level pass over the text."""
+    n_paths = len(texts)
+    lengths = np.fromiter(map(methodcaller("count", sep), texts), dtype=np.int64, count=n_paths) + 1
+    offsets = np.zeros(n_paths + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    tokens = sep.join(texts).split(sep)
+    # Few distinct raw spellings (" kol_mid", "kol_mid ") exist however many touches there are, so strip
+    # those, not every token.
+    raw_spellings = set(tokens)
+    stripped = {raw: raw.strip() for raw in raw_spellings}
+    if "" in stripped.values():
+        is_empty = np.fromiter((stripped[t] == "" for t in tokens), dtype=bool, count=len(tokens))
+        row = int(np.searchsorted(offsets, int(np.argmax(is_empty)), side="right") - 1)
+        if texts[row].strip() == "":
+            raise XhsInputError(f"paths at position {row + 1} is blank")
+        raise XhsInputError(
+            f"paths at position {row + 1} has an empty channel between separators "
+            f"({describe(texts[row])}, separator {sep!r})"
+        )
+    channels = tuple(sorted(set(stripped.values())))
+    code_of_name = {name: code for code, name in enumerate(channels)}
+    code_of_raw = {raw: code_of_name[name] for raw, name in stripped.items()}
+    touches = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    return channels, touches, offsets
+
+
+def _parse_days(days: Any, sep: str, offsets: np.ndarray) -> np.ndarray:
+    items = _column(days, "days_before_conversion").tolist()
+    n_paths = len(offsets) - 1
+    if len(items) != n_paths:
+        raise XhsInputError(f"days_before_conversion has {len(items)} rows but paths has {n_paths}")
+    flat: list[Any] = []
+    for row, item in enumerate(items):
+        parts = item.split(sep) if isinstance(item, str) else ([item] if np.ndim(item) == 0 else list(item))
+        expected = int(offsets[row + 1] - offsets[row])
+        if len(parts) != expected:
+            raise XhsInputError(
+                f"days_before_conversion at position {row + 1} has {len(parts)} numbers but its path has "
+                f"{expected} touches"
+            )
+        flat.extend(parts)
+    try:
+        numbers = [float(part) for part in flat]
+    except (TypeError, ValueError):
+        bad = next(p for p in flat if not _is_float(p))
+        raise XhsInputError(f"days_before_conversion must hold numbers (got {describe(bad)})") from None
+    return numeric(np.asarray(numbers, dtype=float), "days_before_conversion", ge=0)
+
+
+def _is_float(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# -- grouping ------------------------------------------------------------------------------------------
+def _gather_paths(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Touch indices and new offsets of the paths ``rows`` (in that order)."""
+    lengths = offsets[rows + 1] - offsets[rows]
+    new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    source = np.repeat(offsets[rows] - new_offsets[:-1], lengths) + np.arange(new_offsets[-1], dtype=np.int64)
+    return source, new_offsets
+
+
+def _dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return inverse.astype(np.int64, copy=False), len(unique)
+
+
+def _group_sequences(touches: np.ndarray, offsets: np.ndarray, n_symbols: int) -> tuple[np.ndarray, int]:
+    """Group id of every sequence (equal ids ⇔ identical sequences) and the number of groups. Exact.
+
+    Sequences are refined a few positions at a time: a sequence's id so far and its next ``m`` symbols
+    are packed into one int64 (``m`` as large as fits) and re-numbered with :func:`numpy.unique`. Only
+    sequences still long enough take part in a pass (they are a prefix once sorted by length), so the
+    work is proportional to the number of touches, with no cap on path length and no hashing.
+    """
+    lengths = np.diff(offsets)
+    n = len(lengths)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    group, n_groups = _dense_ids(lengths)
+    by_length = np.argsort(-lengths, kind="stable")
+    sorted_lengths = lengths[by_length]
+    base = n_symbols + 1  # digit 0 marks "past the end" of a shorter sequence
+    bits_per_digit = math.log2(base)
+    position, longest = 0, int(sorted_lengths[0]) if n else 0
+    while position < longest:
+        n_active = int(np.searchsorted(-sorted_lengths, -position, side="left"))
+        active = by_length[:n_active]
+        digits = max(1, int((62 - math.log2(max(n_groups, 2))) // bits_per_digit))
+        key = group[active].astype(np.int64)
+        start = offsets[active]
+        active_lengths = lengths[active]
+        for step in range(position, min(position + digits, longest)):
+            inside = active_lengths > step
+            symbol = touches[np.where(inside, start + step, 0)].astype(np.int64) + 1
+            key = key * base + np.where(inside, symbol, 0)
+        group[active], n_groups = _dense_ids(key)
+        position += digits
+    # A sequence's last pass is fixed by its length, so ids from different passes are told apart by length.
+    return _dense_ids(lengths.astype(np.int64) * (int(group.max()) + 1) + group)
