@@ -448,7 +448,7 @@ HISTORY = (2, 30.43, 38.86)
         (lambda: bgnbd_expected_purchases(30, *HISTORY, 0.24, float("nan"), 0.79, 2.4),
          "alpha must be a finite number (got nan)"),
         (lambda: bgnbd_probability_alive(2, "recent", 38.86, *BG), "recency must be a number (got 'recent')"),
-        (lambda: bgnbd_probability_alive(2, 3.0, None, *BG), "age must be a finite number"),
+        (lambda: bgnbd_probability_alive(2, 3.0, None, *BG), "age is required"),
         (lambda: gamma_gamma_expected_spend(0, 0.0, 6.0, 0.5, 15.0), "q must be greater than 1 − p × frequency"),
         (lambda: gamma_gamma_expected_spend(2, -5.0, 6.0, 4.0, 15.0), "monetary_value must be at least 0 (got -5)"),
         (lambda: clv_bgnbd(*HISTORY, 22.35, *BG, *GG, 0), "months must be at least 1 (got 0)"),

@@ -368,23 +368,26 @@ _BGNBD_PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
 
 @xw.func(category="XHS")
 @xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer (a cell or a column).")
-@xw.arg("recency", ndim=2, doc="Age of the customer at the last purchase, in days (0 with no repeat).")
-@xw.arg("age", ndim=2, doc="Age of the customer (time since first purchase), in days.")
+@xw.arg("recency", ndim=2, doc="Age of the customer at the last purchase, in the data's time unit (0 with no repeat).")
+@xw.arg("age", ndim=2, doc="Age of the customer (time since first purchase), in the data's time unit.")
 @xw.arg("monetary_value", ndim=2, doc="Average value of the repeat purchases, ¥.")
 @xw.arg("params", ndim=2, doc="7 fitted parameters in a row or column: BG/NBD r, alpha, a, b, then Gamma-Gamma p, q, v.")
 @xw.arg("months", doc="Months of future purchases counted; blank = 12.")
 @xw.arg("monthly_discount", doc="Discount rate per month; blank = 1 %.")
 @xw.arg("margin", doc="Margin applied to the spend, 0-100 %; blank = 100 %.")
-def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None):
+@xw.arg("days_per_period", doc="Days in one unit of recency and age: 1 for days (blank), 7 for weeks. A month is 30 days.")
+def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None,
+                  days_per_period=None):
     """CLV from fitted BG/NBD and Gamma-Gamma models (as the lifetimes package scores it): discounted expected spend over the coming months, ¥."""
     fitted = dict(zip(_BGNBD_PARAMS, _vector(params, "params", len(_BGNBD_PARAMS))))
     horizon = cell_integer(months, "months", 12)
     discount = cell_number(monthly_discount, "monthly_discount", 0.01)
     kept = cell_number(margin, "margin", 1.0)
+    unit = cell_number(days_per_period, "days_per_period", 1.0)
     return elementwise(
         lambda frequency, recency, age, monetary_value: clv_core.clv_bgnbd(
             frequency, recency, age, monetary_value, **fitted, months=horizon, monthly_discount=discount,
-            margin=kept),
+            margin=kept, days_per_period=unit),
         {"frequency": (frequency, REQUIRED), "recency": (recency, REQUIRED), "age": (age, REQUIRED),
          "monetary_value": (monetary_value, REQUIRED)},
     )

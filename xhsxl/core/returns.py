@@ -152,7 +152,8 @@ class BlendedReturn:
         """Blended net ROI, (blended return − cost) / cost; needs a cost."""
         if self.cost is None:
             raise XhsInputError("cost is needed for a blended ROI")
-        return scalar_or_array((np.asarray(self.total) - self.cost) / self.cost)
+        with np.errstate(over="ignore", invalid="ignore"):  # scalar_or_array refuses an overflow with a message
+            return scalar_or_array((np.asarray(self.total) - self.cost) / self.cost)
 
     def shares(self) -> dict[str, float | np.ndarray]:
         """Each component's share of the blended return (0 when the blended return is 0)."""
@@ -259,7 +260,8 @@ def blended_return(
     components = {
         key: (margin * value if key in sales_basis else value) * weights_by_key[key] for key, value in raw.items()
     }
-    total = sum(np.broadcast_arrays(*components.values()))
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = sum(np.broadcast_arrays(*components.values()))
     cost_value = None if cost is None else numeric(cost, "cost", gt=0)
     return BlendedReturn(
         components={k: scalar_or_array(v) for k, v in components.items()},

@@ -57,9 +57,14 @@ def numeric(
     Traceback (most recent call last):
     xhsxl.core.errors.XhsInputError: cost must be greater than 0 (got -5)
     """
+    if value is None:
+        raise XhsInputError(f"{name} is required (got a blank)")
     raw = np.asarray(value)
     if raw.dtype == bool:
         raise XhsInputError(f"{name} must be a number, not a true/false value")
+    if raw.dtype.kind == "O" and any(v is None for v in raw.ravel()):
+        bad, where = _where(raw, np.vectorize(lambda v: v is None, otypes=[bool])(raw))
+        raise XhsInputError(f"{name} is required (got a blank{where})")
     if raw.dtype.kind not in "iuf":
         try:
             raw = raw.astype(float)
