@@ -261,7 +261,7 @@ def allocate(
     stage: Annotated[Optional[str], typer.Option(help="cold_start / growth / maturity (冷启动 / 成长期 / 成熟期).")] = None,
     reserve: Annotated[Optional[float], typer.Option(parser=_number, help="Reserve share (default 15%).")] = None,
     content: Annotated[Optional[float], typer.Option(parser=_number, help="Content production share (default 25%).")] = None,
-    paid_ads: Annotated[Optional[float], typer.Option(parser=_number, help="Paid ads share (default 15%).")] = None,
+    paid_ads: Annotated[Optional[float], typer.Option(parser=_number, help="Paid ads share (default 16%).")] = None,
     tech: Annotated[Optional[float], typer.Option(parser=_number, help="Tech & analytics share (default 5%).")] = None,
 ) -> None:
     """Rule-based budget plan from the articles' ranges, with creators per tier and the stage split."""

@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from xhsxl.core import clv as clv_core
 from xhsxl.core import figures, metrics, returns
+from xhsxl.core import allocation
 from xhsxl.core.allocation import allocate_budget, normalize_stage, stage_split
 from xhsxl.core.errors import XhsInputError
 
@@ -114,14 +115,6 @@ _MONEY = {"unit": "CNY", "ge": 0.0, "default": 0.0}
 _COUNT = {"unit": "count", "ge": 0.0, "default": 0.0}
 
 
-def _tier_default(tier: str) -> float:
-    """Default creator share of a tier: the article ranges' midpoints, the two 20-30 % tiers widened to
-    27.5 % so the three sum to 100 % (as printed they sum to 95 %). Nano gets nothing unless asked."""
-    if tier == "nano":
-        return 0.0
-    return {"mid": 0.45, "micro": 0.275, "top": 0.275}[tier]
-
-
 FIELDS: tuple[InputField, ...] = (
     # client
     InputField("client_name", "Client / brand", "客户/品牌", "text", "client",
@@ -207,18 +200,20 @@ FIELDS: tuple[InputField, ...] = (
     # strategy
     InputField("planned_budget", "Next budget", "下期预算", "CNY", "strategy",
                "Budget to plan the allocation for, ¥; blank uses this campaign's total cost.", default=None, ge=0.0),
-    InputField("reserve_share", "Reserve", "预留调整预算", group="strategy", default=figures.RESERVE_SHARE.low,
+    InputField("reserve_share", "Reserve", "预留调整预算", group="strategy", default=allocation.DEFAULT_RESERVE_SHARE,
                help="Held back for mid-campaign reallocation at 24 h, 72 h and 7 days (000: 15-20 %).", **_SHARE),
     InputField("content_share", "Content production share", "内容制作占比", group="strategy",
-               default=figures.CONTENT_SHARE.low,
+               default=allocation.DEFAULT_CONTENT_SHARE,
                help="Share of the budget for content production (000: 25-35 %).", **_SHARE),
-    InputField("paid_ads_share", "Paid ads share", "付费广告占比", group="strategy", default=0.15,
+    InputField("paid_ads_share", "Paid ads share", "付费广告占比", group="strategy",
+               default=allocation.DEFAULT_PAID_ADS_SHARE,
                help="Share of the budget for paid ads (the case studies spent 16 % and 26 %).", **_SHARE),
-    InputField("tech_share", "Tech & analytics share", "技术分析占比", group="strategy", default=0.05,
+    InputField("tech_share", "Tech & analytics share", "技术分析占比", group="strategy",
+               default=allocation.DEFAULT_TECH_SHARE,
                help="Share of the budget for tracking and analytics (the case studies spent 4-7 %).", **_SHARE),
     *(
         InputField(f"share_{tier}", f"{tier.capitalize()} creators' share", f"{zh}预算占比", group="strategy",
-                   default=_tier_default(tier),
+                   default=allocation.DEFAULT_TIER_SHARES.get(tier, 0.0),
                    help=f"Share of the creator budget for {tier} creators "
                         f"({figures.TIER_BUDGET_SHARE[tier].quote}).", **_SHARE)
         for tier, zh in (("top", "头部达人"), ("mid", "腰部达人"), ("micro", "初级达人/KOC"), ("nano", "素人"))

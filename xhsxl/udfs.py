@@ -445,7 +445,7 @@ def _tier_shares(value: Any) -> dict[str, float] | None:
 @xw.func(category="XHS")
 @xw.arg("budget", doc="Total campaign budget, ¥.")
 @xw.arg("stage", doc='Brand stage to add the spillover / closed-loop split: "cold_start" (冷启动), "growth" (成长期), "maturity" (成熟期); blank = no split.')
-@xw.arg("line_shares", ndim=2, doc="Shares of reserve, content, paid ads, tech & analytics (4 cells); blank = 15 %, 25 %, 15 %, 5 %.")
+@xw.arg("line_shares", ndim=2, doc="Shares of reserve, content, paid ads, tech & analytics (4 cells); blank = 15 %, 25 %, 16 %, 5 %.")
 @xw.arg("tier_shares", ndim=2, doc="Creator budget shares of top, mid, micro (and nano); blank = 27.5 %, 45 %, 27.5 %.")
 def XHS_TIER_ALLOCATION(budget, stage=None, line_shares=None, tier_shares=None):
     """Table: the budget split into reserve, content, paid ads, tech and creator tiers, each with its recommended range, an out-of-range flag and creators it buys."""
