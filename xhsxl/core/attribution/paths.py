@@ -396,7 +396,12 @@ def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarra
 
 
 def _parse_days(days: Any, sep: str, offsets: np.ndarray) -> np.ndarray:
-    items = _column(days, "days_before_conversion").tolist()
+    if isinstance(days, (str, bytes)) or not hasattr(days, "__len__"):
+        raise XhsInputError(f"days_before_conversion must hold one entry per path (got {describe(days)})")
+    items = list(days)
+    # An Excel column arrives as one-element rows: unwrap ["9 > 2"] to "9 > 2".
+    items = [item[0] if isinstance(item, (list, tuple)) and len(item) == 1 and isinstance(item[0], str) else item
+             for item in items]
     n_paths = len(offsets) - 1
     if len(items) != n_paths:
         raise XhsInputError(f"days_before_conversion has {len(items)} rows but paths has {n_paths}")

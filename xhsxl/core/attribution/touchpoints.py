@@ -64,12 +64,13 @@ def journeys_from_touchpoints(
     -------
     PathTable
         One row per journey (not merged — call :meth:`PathTable.grouped` to merge identical paths), ordered
-        by user then time; conversions are 1 or 0, nulls their complement, values the converting row's
+        by user (in order of their first row) then time; conversions are 1 or 0, nulls their complement, values the converting row's
         value, and ``days_before_conversion`` the age of each touch at the journey's end.
 
     Notes
     -----
-    Rows are sorted by user, then time; rows with equal times keep their input order. A user's journey
+    Rows are grouped by user (users in order of first appearance), then sorted by time; rows with equal
+    times keep their input order. A user's journey
     runs from the touch after their previous conversion (or their first touch) to their next converting
     touch, inclusive; touches after a user's last conversion form one final journey that did not
     convert. The journey's end — the conversion, or for a journey that did not convert its last touch —
@@ -191,17 +192,23 @@ def _as_1d(values: Any, name: str) -> Any:
 def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Integer code per row (equal values ⇔ equal codes) and the distinct values in code order.
 
-    Numbers are coded by :func:`numpy.unique` (sorted). Anything else goes through a ``dict`` in order of
-    first appearance — deterministic, unlike a ``set`` of strings whose order changes between runs — and
-    is re-coded in sorted order when ``sort_names`` (channels, whose order the results show).
+    Codes follow the order of first appearance — deterministic, unlike a ``set`` of strings whose order
+    changes between runs — or, with ``sort_names`` (channels, whose order the results show), sorted order.
+    Numeric arrays are coded by :func:`numpy.unique`; anything else through a ``dict``.
     """
     column = _as_1d(values, name)
     if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
         if column.dtype.kind == "f" and not np.isfinite(column).all():
             row = int(np.argmax(~np.isfinite(column)))
             raise XhsInputError(f"{name} at position {row + 1} is blank or not a number")
-        distinct, codes = np.unique(column, return_inverse=True)
-        return codes.astype(np.int64, copy=False), tuple(distinct.tolist())
+        distinct, first_row, codes = np.unique(column, return_index=True, return_inverse=True)
+        codes = codes.astype(np.int64, copy=False)
+        if not sort_names:  # number ids in order of first appearance, whatever container they came in
+            rank = np.empty(len(distinct), dtype=np.int64)
+            by_appearance = np.argsort(first_row, kind="stable")
+            rank[by_appearance] = np.arange(len(distinct))
+            return rank[codes], tuple(distinct[by_appearance].tolist())
+        return codes, tuple(distinct.tolist())
     if isinstance(column, np.ndarray) and column.dtype.kind == "b":
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column
@@ -245,7 +252,11 @@ def _days(values: Any, name: str, time_unit: str) -> np.ndarray:
         return numeric(array, name) * TIME_UNITS[time_unit]
     if array.dtype.kind != "M":
         items = array.tolist()
-        if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in items):
+        is_number = [isinstance(item, (int, float)) and not isinstance(item, bool) for item in items]
+        if is_number[0]:  # the first row decides: numbers in time_unit, or dates and times
+            if not all(is_number):
+                row = is_number.index(False)
+                raise XhsInputError(f"{name} at position {row + 1} must be a number like the rows above (got {describe(items[row])})")
             return numeric(np.asarray(items, dtype=float), name) * TIME_UNITS[time_unit]
         for row, item in enumerate(items):
             if item is None or not isinstance(item, (str, _dt.date, np.datetime64)):
