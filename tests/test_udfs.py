@@ -56,6 +56,7 @@ SAMPLES = {
     "XHS_RESPONSE": (200_000.0, 50.0, 0.686, "power", None),
     "XHS_MARGINAL_RETURN": (200_000.0, 50.0, 0.686, None, None),
     "XHS_ELASTICITY": (None, None, None, None),
+    "XHS_CURVE_SCALE": (90_000.0, 270_000.0, 0.686),
     "XHS_OPTIMAL_ALLOCATION": (250_000.0, [["tier", "curve", "param1", "param2"],
                                           ["top", "power", 40.0, 0.6],
                                           ["mid", "power", 60.0, 0.686],
@@ -113,6 +114,7 @@ def test_scalar_udfs_equal_the_core():
     assert udfs.XHS_ELASTICITY() == pytest.approx(figures.DEFAULT_ELASTICITY.value, rel=1e-12)
     assert udfs.XHS_RESPONSE(200_000.0, 50.0, 0.686) == response.power_response(200_000, 50, 0.686)
     assert udfs.XHS_TIER(50_000.0) == "mid"
+    assert udfs.XHS_CURVE_SCALE(90_000.0, 270_000.0, 0.686) == response.power_scale_from_point(90_000, 270_000, 0.686)
     assert udfs.XHS_ENGAGEMENT_VALUE(*SAMPLES["XHS_ENGAGEMENT_VALUE"]) == pytest.approx(63.0)
 
 

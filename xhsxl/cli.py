@@ -232,6 +232,7 @@ def _print_campaign(campaign: ClientCampaign) -> None:
     console.print(_table(results.breakdown, "Blended return breakdown", _BREAKDOWN_COLUMNS))
     console.print(_plan_table(results.allocation, f"Budget plan for {_money(campaign.budget)}"))
     console.print(_table(results.stage, "Spillover vs closed loop", _STAGE_COLUMNS))
+    console.print(_table(results.optimal, "Optimised creator split (reference curves)", _OPTIMAL_COLUMNS))
 
 
 @app.command()

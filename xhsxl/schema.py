@@ -218,6 +218,13 @@ FIELDS: tuple[InputField, ...] = (
                         f"({figures.TIER_BUDGET_SHARE[tier].quote}).", **_SHARE)
         for tier, zh in (("top", "头部达人"), ("mid", "腰部达人"), ("micro", "初级达人/KOC"), ("nano", "素人"))
     ),
+    *(
+        InputField(f"roas_{tier}", f"{tier.capitalize()} creators' ROI 1:x", f"{zh}投产比", "elasticity", "strategy",
+                   f"Revenue per ¥ expected from {tier} creators at their reference spend (the creator budget × "
+                   f"the midpoint of their article range); drives the optimised split. Default 3, the closed-loop "
+                   f"'ROI 1:3' of article 003.", default=figures.CLOSED_LOOP_ROAS_EXAMPLE.value, gt=0.0, le=1000.0)
+        for tier, zh in (("top", "头部达人"), ("mid", "腰部达人"), ("micro", "初级达人/KOC"))
+    ),
     InputField("elasticity", "Response elasticity", "投放弹性", "elasticity", "strategy",
                "How conversions scale with spend (1 = linear). Default 0.686 from article 003: ¥200k→¥500k "
                "raised CPM 40 % and conversion 5 %.", default=round(figures.DEFAULT_ELASTICITY.value, 3),
@@ -417,6 +424,7 @@ class CampaignResults:
     breakdown: list[list[Any]]
     allocation: list[list[Any]]
     stage: list[list[Any]]
+    optimal: list[list[Any]]
 
     def __getitem__(self, key: str) -> float | None:
         return self.values[key]
@@ -507,11 +515,16 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
             self.budget, self.reserve_share, self.content_share, self.paid_ads_share, self.tech_share,
             self.tier_shares(),
         )
+        curves = allocation.reference_curves(
+            plan.creator_budget, {tier: getattr(self, f"roas_{tier}") for tier in allocation.REFERENCE_TIERS},
+            self.elasticity,
+        )
         return CampaignResults(
             values=values,
             breakdown=blended.table(),
             allocation=plan.table(),
             stage=stage_split(self.budget, self.brand_stage).table(),
+            optimal=allocation.optimal_allocation(plan.creator_budget, curves).table(),
         )
 
 

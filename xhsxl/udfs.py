@@ -501,6 +501,18 @@ def XHS_MARGINAL_RETURN(spend, param1, param2, curve=None, shape=None):
 
 
 @xw.func(category="XHS")
+@xw.arg("spend", ndim=2, doc="Spend at which the return is known, ¥ (a cell or a range).")
+@xw.arg("return_at_spend", ndim=2, doc="Return observed or expected at that spend, ¥.")
+@xw.arg("elasticity", ndim=2, doc="Elasticity of the power curve, 0-1 (0.686 from article 003).")
+def XHS_CURVE_SCALE(spend, return_at_spend, elasticity):
+    """Scale of the power curve scale x spend^elasticity that passes through a known (spend, return) point; use it as param1 of XHS_RESPONSE."""
+    return elementwise(response.power_scale_from_point, {
+        "spend": (spend, REQUIRED), "response_at_spend": (return_at_spend, REQUIRED),
+        "elasticity": (elasticity, REQUIRED),
+    })
+
+
+@xw.func(category="XHS")
 @xw.arg("budget_before", doc="Budget before, ¥; blank = 200,000 (article 003).")
 @xw.arg("budget_after", doc="Budget after, ¥; blank = 500,000.")
 @xw.arg("cpm_change", doc="Relative change in CPM, e.g. 40 %; blank = 40 %.")

@@ -52,6 +52,7 @@ from xhsxl.core.response import (
     _power_marginal,
     curve_name,
     marginal_response,
+    power_scale_from_point,
     response,
 )
 from xhsxl.core.validate import describe, numeric
@@ -77,6 +78,9 @@ __all__ = [
     "OptimalPlan",
     "optimal_allocation",
     "expected_return",
+    "REFERENCE_TIERS",
+    "reference_spend",
+    "reference_curves",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -426,9 +430,8 @@ def allocate_budget(
         inside the 4–7 % the case studies spent.
     tier_shares : mapping of str to float, optional
         Share of the *creator* budget per tier ("nano", "micro", "mid", "top"; missing tiers get 0),
-        each in [0, 1], summing to 1 within 1e-9. Default: 000's range midpoints, mid 45 %, micro 25 %,
-        top 25 %, which as printed sum to 95 %, rescaled to 100 % (mid 47.4 %, micro 26.3 %,
-        top 26.3 %); nano 0.
+        each in [0, 1], summing to 1 within 1e-9. Default :data:`DEFAULT_TIER_SHARES`: mid 45 % (its
+        range midpoint), micro and top 27.5 % each (000's midpoints sum to only 95 %); nano 0.
     fee_table : mapping of str to fee, optional
         Fee per sponsored note per tier, ¥: a number, a (low, high) pair or a ``figures.Range``.
         Overrides ``figures.TIER_FEE_PER_NOTE`` (nano ¥1,000; micro ¥3,000–5,000; mid ¥10,000;
@@ -438,8 +441,9 @@ def allocate_budget(
     -------
     AllocationPlan
         Lines "reserve", "content_production", "paid_ads", "tech_analytics", "creators" (group
-        "budget"), then "creators_top", "creators_mid", "creators_micro" and — only when nano gets a
-        share — "creators_nano" (group "creators"). ``plan.table()`` is the Excel table.
+        "budget"), then "creators_top", "creators_mid", "creators_micro" and — when ``tier_shares``
+        names nano, even with 0, so a template's table keeps one shape — "creators_nano" (group
+        "creators"). ``plan.table()`` is the Excel table.
 
     Notes
     -----
@@ -498,7 +502,7 @@ def allocate_budget(
     amounts = _exact_parts(parts, budget, absorb)
     creator_amount = amounts[-1]
 
-    shown = [tier for tier in _TABLE_TIERS if tier != "nano" or tiers.get("nano", 0.0) > 0]
+    shown = [tier for tier in _TABLE_TIERS if tier != "nano" or "nano" in tiers]
     tier_share = [tiers.get(tier, 0.0) for tier in shown]
     if creator_amount > 0:
         tier_parts = [share * creator_amount for share in tier_share]
@@ -1110,3 +1114,57 @@ def expected_return(amounts: Any, curves: Sequence[TierCurve]) -> float | np.nda
         else:
             total = total + _hill(spend, tier.param1, tier.param2, tier.shape)
     return float(total) if total.ndim == 0 else total
+
+
+#: The tiers the optimised plan splits the creator budget across when no curves of the client's own are
+#: given. Nano is left out: 000 gives it no range, so there is nothing to centre its curve on.
+REFERENCE_TIERS: tuple[str, ...] = ("top", "mid", "micro")
+
+
+def reference_spend(creator_budget: float, tier: str) -> float:
+    """Spend at which a tier's ROAS is stated: the creator budget × the midpoint of the tier's article range.
+
+    >>> reference_spend(200_000, "mid")
+    90000.0
+    """
+    budget = _scalar(creator_budget, "creator_budget", gt=0)
+    key = _tier_key(tier, "tier")
+    if key not in REFERENCE_TIERS:
+        raise XhsInputError(f"tier must be one of {', '.join(REFERENCE_TIERS)} (got {describe(tier)})")
+    return budget * TIER_BUDGET_SHARE[key].mid
+
+
+def reference_curves(creator_budget: float, roas: Mapping[str, float], elasticity: float) -> list[TierCurve]:
+    """Power curves for top, mid and micro creators from what an analyst can state about each tier.
+
+    Each tier returns ``roas[tier]`` per ¥ (ROI 1:x) at its reference spend (:func:`reference_spend`),
+    and returns diminish with the same ``elasticity`` on either side of it: the curve is
+    ``scale × spend^elasticity`` with ``scale`` from :func:`xhsxl.core.response.power_scale_from_point`.
+    With equal ROAS in every tier the optimised plan is the article midpoints rescaled (26.3 / 47.4 /
+    26.3 %); a tier stated to return more draws money towards it, within its range.
+
+    Parameters
+    ----------
+    creator_budget : float
+        The creator line of the plan, ¥ (> 0).
+    roas : mapping of str to float
+        Expected revenue per ¥ for "top", "mid" and "micro" at the reference spend (> 0).
+    elasticity : float
+        In (0, 1]; the article's 0.686 by default elsewhere (``figures.DEFAULT_ELASTICITY``).
+
+    Examples
+    --------
+    >>> curves = reference_curves(200_000, {"top": 3, "mid": 3, "micro": 3}, 0.686)
+    >>> plan = optimal_allocation(200_000, curves)
+    >>> [round(t.share, 4) for t in plan.tiers]
+    [0.2632, 0.4737, 0.2632]
+    """
+    curves = []
+    for tier in REFERENCE_TIERS:
+        if tier not in roas:
+            raise XhsInputError(f"roas must give a value for tier {tier}")
+        spend = reference_spend(creator_budget, tier)
+        ratio = _scalar(roas[tier], f"roas for tier {tier}", gt=0)
+        scale = power_scale_from_point(spend, ratio * spend, elasticity)
+        curves.append(TierCurve(tier, "power", scale, elasticity))
+    return curves
