@@ -156,10 +156,7 @@ def test_grouped_merges_identical_paths_and_sums_counts():
 # -- touchpoint rows -----------------------------------------------------------------------------------
 def _reference_journeys(users, times, channels, converted, values, lookback):
     """A straightforward per-user loop: sort, split at conversions, drop touches outside the window."""
-    first_row = {}
-    for i, user in enumerate(users):
-        first_row.setdefault(user, i)
-    order = sorted(range(len(users)), key=lambda i: (first_row[users[i]], times[i], i))
+    order = sorted(range(len(users)), key=lambda i: (users[i], times[i], i))  # numeric ids: ascending
     journeys, current, current_user = [], [], None
 
     def close(rows, did_convert):
@@ -213,9 +210,12 @@ def test_touchpoints_keep_input_order_for_equal_times():
     assert table.path_strings() == ["c > a > b"]
 
 
-def test_touchpoints_number_text_users_in_order_of_appearance():
+def test_touchpoints_order_text_users_by_appearance_and_numeric_users_by_id():
     table = journeys_from_touchpoints(["zoe", "amy", "zoe"], [1, 2, 3], ["a", "b", "c"], [0, 1, 1])
     assert table.path_strings() == ["a > c", "b"]
+    for users in ([9, 2, 9], np.array([9, 2, 9]), [9.0, 2.0, 9.0], np.array([9e15, 2.0, 9e15])):
+        table = journeys_from_touchpoints(users, [1, 2, 3], ["a", "b", "c"], [0, 1, 1])
+        assert table.path_strings() == ["b", "a > c"]
 
 
 def test_touchpoints_accept_datetimes_and_excel_serials_alike():

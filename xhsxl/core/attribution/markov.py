@@ -87,7 +87,7 @@ def _order(order: Any, name: str = "order") -> int:
 
 
 def _build_chain(paths: PathTable, order: int) -> _Chain:
-    """Count the transitions of every journey, vectorised over all touches."""
+    """Count the transitions of every journey, vectorised over all windows (memory: a few arrays of them)."""
     weight = paths.conversions + paths.nulls
     if not (weight > 0).all():  # a path with neither conversions nor nulls was never walked
         paths = paths.take(weight > 0)
@@ -96,63 +96,79 @@ def _build_chain(paths: PathTable, order: int) -> _Chain:
     base = n_channels + 1  # digit 0 = no channel (a window of a journey shorter than the order)
     if order * math.log2(base) > 62:
         raise XhsInputError(f"order {order} is too high for {n_channels} channels (the states would not fit)")
+    lengths = paths.lengths
+    index_type = np.int32 if paths.n_touches < 2**31 else np.int64
 
-    path_of_touch = paths.path_of_touch
-    position = paths.position_of_touch
-    first_window_end = np.minimum(order, paths.lengths) - 1
-    window_end = np.flatnonzero(position >= first_window_end[path_of_touch])
-    end_position = position[window_end]
-    key = np.zeros(len(window_end), dtype=np.int64)
-    for lag in range(order - 1, -1, -1):  # oldest channel of the window first
-        present = end_position >= lag
-        channel = paths.touches[np.where(present, window_end - lag, window_end)].astype(np.int64) + 1
-        key = key * base + np.where(present, channel, 0)
+    # A journey of L touches has max(1, L − k + 1) windows, ending at touches min(k, L) − 1 … L − 1.
+    windows_per_path = np.maximum(lengths - order + 1, 1)
+    window_offsets = np.zeros(paths.n_paths + 1, dtype=np.int64)
+    np.cumsum(windows_per_path, out=window_offsets[1:])
+    n_windows = int(window_offsets[-1])
+    journey = np.repeat(np.arange(paths.n_paths, dtype=index_type), windows_per_path)
     key_space = base**order
+    key_type = np.int32 if key_space < 2**31 else np.int64
+    if order == 1:
+        key = paths.touches.astype(key_type) + 1
+    else:
+        first_window_end = paths.offsets[:-1] + np.minimum(order, lengths) - 1
+        window_end = np.arange(n_windows, dtype=np.int64)
+        window_end += np.repeat(first_window_end - window_offsets[:-1], windows_per_path)
+        window_length = np.repeat(np.minimum(order, lengths).astype(key_type), windows_per_path)
+        key = np.zeros(n_windows, dtype=key_type)
+        for lag in range(order - 1, -1, -1):  # oldest channel of the window first
+            source_touch = window_end - lag
+            np.maximum(source_touch, 0, out=source_touch)  # masked below when it falls before the journey
+            digit = paths.touches[source_touch].astype(key_type) + 1
+            digit[window_length <= lag] = 0  # the window of a short journey has fewer channels
+            key *= base
+            key += digit
+        del window_end, window_length, digit, source_touch
+
     if key_space <= _DIRECT_KEY_LIMIT:  # number the windows in key order without sorting
         present = np.bincount(key, minlength=key_space) > 0
         window_keys = np.flatnonzero(present)
-        number = np.cumsum(present) - 1
+        number = (np.cumsum(present) - 1).astype(index_type)
         state = number[key]
     else:
         window_keys, state = np.unique(key, return_inverse=True)
+        state = state.astype(index_type)
+    del key
     n_states = len(window_keys)
 
     contains = np.zeros((n_states, n_channels), dtype=bool)
     remaining = window_keys.copy()
     for _ in range(order):
-        remaining, digit = np.divmod(remaining, base)
-        has = digit > 0
-        contains[np.flatnonzero(has), digit[has] - 1] = True
+        remaining, digit_of_state = np.divmod(remaining, base)
+        has = digit_of_state > 0
+        contains[np.flatnonzero(has), digit_of_state[has] - 1] = True
 
-    journey = path_of_touch[window_end]
-    first = np.empty(len(journey), dtype=bool)
-    first[0] = True
-    first[1:] = journey[1:] != journey[:-1]
-    last = np.empty_like(first)
-    last[-1] = True
-    last[:-1] = first[1:]
-    source = np.empty(len(state), dtype=np.int64)
-    source[0] = 0
-    source[1:] = state[:-1] + 1
-    source[first] = 0  # a journey's first window is entered from (start)
-    target = state + 1
-    step_weight = weight[journey]
-
+    # Transition (from, to) as one flat index into the (1+S)² grid; a journey's first window is
+    # entered from (start) = 0, channel windows are 1…S.
     n = n_states + 1
+    flat = np.empty(n_windows, dtype=np.int64)
+    flat[0] = 0
+    flat[1:] = state[:-1]
+    flat[1:] += 1
+    flat[window_offsets[:-1]] = 0
+    flat *= n
+    flat += state
+    flat += 1
+    step_weight = weight[journey]
     if n * n <= _DENSE_COUNT_CELLS:
-        grid = np.bincount(source * n + target, weights=step_weight, minlength=n * n).reshape(n, n)
+        grid = np.bincount(flat, weights=step_weight, minlength=n * n).reshape(n, n)
         counts: np.ndarray | scipy.sparse.csr_array = grid if n <= _DENSE_STATE_LIMIT else scipy.sparse.csr_array(grid)
     else:
+        source, target = np.divmod(flat, n)
         counts = scipy.sparse.csr_array(
             scipy.sparse.coo_array((step_weight, (source, target)), shape=(n, n))
         )  # duplicates are summed on conversion
+    del flat, step_weight, journey
 
-    ending_state = state[last]
-    ending_journey = journey[last]
+    ending_state = state[window_offsets[1:] - 1]
 
     def into_absorbing(per_journey: np.ndarray) -> np.ndarray:
         flow = np.zeros(n)
-        flow[1:] = np.bincount(ending_state, weights=per_journey[ending_journey], minlength=n_states)
+        flow[1:] = np.bincount(ending_state, weights=per_journey, minlength=n_states)
         return flow
 
     return _Chain(
@@ -205,6 +221,18 @@ def _absorption(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
     conversion = results[:, 0]
     value = results[:, 1] if rhs_matrix.shape[1] > 1 else np.zeros(0)
     return conversion, value
+
+
+def _reaches_conversion(chain: _Chain) -> np.ndarray:
+    """Which transient states have a path of observed transitions to (conversion) — graph search, exact."""
+    edges = (scipy.sparse.csr_array(chain.counts) > 0).astype(np.int32)  # edges[i, j]: i → j observed
+    reached = chain.to_conversion > 0
+    frontier = reached.copy()
+    while frontier.any():
+        predecessors = np.asarray((edges @ frontier.astype(np.int32)) > 0).ravel() & ~reached
+        reached |= predecessors
+        frontier = predecessors
+    return reached
 
 
 def _removal_effects(full: float, without: np.ndarray) -> np.ndarray:
@@ -315,10 +343,15 @@ def markov(
     chain = _build_chain(paths, chosen)
     conversion, value = _absorption(chain)
     removal = _removal_effects(conversion[0], conversion[1:])
+    # A channel none of whose states can reach (conversion) loses nothing when removed: make that an exact
+    # zero rather than the 1e-16 left by subtracting two equal solves.
+    dead = ~(chain.contains & _reaches_conversion(chain)[1:, None]).any(axis=0)
+    removal[dead] = 0.0
     credited = paths.total_conversions * removal / removal.sum()
     value_removal = value_credit = None
     if paths.values is not None:
         value_removal = _removal_effects(value[0], value[1:])
+        value_removal[dead] = 0.0
         total_value = float(paths.values.sum())
         value_credit = (
             total_value * value_removal / value_removal.sum() if value_removal.sum() > 0 else np.zeros_like(removal)

@@ -111,13 +111,19 @@ class PathTable:
 
     @cached_property
     def path_of_touch(self) -> np.ndarray:
-        """Index of the path each touch belongs to."""
-        return np.repeat(np.arange(self.n_paths, dtype=np.int64), self.lengths)
+        """Index of the path each touch belongs to (int32 unless there are 2**31 paths)."""
+        dtype = np.int32 if self.n_paths < 2**31 else np.int64
+        return np.repeat(np.arange(self.n_paths, dtype=dtype), self.lengths)
 
     @cached_property
     def position_of_touch(self) -> np.ndarray:
         """0-based position of each touch within its path."""
-        return np.arange(self.n_touches, dtype=np.int64) - np.repeat(self.offsets[:-1], self.lengths)
+        dtype = np.int32 if self.n_touches < 2**31 else np.int64
+        # Steps of 1 that jump back to 0 at every path start, summed: one array, no int64 temporaries.
+        step = np.ones(self.n_touches, dtype=dtype)
+        step[0] = 0
+        step[self.offsets[1:-1]] = 1 - self.lengths[:-1]
+        return np.cumsum(step, dtype=dtype)
 
     # -- totals ----------------------------------------------------------------------------------------
     @property
@@ -368,31 +374,49 @@ def _count_column(values: Any, name: str, expected_rows: int) -> np.ndarray:
     return array
 
 
+# Paths parsed per batch: bounds the Python string objects alive at once (a token costs ~55 bytes as a
+# str), so parsing a million paths needs a few MiB beyond the arrays it fills.
+_PARSE_BATCH = 8_192
+
+
 def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Channel names (sorted), channel code per touch, path offsets — one C-level pass over the text."""
+    """Channel names (sorted), channel code per touch, path offsets — C-level passes over the text."""
     n_paths = len(texts)
     lengths = np.fromiter(map(methodcaller("count", sep), texts), dtype=np.int64, count=n_paths) + 1
     offsets = np.zeros(n_paths + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    tokens = sep.join(texts).split(sep)
-    # Few distinct raw spellings (" kol_mid", "kol_mid ") exist however many touches there are, so strip
-    # those, not every token.
-    raw_spellings = set(tokens)
-    stripped = {raw: raw.strip() for raw in raw_spellings}
-    if "" in stripped.values():
-        is_empty = np.fromiter((stripped[t] == "" for t in tokens), dtype=bool, count=len(tokens))
-        row = int(np.searchsorted(offsets, int(np.argmax(is_empty)), side="right") - 1)
-        if texts[row].strip() == "":
-            raise XhsInputError(f"paths at position {row + 1} is blank")
-        raise XhsInputError(
-            f"paths at position {row + 1} has an empty channel between separators "
-            f"({describe(texts[row])}, separator {sep!r})"
-        )
-    channels = tuple(sorted(set(stripped.values())))
-    code_of_name = {name: code for code, name in enumerate(channels)}
-    code_of_raw = {raw: code_of_name[name] for raw, name in stripped.items()}
-    touches = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-    return channels, touches, offsets
+    touches = np.empty(int(offsets[-1]), dtype=np.int32)
+    # Few distinct raw spellings (" kol_mid", "kol_mid ") exist however many touches there are: strip and
+    # code those, then code every touch with one dict lookup in C (map). Codes follow first appearance
+    # here and are renumbered in name order at the end.
+    code_of_raw: dict[str, int] = {}
+    code_of_name: dict[str, int] = {}
+    for first in range(0, n_paths, _PARSE_BATCH):
+        batch = texts[first : first + _PARSE_BATCH]
+        tokens = sep.join(batch).split(sep)
+        for raw in set(tokens).difference(code_of_raw):
+            name = raw.strip()
+            if name == "":
+                _raise_empty_channel(texts, tokens, offsets, first, sep)
+            code_of_raw[raw] = code_of_name.setdefault(name, len(code_of_name))
+        start, stop = offsets[first], offsets[first + len(batch)]
+        touches[start:stop] = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    channels = tuple(sorted(code_of_name))
+    renumber = np.empty(len(channels), dtype=np.int32)
+    for code, name in enumerate(channels):
+        renumber[code_of_name[name]] = code
+    return channels, renumber[touches], offsets
+
+
+def _raise_empty_channel(texts: list[str], tokens: list[str], offsets: np.ndarray, first: int, sep: str) -> None:
+    index = next(i for i, token in enumerate(tokens) if not token.strip())
+    row = int(np.searchsorted(offsets, offsets[first] + index, side="right") - 1)
+    if texts[row].strip() == "":
+        raise XhsInputError(f"paths at position {row + 1} is blank")
+    raise XhsInputError(
+        f"paths at position {row + 1} has an empty channel between separators "
+        f"({describe(texts[row])}, separator {sep!r})"
+    )
 
 
 def _parse_days(days: Any, sep: str, offsets: np.ndarray) -> np.ndarray:

@@ -64,13 +64,13 @@ def journeys_from_touchpoints(
     -------
     PathTable
         One row per journey (not merged — call :meth:`PathTable.grouped` to merge identical paths), ordered
-        by user (in order of their first row) then time; conversions are 1 or 0, nulls their complement, values the converting row's
+        by user (numeric ids ascending, other ids in order of first appearance) then time; conversions are 1 or 0, nulls their complement, values the converting row's
         value, and ``days_before_conversion`` the age of each touch at the journey's end.
 
     Notes
     -----
-    Rows are grouped by user (users in order of first appearance), then sorted by time; rows with equal
-    times keep their input order. A user's journey
+    Rows are grouped by user (numeric ids ascending, other ids in order of first appearance), then sorted
+    by time; rows with equal times keep their input order. A user's journey
     runs from the touch after their previous conversion (or their first touch) to their next converting
     touch, inclusive; touches after a user's last conversion form one final journey that did not
     convert. The journey's end — the conversion, or for a journey that did not convert its last touch —
@@ -101,7 +101,7 @@ def journeys_from_touchpoints(
     >>> table.days_before_conversion.tolist()
     [4.0, 0.0, 0.0, 0.0]
     """
-    user_codes, _ = _codes(users, "users", sort_names=False)
+    user_codes = _user_keys(users)
     n_rows = len(user_codes)
     times = _days(timestamps, "timestamps", time_unit)
     channel_codes, channel_names = _codes(channels, "channels", sort_names=True)
@@ -113,39 +113,55 @@ def journeys_from_touchpoints(
     if lookback_days is not None:
         lookback_days = float(numeric(lookback_days, "lookback_days", gt=0))
 
+    # Temporaries are freed as soon as used: a log of millions of rows costs tens of MiB per column.
     order = _row_order(user_codes, times)
-    user_sorted = user_codes[order]
-    time_sorted = times[order]
     converting_sorted = converting[order]
-
+    user_sorted = user_codes[order]
+    del user_codes
     starts = np.empty(n_rows, dtype=bool)
     starts[0] = True
-    starts[1:] = (user_sorted[1:] != user_sorted[:-1]) | converting_sorted[:-1]
-    journey = np.cumsum(starts) - 1
+    np.not_equal(user_sorted[1:], user_sorted[:-1], out=starts[1:])
+    starts[1:] |= converting_sorted[:-1]  # a conversion ends its journey
+    del user_sorted
+    journey = np.cumsum(starts, dtype=np.int32 if n_rows < 2**31 else np.int64)
+    journey -= 1
     first_rows = np.flatnonzero(starts)
+    del starts
     last_rows = np.empty_like(first_rows)
     last_rows[:-1] = first_rows[1:] - 1
     last_rows[-1] = n_rows - 1
     n_journeys = len(first_rows)
 
-    days_before_end = time_sorted[last_rows][journey] - time_sorted
-    keep = days_before_end <= lookback_days if lookback_days is not None else np.ones(n_rows, dtype=bool)
-
-    kept_per_journey = np.bincount(journey[keep], minlength=n_journeys)
+    time_sorted = times[order]
+    del times
+    days_before_end = time_sorted[last_rows][journey]
+    days_before_end -= time_sorted
+    del time_sorted
+    if lookback_days is not None:
+        keep = days_before_end <= lookback_days
+        kept_rows = order[keep]
+        kept_journey = journey[keep]
+        days_before_end = days_before_end[keep]
+    else:
+        kept_rows, kept_journey = order, journey
+    del journey
+    kept_per_journey = np.bincount(kept_journey, minlength=n_journeys)
+    del kept_journey
     offsets = np.zeros(n_journeys + 1, dtype=np.int64)
     np.cumsum(kept_per_journey, out=offsets[1:])
-    conversions = converting_sorted[last_rows].astype(float)
+    ends_converting = converting_sorted[last_rows]
+    conversions = ends_converting.astype(float)
     journey_values = None
     if row_values is not None:
-        journey_values = np.where(converting_sorted[last_rows], row_values[order][last_rows], 0.0)
+        journey_values = np.where(ends_converting, row_values[order[last_rows]], 0.0)
     return PathTable(
         channels=channel_names,
-        touches=channel_codes[order][keep].astype(np.int32, copy=False),
+        touches=channel_codes[kept_rows].astype(np.int32, copy=False),
         offsets=offsets,
         conversions=conversions,
         nulls=1.0 - conversions,
         values=journey_values,
-        days_before_conversion=days_before_end[keep],
+        days_before_conversion=days_before_end,
         has_nulls=True,
     )
 
@@ -160,9 +176,14 @@ def _row_order(user_codes: np.ndarray, times: np.ndarray) -> np.ndarray:
     by_time = np.argsort(times, kind="stable")
     time_rank = np.empty(n, dtype=np.int64)
     time_rank[by_time] = np.arange(n, dtype=np.int64)  # distinct ranks: ties already in input order
+    del by_time
     n_users = int(user_codes.max()) + 1
-    if n_users < (1 << 62) // max(n, 1):
-        return np.argsort(user_codes.astype(np.int64) * n + time_rank)
+    if n_users <= (1 << 62) // max(n, 1):
+        packed = user_codes.astype(np.int64)
+        packed *= n
+        packed += time_rank
+        del time_rank
+        return np.argsort(packed)
     return np.lexsort((time_rank, user_codes))
 
 
@@ -189,26 +210,52 @@ def _as_1d(values: Any, name: str) -> Any:
     return items
 
 
+def _user_keys(values: Any) -> np.ndarray:
+    """A non-negative integer per row, equal for equal users, whose order is the journeys' output order.
+
+    Numeric ids sort as numbers: whole-number ids are used as they are (shifted to start at 0) when they
+    span less than 2**40 — no factorising sort, which is the slowest step on a big log. Other ids are
+    numbered in order of first appearance.
+    """
+    column = _as_1d(values, "users")
+    if not isinstance(column, np.ndarray):
+        is_number = [isinstance(item, (int, float)) and not isinstance(item, bool) for item in column]
+        if all(is_number):
+            column = np.asarray(column)
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
+        if column.dtype.kind == "f":
+            if not np.isfinite(column).all():
+                row = int(np.argmax(~np.isfinite(column)))
+                raise XhsInputError(f"users at position {row + 1} is blank or not a number")
+            whole = bool(np.all(column == np.round(column))) and np.abs(column).max() < 2**53
+        else:
+            whole = True
+        if whole:
+            low, high = int(column.min()), int(column.max())
+            if high - low < 2**40:
+                keys = column.astype(np.int64)
+                keys -= low
+                return keys
+        _, codes = np.unique(column, return_inverse=True)
+        return codes.astype(np.int64, copy=False)
+    codes, _ = _codes(column, "users", sort_names=False)
+    return codes
+
+
 def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Integer code per row (equal values ⇔ equal codes) and the distinct values in code order.
 
-    Codes follow the order of first appearance — deterministic, unlike a ``set`` of strings whose order
-    changes between runs — or, with ``sort_names`` (channels, whose order the results show), sorted order.
-    Numeric arrays are coded by :func:`numpy.unique`; anything else through a ``dict``.
+    Numeric arrays are coded in sorted order by :func:`numpy.unique`. Anything else goes through a
+    ``dict``: codes follow the order of first appearance (deterministic, unlike a ``set`` of strings whose
+    order changes between runs), or sorted order with ``sort_names`` (channels, whose order results show).
     """
     column = _as_1d(values, name)
     if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
         if column.dtype.kind == "f" and not np.isfinite(column).all():
             row = int(np.argmax(~np.isfinite(column)))
             raise XhsInputError(f"{name} at position {row + 1} is blank or not a number")
-        distinct, first_row, codes = np.unique(column, return_index=True, return_inverse=True)
-        codes = codes.astype(np.int64, copy=False)
-        if not sort_names:  # number ids in order of first appearance, whatever container they came in
-            rank = np.empty(len(distinct), dtype=np.int64)
-            by_appearance = np.argsort(first_row, kind="stable")
-            rank[by_appearance] = np.arange(len(distinct))
-            return rank[codes], tuple(distinct[by_appearance].tolist())
-        return codes, tuple(distinct.tolist())
+        distinct, codes = np.unique(column, return_inverse=True)
+        return codes.astype(np.int32, copy=False), tuple(distinct.tolist())
     if isinstance(column, np.ndarray) and column.dtype.kind == "b":
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column
@@ -229,7 +276,7 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
         distinct = names
     else:
         code_of = dict(zip(distinct, range(len(distinct))))
-    codes = np.fromiter(map(code_of.__getitem__, items), dtype=np.int64, count=len(items))
+    codes = np.fromiter(map(code_of.__getitem__, items), dtype=np.int32, count=len(items))
     return codes, tuple(distinct)
 
 
@@ -272,7 +319,9 @@ def _days(values: Any, name: str, time_unit: str) -> np.ndarray:
         raise XhsInputError(f"{name} at position {int(np.argmax(missing)) + 1} is blank")
     nanoseconds = stamps.view(np.int64)
     # Subtract the earliest time in integers first, so float days keep sub-second precision.
-    return (nanoseconds - nanoseconds.min()).astype(float) / _NANOSECONDS_PER_DAY
+    days = (nanoseconds - nanoseconds.min()).astype(float)
+    days /= _NANOSECONDS_PER_DAY
+    return days
 
 
 def _parses_as_time(item: Any) -> bool:
