@@ -76,6 +76,8 @@ def _format(value: Any, unit: str) -> str:
         return _money(value)
     if unit == "CNY per action":
         return f"¥{value:,.2f}"
+    if unit == "ratio":
+        return f"1:{value:,.2f}"
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:,.3f}"
@@ -334,6 +336,118 @@ def clv_retention(
     """Retention-based discounted CLV (future orders only by default)."""
     value = _run(lambda: clv_core.clv_retention(margin, retention, discount_rate, horizon, timing))
     console.print(f"CLV = [bold]{_money(value)}[/]")
+
+
+# ------------------------------------------------------------------------------------------------ workbooks
+
+
+def _campaign_from_json(path: Path) -> ClientCampaign:
+    items = _load_campaigns(path)
+    if len(items) != 1:
+        errors.print(f"[bold red]error:[/] {path} holds {len(items)} campaigns; fill takes one (use xhsxl batch)")
+        raise typer.Exit(1)
+    try:
+        return ClientCampaign.model_validate(items[0])
+    except ValidationError as error:
+        for key, value, reason in validation_problems(error):
+            errors.print(f"[bold red]error:[/] {path}: {key} = {value!r}: {reason}")
+        raise typer.Exit(2) from None
+
+
+def _write(campaign: ClientCampaign | None, out: Path, static: bool, overwrite: bool) -> None:
+    from xhsxl.workbook.fill import write_workbook
+
+    try:
+        write_workbook(campaign, out, static=static, overwrite=overwrite)
+    except FileExistsError as error:
+        errors.print(f"[bold red]error:[/] {error}; add --overwrite to replace it")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {'static' if static else 'live'} workbook [bold]{out}[/]")
+
+
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace the file if it exists.")]
+
+
+@app.command()
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("xhsxl_template.xlsx"),
+    overwrite: Overwrite = False,
+) -> None:
+    """Write the template workbook (filled with case study 1 as an example) from the schema."""
+    _write(None, path, False, overwrite)
+
+
+@app.command()
+def fill(
+    client: Annotated[Path, typer.Argument(help="A JSON file with one campaign object (schema keys).")],
+    out: Annotated[Path, typer.Option("--out", help="The workbook to write.")],
+    static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (no add-in needed).")] = False,
+    overwrite: Overwrite = False,
+) -> None:
+    """Write a client's workbook from a campaign JSON file."""
+    _write(_campaign_from_json(client), out, static, overwrite)
+
+
+@app.command()
+def read(workbook: Annotated[Path, typer.Argument(help="An xhsxl workbook.")]) -> None:
+    """Print a workbook's inputs as JSON; each bad cell is reported with its sheet, cell and reason."""
+    from xhsxl.workbook.clients import ClientFileError
+    from xhsxl.workbook.read import read_inputs
+
+    try:
+        inputs = read_inputs(workbook)
+    except ClientFileError as error:
+        errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(1) from None
+    for problem in inputs.problems:
+        errors.print(f"[bold red]error:[/] {problem}")
+    if inputs.campaign is None:
+        raise typer.Exit(2)
+    print(json.dumps(inputs.campaign.model_dump(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def recalc(
+    workbook: Annotated[Path, typer.Argument(help="A workbook to evaluate headlessly.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the static copy here (.xlsx).")] = None,
+    static: Annotated[bool, typer.Option("--static", help="Write the static copy (default name: X.static.xlsx).")] = False,
+    overwrite: Overwrite = False,
+) -> None:
+    """Evaluate every formula with the XHS_ functions and report cells that end in an Excel error.
+
+    With --static (or --out) it also writes the deliverable for a client without Python: the same layout,
+    formats and charts with values in place of XHS_ formulas, checked against the recalculated live cells.
+    """
+    from xhsxl.workbook.clients import ClientFileError
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.read import read_inputs
+    from xhsxl.workbook.static import static_mismatches
+
+    result = recalculate(workbook)
+    table = Table("sheet", "cell", "formula", "error", header_style="bold", title=f"{workbook}", title_justify="left")
+    for error in result.errors:
+        table.add_row(error.sheet, error.cell, escape(str(error.formula)), escape(f"{error.error} {error.message or ''}"))
+    count = sum(len(cells) for cells in result.values.values())
+    if result.errors:
+        console.print(table)
+    console.print(f"{count:,} cells evaluated, {len(result.errors)} ending in an error")
+    if not (static or out):
+        raise typer.Exit(2 if result.errors else 0)
+    try:
+        inputs = read_inputs(workbook)
+    except ClientFileError as error:
+        errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(1) from None
+    if inputs.campaign is None:
+        for problem in inputs.problems:
+            errors.print(f"[bold red]error:[/] {problem}")
+        raise typer.Exit(2)
+    mismatches = static_mismatches(inputs.campaign, result)
+    for mismatch in mismatches:
+        errors.print(f"[bold red]error:[/] static and live disagree at {mismatch}")
+    target = out or workbook.with_name(workbook.stem + ".static.xlsx")
+    _write(inputs.campaign, target, True, overwrite)
+    raise typer.Exit(2 if result.errors or mismatches else 0)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

@@ -29,6 +29,8 @@ from xhsxl.core.errors import XhsInputError
 
 __all__ = [
     "Unit",
+    "UNIT_LABELS",
+    "NUMBER_FORMATS",
     "InputField",
     "GROUPS",
     "FIELDS",
@@ -42,7 +44,7 @@ __all__ = [
     "validation_problems",
 ]
 
-Unit = Literal["CNY", "CNY per action", "count", "fraction", "elasticity", "months", "text", "stage"]
+Unit = Literal["CNY", "CNY per action", "count", "fraction", "ratio", "elasticity", "months", "text", "stage"]
 
 #: Excel number format per unit, used by the template and every generated workbook.
 NUMBER_FORMATS: dict[str, str] = {
@@ -50,10 +52,25 @@ NUMBER_FORMATS: dict[str, str] = {
     "CNY per action": '"¥"#,##0.00',
     "count": "#,##0",
     "fraction": "0.0%",
+    "ratio": '"1:"0.00',
     "elasticity": "0.000",
     "months": "0",
     "text": "@",
     "stage": "@",
+}
+
+
+#: How each unit is shown to a person (workbook unit columns, docs).
+UNIT_LABELS: dict[str, str] = {
+    "CNY": "¥",
+    "CNY per action": "¥ each",
+    "count": "count",
+    "fraction": "%",
+    "ratio": "ROI 1:x",
+    "elasticity": "number",
+    "months": "months",
+    "text": "text",
+    "stage": "choice",
 }
 
 
@@ -219,7 +236,7 @@ FIELDS: tuple[InputField, ...] = (
         for tier, zh in (("top", "头部达人"), ("mid", "腰部达人"), ("micro", "初级达人/KOC"), ("nano", "素人"))
     ),
     *(
-        InputField(f"roas_{tier}", f"{tier.capitalize()} creators' ROI 1:x", f"{zh}投产比", "elasticity", "strategy",
+        InputField(f"roas_{tier}", f"{tier.capitalize()} creators' ROI 1:x", f"{zh}投产比", "ratio", "strategy",
                    f"Revenue per ¥ expected from {tier} creators at their reference spend (the creator budget × "
                    f"the midpoint of their article range); drives the optimised split. Default 3, the closed-loop "
                    f"'ROI 1:3' of article 003.", default=figures.CLOSED_LOOP_ROAS_EXAMPLE.value, gt=0.0, le=1000.0)
@@ -393,9 +410,9 @@ OUTPUTS: tuple[OutputMetric, ...] = (
     OutputMetric("incremental_cross_platform", "Incremental cross-platform sales", "站外增量销售额", "CNY"),
     OutputMetric("revenue", "Attributed revenue", "归因销售额", "CNY"),
     OutputMetric("roi", "ROI (net)", "投资回报率（净）", "fraction"),
-    OutputMetric("roas", "ROI 1:x (GMV / spend)", "投产比", "elasticity"),
+    OutputMetric("roas", "ROI 1:x (GMV / spend)", "投产比", "ratio"),
     OutputMetric("profit_roi", "Profit ROI", "利润回报率", "fraction"),
-    OutputMetric("breakeven_roas", "Break-even ROAS", "盈亏平衡投产比", "elasticity"),
+    OutputMetric("breakeven_roas", "Break-even ROAS", "盈亏平衡投产比", "ratio"),
     OutputMetric("breakeven_revenue", "Break-even revenue", "盈亏平衡销售额", "CNY"),
     OutputMetric("cpm", "CPM", "千次曝光成本", "CNY per action"),
     OutputMetric("cpc", "Cost per click / visit", "单次点击成本", "CNY per action"),

@@ -241,12 +241,12 @@ DASHBOARD_TILES: tuple[str, ...] = ("total_cost", "revenue", "roi", "roas", "pro
 
 _TIER_ROWS = (2 + 5, 2 + 5 + len(CURVE_ROWS) - 1)  # creators_top .. creators_micro in the plan table
 CHARTS: tuple[ChartSpec, ...] = (
-    ChartSpec("cost_chart", "Where the money went · 成本构成", "pie", "Dashboard",
+    ChartSpec("cost_chart", "Cost breakdown · 成本构成", "pie", "Dashboard",
               ("cost_lines", 1, 1, 7), (("Cost", "cost_lines", 3, 1, 7),)),
-    ChartSpec("return_chart", "Blended return by component · 综合回报构成", "bar", "Dashboard",
+    ChartSpec("return_chart", "Return by component · 回报构成", "bar", "Dashboard",
               ("breakdown_table", 2, 2, 1 + len(returns.RETURN_COMPONENTS)),
               (("Weighted value", "breakdown_table", 6, 2, 1 + len(returns.RETURN_COMPONENTS)),)),
-    ChartSpec("tier_chart", "Creator budget by tier: rule-based vs optimised · 达人预算分配", "bar", "Dashboard",
+    ChartSpec("tier_chart", "Creator budget by tier · 达人预算", "bar", "Dashboard",
               ("optimal_table", 1, 2, 1 + len(CURVE_ROWS)),
               (("Rule-based", "allocation_table", _AMOUNT_COLUMN, *_TIER_ROWS),
                ("Optimised", "optimal_table", 3, 2, 1 + len(CURVE_ROWS)))),

@@ -33,7 +33,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 import xhsxl
 from xhsxl.core import allocation, figures
-from xhsxl.schema import FIELDS, FIELDS_BY_KEY, GROUPS, NUMBER_FORMATS, ClientCampaign, InputField
+from xhsxl.schema import FIELDS, GROUPS, NUMBER_FORMATS, UNIT_LABELS, ClientCampaign, InputField
 from xhsxl.workbook import layout
 from xhsxl.workbook.formula import CellError, Expr, Name, calls_xhs
 
@@ -292,7 +292,7 @@ class _Builder:
         cell.border = _BOX
         cell.protection = _UNLOCKED
         cell.number_format = f.number_format
-        ws.cell(row, 4, f.unit)
+        ws.cell(row, 4, UNIT_LABELS[f.unit])
         ws.cell(row, 5, f.bounds_text() or (", ".join(f.choices) if f.choices else ""))
         ws.cell(row, 6, f.help).alignment = Alignment(wrap_text=False)
         cell.comment = Comment(f"{f.label_en} · {f.label_zh}\n{f.help}"
@@ -318,14 +318,14 @@ class _Builder:
             row += 1
         self.table(ws, row + 1, layout.BREAKDOWN_TABLE)
         ws.freeze_panes = "A4"
-        for column, width in zip("ABCDEFG", (38, 20, 18, 14, 16, 18, 12)):
+        for column, width in zip("ABCDEFG", (38, 30, 18, 12, 16, 18, 12)):
             ws.column_dimensions[column].width = width
 
     def result_row(self, ws: Worksheet, row: int, item: layout.ComputedCell) -> None:
         ws.cell(row, 1, item.label_en)
         ws.cell(row, 2, item.label_zh)
         self.computed(ws, row, 3, item)
-        ws.cell(row, 4, item.unit)
+        ws.cell(row, 4, UNIT_LABELS[item.unit])
         ws.cell(row, 5, item.note)
 
     def allocation_sheet(self) -> None:
@@ -355,7 +355,7 @@ class _Builder:
             spend_name, roas_name = f"reference_spend_{curve.tier}", f"roas_at_reference_{curve.tier}"
             self.computed(ws, r, 8, layout.ComputedCell(spend_name, "Reference spend", "参考投放", "CNY",
                                                           curve.reference_spend))
-            self.computed(ws, r, 9, layout.ComputedCell(roas_name, "ROI 1:x", "投产比", "elasticity",
+            self.computed(ws, r, 9, layout.ComputedCell(roas_name, "ROI 1:x", "投产比", "ratio",
                                                           Name(f"roas_{curve.tier}")))
             self.computed(ws, r, 3, layout.ComputedCell(f"scale_{curve.tier}", "Scale", "系数", "elasticity",
                                                           curve.scale))
@@ -392,26 +392,28 @@ class _Builder:
         ws["A2"] = '=IF(client_name="","",client_name)'
         ws["A2"].font = _SUBTITLE
         outputs = {item.name: item for item in layout.RESULT_CELLS}
+        tile_columns = (1, 3, 5, 7)
         for index, name in enumerate(layout.DASHBOARD_TILES):
-            column = 1 + 2 * (index % 4)
-            row = 4 + 3 * (index // 4)
+            column = tile_columns[index % len(tile_columns)]
+            row = 4 + 3 * (index // len(tile_columns))
             item = outputs[name]
             label = ws.cell(row, column, f"{item.label_en} · {item.label_zh}")
             label.font = Font(size=9, color="6B7280")
+            label.alignment = Alignment(vertical="bottom")
             value = ws.cell(row + 1, column, f"={name}")
-            value.font = Font(size=18, bold=True, color=_INK)
+            value.font = Font(size=16, bold=True, color=_INK)
             value.number_format = NUMBER_FORMATS[item.unit]
-            value.alignment = Alignment(horizontal="left")
+            value.alignment = Alignment(horizontal="left", vertical="top")
+            ws.row_dimensions[row + 1].height = 26
         for column in range(1, 9):
-            ws.column_dimensions[get_column_letter(column)].width = 16
-        anchors = ("A11", "J11", "A30")
-        for spec, anchor in zip(layout.CHARTS, anchors):
+            ws.column_dimensions[get_column_letter(column)].width = 24 if column in tile_columns else 3
+        for spec, anchor in zip(layout.CHARTS, ("A11", "E11", "A29", "E29")):
             ws.add_chart(self.chart(spec), anchor)
 
     def chart(self, spec: layout.ChartSpec) -> PieChart | BarChart:
         chart = PieChart() if spec.kind == "pie" else BarChart()
         chart.title = spec.title
-        chart.width, chart.height = 16, 9
+        chart.width, chart.height = 13.5, 8.5
         for title, source, column, first, last in spec.series:
             data = self.reference(source, column, first, last)
             chart.add_data(data, titles_from_data=False)

@@ -1,0 +1,61 @@
+"""Live and static must agree: compare a static workbook's values with the recalculated live formulas.
+
+A client without Python receives the static workbook (values in place of ``XHS_`` formulas). Its values
+come from evaluating the layout's expressions in Python; the live workbook's come from Excel (or, here,
+the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.formula import ArrayFormula
+
+from xhsxl.schema import ClientCampaign
+from xhsxl.workbook.template import build_workbook
+
+__all__ = ["xhs_cells", "same_value", "static_mismatches"]
+
+
+def xhs_cells(workbook: Workbook) -> Iterator[tuple[str, str]]:
+    """(sheet, cell) of every cell whose formula calls an ``XHS_`` function, each cell of an array formula."""
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, ArrayFormula) and "XHS_" in (value.text or ""):
+                    low_col, low_row, high_col, high_row = range_boundaries(value.ref)
+                    for r in range(low_row, high_row + 1):
+                        for c in range(low_col, high_col + 1):
+                            yield ws.title, ws.cell(r, c).coordinate
+                elif isinstance(value, str) and value.startswith("=") and "XHS_" in value:
+                    yield ws.title, cell.coordinate
+
+
+def same_value(left: Any, right: Any, rel: float = 1e-9) -> bool:
+    """Equal as a spreadsheet shows them: numbers to ``rel``, blanks and empty text alike, booleans as such."""
+    if left in (None, "") and right in (None, ""):
+        return True
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return math.isclose(left, right, rel_tol=rel, abs_tol=1e-9)
+    return left == right
+
+
+def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float = 1e-9) -> list[str]:
+    """Cells where ``campaign``'s static workbook differs from ``recalculation`` of its live workbook."""
+    live = build_workbook(campaign, static=False)
+    static = build_workbook(campaign, static=True)
+    problems = []
+    for sheet, cell in xhs_cells(live):
+        if "XHS_VERSION(" in str(live[sheet][cell].value):
+            continue  # the add-in status cell says "static copy" there by design
+        expected = recalculation.value(sheet, cell)
+        shown = static[sheet][cell].value
+        if not same_value(shown, expected, rel):
+            problems.append(f"{sheet}!{cell}: static {shown!r}, live {expected!r}")
+    return problems
