@@ -330,3 +330,27 @@ def test_markov_without_nulls_warns_but_answers():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         markov(path_table(["a > b", "b"], [1, 1], nulls=[0, 0]))
+
+
+def test_markov_is_deterministic_to_the_last_bit():
+    rng = np.random.default_rng(8)
+    paths = [">".join(rng.choice(list("abcde"), rng.integers(1, 6))) for _ in range(500)]
+    conversions = rng.integers(0, 3, 500)
+    table = path_table(paths, conversions, conversions * rng.uniform(50, 500, 500), rng.integers(0, 9, 500))
+    for order in (1, 2, 4):
+        first, second = markov(table, order), markov(table, order)
+        assert first.conversions.tobytes() == second.conversions.tobytes()
+        assert first.value.tobytes() == second.value.tobytes()
+
+
+def test_the_core_imports_neither_pandas_nor_channel_attribution():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xhsxl.core.attribution as a; "
+        "a.markov(a.path_table(['a > b'], [1], nulls=[1])); "
+        "print(sorted(m for m in ('pandas', 'ChannelAttribution', 'matplotlib') if m in sys.modules))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"

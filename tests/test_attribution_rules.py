@@ -242,15 +242,36 @@ def test_bad_model_input_names_the_problem(journeys, call, message):
 
 
 def test_rule_models_run_on_a_million_touches():
+    from xhsxl.core.attribution import PathTable
+
     rng = np.random.default_rng(1)
     n = 250_000
     lengths = rng.integers(1, 8, n)
-    codes = rng.integers(0, 6, int(lengths.sum()))
-    names = np.array(["kol_top", "kol_mid", "kol_micro", "search_ads", "feed_ads", "organic"])
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    # Smoke test at scale: one path string per journey (about a million touches in all).
-    tokens = names[codes]
-    paths = [">".join(tokens[offsets[i] : offsets[i + 1]]) for i in range(n)]
-    table = path_table(paths, rng.integers(0, 2, n), nulls=rng.integers(0, 3, n))
-    for model in ("first_touch", "last_touch", "linear", "position_based", "simplified_shapley"):
-        assert attribute(table, model).conversions.sum() == pytest.approx(table.total_conversions)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    conversions = rng.integers(0, 2, n).astype(float)
+    table = PathTable(
+        channels=("feed_ads", "kol_mid", "kol_micro", "kol_top", "organic", "search_ads"),
+        touches=rng.integers(0, 6, int(offsets[-1])).astype(np.int32),
+        offsets=offsets,
+        conversions=conversions,
+        nulls=rng.integers(0, 3, n).astype(float),
+        values=conversions * 199.0,
+        days_before_conversion=rng.uniform(0, 30, int(offsets[-1])),
+    )
+    assert table.n_touches > 900_000
+    for model in ("first_touch", "last_touch", "last_non_direct_touch", "linear", "position_based", "time_decay",
+                  "simplified_shapley"):
+        result = attribute(table, model)
+        assert result.conversions.sum() == pytest.approx(table.total_conversions)
+        assert result.value.sum() == pytest.approx(table.total_value)
+
+
+def test_time_decay_from_touchpoint_rows_uses_each_touch_age():
+    from xhsxl.core.attribution import journeys_from_touchpoints
+
+    # Touches 14 and 7 days before a conversion at day 20, plus the converting touch itself.
+    table = journeys_from_touchpoints([1, 1, 1], [6, 13, 20], ["kol_top", "kol_mid", "search_ads"], [0, 0, 1],
+                                      [700, 700, 700])
+    result = time_decay(table)
+    assert credit(result) == {"kol_mid": round(2 / 7, 9), "kol_top": round(1 / 7, 9), "search_ads": round(4 / 7, 9)}
+    assert value_credit(result) == {"kol_mid": 200.0, "kol_top": 100.0, "search_ads": 400.0}

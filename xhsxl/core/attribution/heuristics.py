@@ -38,15 +38,9 @@ def require_conversions(paths: Any) -> PathTable:
     return paths
 
 
-def _result(
-    paths: PathTable, model: str, touches: np.ndarray, touch_share: np.ndarray, details: dict[str, Any]
-) -> AttributionResult:
-    """Credit ``touch_share[i]`` of touch ``i``'s path to the channel ``touches[i]``.
-
-    ``touches`` and ``touch_share`` may list a subset of touches (one per path for single-touch rules).
-    """
-    path = paths.path_of_touch if len(touches) == paths.n_touches else None
-    return _credit(paths, model, touches, touch_share, path, details)
+def _per_touch(paths: PathTable, model: str, touch_share: np.ndarray, details: dict[str, Any]) -> AttributionResult:
+    """Credit ``touch_share[i]`` of touch ``i``'s path to the touch's channel (shares sum to 1 per path)."""
+    return _credit(paths, model, paths.touches, touch_share, paths.path_of_touch, details)
 
 
 def _credit(
@@ -150,7 +144,7 @@ def linear(paths: PathTable) -> AttributionResult:
     """
     paths = require_conversions(paths)
     share = 1.0 / paths.lengths[paths.path_of_touch]
-    return _result(paths, "linear", paths.touches, share, {})
+    return _per_touch(paths, "linear", share, {})
 
 
 def position_based(paths: PathTable, weights: Sequence[float] = POSITION_BASED_WEIGHTS) -> AttributionResult:
@@ -198,7 +192,7 @@ def position_based(paths: PathTable, weights: Sequence[float] = POSITION_BASED_W
     else:  # all weight in the middle: a two-touch journey has no middle, split it evenly
         share = np.where(two_touch, 0.5, share)
     share = np.where(n == 1, 1.0, share)
-    return _result(paths, "position_based", paths.touches, share, {"weights": (first, middle, last)})
+    return _per_touch(paths, "position_based", share, {"weights": (first, middle, last)})
 
 
 def _position_weights(weights: Sequence[float]) -> tuple[float, float, float]:
@@ -258,4 +252,4 @@ def time_decay(paths: PathTable, half_life_days: float = TIME_DECAY_HALF_LIFE_DA
     weight = np.exp2(-(days - nearest[paths.path_of_touch]) / half_life)
     total = np.add.reduceat(weight, paths.offsets[:-1])
     share = weight / total[paths.path_of_touch]
-    return _result(paths, "time_decay", paths.touches, share, {"half_life_days": half_life})
+    return _per_touch(paths, "time_decay", share, {"half_life_days": half_life})
