@@ -246,16 +246,21 @@ def test_touchpoints_accept_numpy_columns():
     assert table.path_strings() == ["a > b", "a"]
 
 
+def _log(**changes):
+    """A valid two-row touchpoint log with some columns replaced."""
+    return {"users": [1, 2], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, 1], **changes}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"users": [1, 2], "timestamps": [1], "channels": ["a", "b"], "converted": [0, 1]}, "timestamps has 1 rows"),
-        ({"users": [1, None], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, 1]}, "users at position 2"),
-        ({"users": [1, 2], "timestamps": [1, 2], "channels": ["a", " "], "converted": [0, 1]}, "channels at position 2"),
-        ({"users": [1, 2], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, 2]}, "converted must be 0/1"),
-        ({"users": [1, 2], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, None]}, "converted at position 2"),
-        ({"users": [1, 2], "timestamps": [1, "soon"], "channels": ["a", "b"], "converted": [0, 1]}, "timestamps at position 2"),
-        ({"users": [1, 2], "timestamps": [1, None], "channels": ["a", "b"], "converted": [0, 1]}, "timestamps at position 2"),
+        (_log(timestamps=[1]), "timestamps has 1 rows"),
+        (_log(users=[1, None]), "users at position 2"),
+        (_log(channels=["a", " "]), "channels at position 2"),
+        (_log(converted=[0, 2]), "converted must be 0/1"),
+        (_log(converted=[0, None]), "converted at position 2"),
+        (_log(timestamps=[1, "soon"]), "timestamps at position 2"),
+        (_log(timestamps=[1, None]), "timestamps at position 2"),
         (
             {"users": [1, 2], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, 1], "values": [0, -5]},
             "values of a converting row must be a number at least 0",

@@ -1,8 +1,8 @@
 """The industry conventions the rule-based models and the journey builder default to, with their sources.
 
 None of these numbers is in the source articles (article 001 names the models but gives no parameters),
-so each default is the convention of the analytics product a client's team already knows — Google's —
-and is a parameter everywhere it is used, never a hidden constant.
+so each default is the convention of the analytics products a client's team already knows — Google
+Analytics 4 and Google Ads — and is a parameter everywhere it is used, never a hidden constant.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ __all__ = [
 TIME_DECAY_HALF_LIFE_DAYS = Figure(
     value=7.0,
     unit="days",
-    source="Google Ads API, AttributionModelEnum GOOGLE_SEARCH_ATTRIBUTION_TIME_DECAY (the model GA4 offered "
-    "until 2023)",
+    source="Google Ads API, AttributionModelEnum GOOGLE_SEARCH_ATTRIBUTION_TIME_DECAY (Google Ads and GA4 "
+    "offered the same rule-based models until Google retired them in 2023)",
     quote="Attributes exponentially more credit for a conversion to its more recent clicks ... "
     "(half-life is 1 week).",
 )

@@ -71,7 +71,8 @@ def first_touch(paths: PathTable) -> AttributionResult:
     >>> from xhsxl.core.attribution import path_table
     >>> table = path_table(["kol_mid > search_ads", "kol_micro > kol_mid"], [3, 1], [300, 80], nulls=[10, 5])
     >>> first_touch(table).table()
-    [['channel', 'conversions', 'value', 'share'], ['kol_micro', 1.0, 80.0, 0.25], ['kol_mid', 3.0, 300.0, 0.75], ['search_ads', 0.0, 0.0, 0.0]]
+    [['channel', 'conversions', 'value', 'share'], ['kol_micro', 1.0, 80.0, 0.25],
+     ['kol_mid', 3.0, 300.0, 0.75], ['search_ads', 0.0, 0.0, 0.0]]
     """
     paths = require_conversions(paths)
     return _credit(paths, "first_touch", paths.touches[paths.offsets[:-1]], 1.0, None, {})

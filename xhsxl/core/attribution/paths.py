@@ -19,7 +19,6 @@ grouping identical paths (:meth:`PathTable.grouped`) is pure numpy.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
 from operator import methodcaller

@@ -63,9 +63,10 @@ def journeys_from_touchpoints(
     Returns
     -------
     PathTable
-        One row per journey (not merged — call :meth:`PathTable.grouped` to merge identical paths), ordered
-        by user (numeric ids ascending, other ids in order of first appearance) then time; conversions are 1 or 0, nulls their complement, values the converting row's
-        value, and ``days_before_conversion`` the age of each touch at the journey's end.
+        One row per journey (not merged — call :meth:`PathTable.grouped` to merge identical paths),
+        ordered by user (numeric ids ascending, other ids in order of first appearance) then time;
+        conversions are 1 or 0, nulls their complement, values the converting row's value, and
+        ``days_before_conversion`` the age of each touch at the journey's end.
 
     Notes
     -----
@@ -155,7 +156,7 @@ def journeys_from_touchpoints(
     if row_values is not None:
         journey_values = np.where(ends_converting, row_values[order[last_rows]], 0.0)
     return PathTable(
-        channels=channel_names,
+        channels=tuple(str(name) for name in channel_names),  # numeric channel ids become names
         touches=channel_codes[kept_rows].astype(np.int32, copy=False),
         offsets=offsets,
         conversions=conversions,
@@ -303,7 +304,9 @@ def _days(values: Any, name: str, time_unit: str) -> np.ndarray:
         if is_number[0]:  # the first row decides: numbers in time_unit, or dates and times
             if not all(is_number):
                 row = is_number.index(False)
-                raise XhsInputError(f"{name} at position {row + 1} must be a number like the rows above (got {describe(items[row])})")
+                raise XhsInputError(
+                    f"{name} at position {row + 1} must be a number like the rows above (got {describe(items[row])})"
+                )
             return numeric(np.asarray(items, dtype=float), name) * TIME_UNITS[time_unit]
         for row, item in enumerate(items):
             if item is None or not isinstance(item, (str, _dt.date, np.datetime64)):
@@ -367,7 +370,8 @@ def _conversion_values(values: Any, converting: np.ndarray, n_rows: int) -> np.n
     if bad.any():
         row = int(np.argmax(bad))
         raise XhsInputError(
-            f"values of a converting row must be a number at least 0 (got {describe(numbers[row])} at position {row + 1})"
+            f"values of a converting row must be a number at least 0 "
+            f"(got {describe(numbers[row])} at position {row + 1})"
         )
     return np.where(converting, numbers, 0.0)
 
