@@ -348,6 +348,8 @@ def _column(values: Any, name: str) -> np.ndarray:
 
 
 def _text_column(values: Any, name: str) -> list[str]:
+    if isinstance(values, list) and values and set(map(type, values)) == {str}:
+        return values  # the common case, a plain list of paths: no copy
     array = _column(values, name)
     texts = array.tolist()
     if not set(map(type, texts)) <= {str}:
