@@ -1,0 +1,1 @@
+"""Workbooks: the template, filling and reading client workbooks, batch generation and recalculation."""

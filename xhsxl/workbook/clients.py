@@ -1,0 +1,557 @@
+"""The table of clients a batch runs on: a CSV, XLSX or JSON file in, one validated row per client out.
+
+An agency exports its clients from Excel, a CRM or a script, so the reader takes what those produce: CSV in
+UTF-8 (with or without the BOM Excel writes) or in GBK / GB18030 (what Chinese Excel writes), XLSX, and
+JSON lists of objects. Column headers may be the schema's keys or its English or Chinese labels. Cell text
+goes to the schema untouched — ``"30%"``, ``"¥1,200,000"`` and full-width digits are understood there.
+
+Nothing is silently dropped and nothing is guessed: every problem of every row is reported with the row
+number and column header as the user sees them in their own file, and a bad row never stops a good one.
+Only a file that cannot be read as a table of clients at all raises :class:`ClientFileError`.
+
+Client text that looks like a formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``, ``@SUM(...)``) is data:
+it is kept verbatim in the campaign, and the workbook writer stores it as text.
+
+An XLSX is an untrusted zip of XML. openpyxl parses its XML with defusedxml (no entity expansion, no
+external entities); before openpyxl sees the file, its zip directory is checked against the caps below so a
+zip bomb is refused with a message instead of filling memory or disk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import json
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from pydantic import ValidationError
+
+from xhsxl.schema import FIELDS, ClientCampaign, field_for_header, validation_problems
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_UNPACKED_BYTES",
+    "MAX_COMPRESSION_RATIO",
+    "RATIO_CHECKED_ABOVE_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "ROW_COLUMN",
+    "ClientFileError",
+    "Problem",
+    "ClientRow",
+    "ClientTable",
+    "read_clients",
+    "check_xlsx_archive",
+]
+
+#: Largest client file read, in bytes. A client table holds tens to thousands of rows of about 1 kB; 200 MiB
+#: is ample headroom and still fits in memory, where the file is read once.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+#: Largest total uncompressed size of an XLSX's members. The same 200 MiB: the XML of a sheet is what openpyxl
+#: parses, so this bounds the work a file can ask for however small it is on disk.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+#: Largest compression ratio of one member (uncompressed / compressed). Workbooks written by openpyxl compress
+#: 1.4-13x (measured: the sheet of 50,000 identical rows, 12.6x; the theme 6.5x); deflate cannot exceed about
+#: 1,030x, and zip bombs sit near that ceiling. 100 leaves room for unusually regular sheets and still refuses
+#: a bomb at its first large member.
+MAX_COMPRESSION_RATIO = 100
+
+#: Members smaller than this are not ratio-checked: a few hundred kilobytes cannot hurt, whatever their ratio,
+#: and the total cap still counts them.
+RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
+
+#: Most members an XLSX may have. A workbook has about ten plus one per sheet, chart and image; tens of
+#: thousands of entries are a bomb that repeats one compressed stream under many names.
+MAX_ZIP_MEMBERS = 10_000
+
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_JSON_SUFFIXES = (".json",)
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
+_CSV_DELIMITERS = (",", "\t", ";")
+
+#: The column reported for a problem of the whole row (the schema's cross-field checks, a JSON item that is
+#: not an object).
+ROW_COLUMN = "(campaign)"
+
+
+class ClientFileError(Exception):
+    """The client file cannot be read as a table of clients: missing, unreadable, the wrong format, empty,
+    too large, or without a client-name column. Nothing in it can run; the message says why."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, located as the user will look for it: ``row`` as numbered in their file (a CSV's header
+    is row 1, an XLSX uses the sheet's own row numbers, JSON the 1-based position in the list) and
+    ``column`` as the header is written there."""
+
+    row: int
+    column: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else f" = {self.value!r}"
+        return f"row {self.row}, {self.column}{value}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    """One data row: the campaign it validates to, or every problem that stops it (then ``campaign`` is
+    None). ``client_name_raw`` is the name cell as read, for reports on rows that did not validate."""
+
+    row_number: int
+    client_name_raw: str
+    campaign: ClientCampaign | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.campaign is not None
+
+
+@dataclass(frozen=True)
+class ClientTable:
+    """A whole client file, read and validated.
+
+    ``problems`` are about the table rather than one row (an unknown or repeated column); they do not stop
+    any row. ``encoding`` is the text encoding a CSV or JSON file was decoded with (``"utf-8"``,
+    ``"utf-8-sig"`` when it starts with a BOM, ``"gb18030"`` for GBK / GB18030, ``"utf-16"``); None for XLSX.
+    """
+
+    path: Path
+    encoding: str | None
+    rows: list[ClientRow]
+    unknown_columns: list[str]
+    problems: list[Problem]
+    file_format: str = "csv"
+    sheet: str | None = None
+
+    @property
+    def good_rows(self) -> list[ClientRow]:
+        return [row for row in self.rows if row.ok]
+
+    @property
+    def bad_rows(self) -> list[ClientRow]:
+        return [row for row in self.rows if not row.ok]
+
+    def all_problems(self) -> list[Problem]:
+        """Table-level and row-level problems together, in row order (table-level first within a row)."""
+        problems = list(self.problems) + [problem for row in self.rows for problem in row.problems]
+        return sorted(problems, key=lambda problem: problem.row)
+
+
+@dataclass
+class _RawTable:
+    """Cells as read, before any interpretation: one header per column and the row each header is on."""
+
+    headers: list[Any]
+    header_rows: list[int]
+    records: list[tuple[int, list[Any]]]
+    #: Problems the format itself found in a row (a JSON item that is not an object, a repeated key).
+    record_problems: dict[int, list[Problem]] = field(default_factory=dict)
+    #: Unnamed columns are shown by position: a letter in a sheet or CSV, nothing in JSON.
+    lettered_columns: bool = True
+
+
+# --------------------------------------------------------------------------------------------------- public
+def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
+    """Read and validate a table of clients from a CSV, XLSX or JSON file.
+
+    Parameters
+    ----------
+    path : Path or str
+        ``.csv`` / ``.tsv`` / ``.txt`` (comma, tab or semicolon separated; UTF-8 with or without BOM,
+        GBK / GB18030, UTF-16 with BOM), ``.xlsx`` / ``.xlsm``, or ``.json`` (a list of objects).
+    sheet : str, optional
+        The worksheet of an XLSX to read; the first worksheet when omitted.
+
+    Returns
+    -------
+    ClientTable
+        One :class:`ClientRow` per non-blank data row, in file order, each with its campaign or its problems.
+
+    Raises
+    ------
+    ClientFileError
+        The file is missing, unreadable, of an unsupported format, larger than the caps, has no data rows,
+        or has no column for a required field (the client name).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    data = _read_bytes(path)
+    if suffix in _XLSX_SUFFIXES:
+        raw, sheet_name = _read_xlsx(path, data, sheet)
+        return _interpret(raw, path, None, "xlsx", sheet_name)
+    if sheet is not None:
+        raise ClientFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
+    if suffix in _CSV_SUFFIXES:
+        text, encoding = _decode(path, data)
+        return _interpret(_read_csv(path, text), path, encoding, "csv", None)
+    if suffix in _JSON_SUFFIXES:
+        text, encoding = _decode(path, data)
+        return _interpret(_read_json(path, text), path, encoding, "json", None)
+    if suffix == ".xls" or data.startswith(_OLE_MAGIC):
+        raise ClientFileError(f"{path.name}: Excel 97-2003 workbooks (.xls) cannot be read; save it as .xlsx or CSV")
+    raise ClientFileError(
+        f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; "
+        f"use {', '.join(_CSV_SUFFIXES + _XLSX_SUFFIXES + _JSON_SUFFIXES)}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------- bytes in
+def _read_bytes(path: Path) -> bytes:
+    # Read once into memory: the XLSX checks and openpyxl then see the same bytes, so the file cannot be
+    # swapped between the zip-bomb check and the parse.
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ClientFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ClientFileError(f"{path}: is a folder, not a file") from None
+    except OSError as error:
+        raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ClientFileError(f"{path.name}: larger than {MAX_FILE_BYTES // 2**20} MiB; not a client table")
+    if not data.strip():
+        raise ClientFileError(f"{path.name}: the file is empty")
+    return data
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was decoded with. UTF-8 first and strictly — a GBK file is almost never
+    valid UTF-8 — then GB18030, the superset of GBK that Chinese Windows uses."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise ClientFileError(f"{path.name}: starts like UTF-16 text but is not ({error.reason})") from None
+    if data.startswith(_ZIP_MAGIC):
+        raise ClientFileError(f"{path.name}: this is a zip archive (an XLSX workbook?), not text; name it .xlsx")
+    if b"\x00" in data:
+        raise ClientFileError(f"{path.name}: contains NUL bytes; this is a binary file, not text")
+    try:
+        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as error:
+        raise ClientFileError(
+            f"{path.name}: is neither UTF-8 nor GBK/GB18030 text (undecodable byte at position {error.start}); "
+            "save it as CSV UTF-8"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------------- formats
+def _read_csv(path: Path, text: str) -> _RawTable:
+    delimiter = _csv_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ClientFileError(f"{path.name}: not a readable CSV file ({error})") from None
+    # Row numbers count records, as Excel numbers the rows of a CSV it opens (a quoted cell may span lines).
+    numbered = [(number, cells) for number, cells in enumerate(records, start=1) if not _all_blank(cells)]
+    if not numbered:
+        raise ClientFileError(f"{path.name}: the file has no rows")
+    header_row, headers = numbered[0]
+    return _aligned(headers, header_row, numbered[1:])
+
+
+def _csv_delimiter(text: str) -> str:
+    """The delimiter under which the first line names the most schema fields (comma on a tie). Excel writes
+    semicolons where the decimal mark is a comma and tabs for "Unicode text"; the header tells which."""
+    first_line = next(iter(io.StringIO(text, newline="")), "")
+
+    def named_fields(delimiter: str) -> int:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        return sum(field_for_header(cell) is not None for cell in cells)
+
+    return max(_CSV_DELIMITERS, key=named_fields)
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> tuple[_RawTable, str]:
+    check_xlsx_archive(path, data)
+    if not openpyxl.DEFUSEDXML:
+        # openpyxl falls back to the standard library's XML parser, which expands entities.
+        raise ClientFileError(f"{path.name}: refusing to read an XLSX without defusedxml installed")
+    # Any failure of the parser on an untrusted file means the same thing to the user — openpyxl raises
+    # KeyError, ValueError, TypeError, XML and zip errors, and defusedxml its own — so all are one message.
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 — see above
+        raise ClientFileError(f"{path.name}: not a readable XLSX workbook ({_explain(error)})") from None
+    try:
+        worksheet = _choose_sheet(path, workbook, sheet)
+        # The stored dimension is often wrong (some exporters write "A1"); without it every cell is read.
+        worksheet.reset_dimensions()
+        try:
+            # In read-only mode openpyxl yields every row from 1, padding missing rows, so the position is
+            # the sheet's row number.
+            numbered = [
+                (number, list(cells))
+                for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1)
+                if not _all_blank(cells)
+            ]
+        except Exception as error:  # noqa: BLE001 — the sheet XML is parsed lazily, here
+            raise ClientFileError(f"{path.name}: sheet {worksheet.title!r} cannot be read ({_explain(error)})") from None
+        title = worksheet.title
+    finally:
+        workbook.close()
+    if not numbered:
+        raise ClientFileError(f"{path.name}: sheet {title!r} is empty")
+    header_row, headers = numbered[0]
+    return _aligned(headers, header_row, numbered[1:]), title
+
+
+def _explain(error: BaseException) -> str:
+    """The error and, when openpyxl wraps one (defusedxml's ``EntitiesForbidden`` in a ValueError), its cause:
+    the cause is what tells the user why."""
+    text = f"{type(error).__name__}: {error}".strip()
+    cause = error.__cause__ or error.__context__
+    return f"{text}; {type(cause).__name__}: {cause}" if cause is not None else text
+
+
+def check_xlsx_archive(path: Path | str, data: bytes | None = None) -> None:
+    """Raise :class:`ClientFileError` unless ``path`` (or ``data``, its bytes already read) is a zip archive
+    within :data:`MAX_ZIP_MEMBERS`, :data:`MAX_UNPACKED_BYTES` and :data:`MAX_COMPRESSION_RATIO`: call it before
+    openpyxl opens any untrusted workbook.
+
+    Only the zip directory is read; nothing is decompressed. The declared sizes can be trusted for this:
+    Python's zipfile, which openpyxl reads through, stops a member at its declared size and fails its CRC
+    check if the data would go on. Passing ``data`` and then loading those same bytes leaves no moment at which
+    the file could be swapped between the check and the load.
+    """
+    path = Path(path)
+    if data is None:
+        data = _read_bytes(path)
+    if data.startswith(_OLE_MAGIC):
+        raise ClientFileError(f"{path.name}: this is an Excel 97-2003 workbook (.xls); save it as .xlsx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
+        raise ClientFileError(f"{path.name}: not an XLSX workbook (not a valid zip archive: {error})") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ClientFileError(
+            f"{path.name}: refused, {len(members):,} entries in the archive (at most {MAX_ZIP_MEMBERS:,}); "
+            "this is not an ordinary workbook"
+        )
+    total = 0
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_ABOVE_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise ClientFileError(
+                f"{path.name}: refused, {member.filename!r} expands {ratio:,.0f}-fold "
+                f"(at most {MAX_COMPRESSION_RATIO}-fold); this looks like a zip bomb"
+            )
+    if total > MAX_UNPACKED_BYTES:
+        raise ClientFileError(
+            f"{path.name}: refused, it unpacks to {total / 2**20:,.0f} MiB (at most {MAX_UNPACKED_BYTES // 2**20} "
+            "MiB); this looks like a zip bomb"
+        )
+
+
+def _choose_sheet(path: Path, workbook: Any, sheet: str | None) -> Any:
+    worksheets = workbook.worksheets
+    if not worksheets:
+        raise ClientFileError(f"{path.name}: the workbook has no worksheet")
+    if sheet is None:
+        return worksheets[0]
+    for candidate in worksheets:
+        if candidate.title == sheet:
+            return candidate
+    folded = [candidate for candidate in worksheets if candidate.title.casefold() == sheet.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    names = ", ".join(repr(candidate.title) for candidate in worksheets)
+    raise ClientFileError(f"{path.name}: no sheet named {sheet!r}; the sheets are {names}")
+
+
+class _JsonObject(list):
+    """A JSON object's (key, value) pairs in order, repeats included (``dict`` would keep the last silently)."""
+
+
+def _read_json(path: Path, text: str) -> _RawTable:
+    try:
+        items = json.loads(text, object_pairs_hook=_JsonObject)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ClientFileError(f"{path.name}: not valid JSON ({error})") from None
+    if not isinstance(items, list) or isinstance(items, _JsonObject):
+        kind = "an object" if isinstance(items, _JsonObject) else type(items).__name__
+        raise ClientFileError(f"{path.name}: must hold a list of client objects, [{{...}}, ...] (got {kind})")
+    if not items:
+        raise ClientFileError(f"{path.name}: the list of clients is empty")
+    headers: list[str] = []
+    header_rows: list[int] = []
+    column_of: dict[str, int] = {}
+    objects: list[tuple[int, dict[str, Any]]] = []
+    record_problems: dict[int, list[Problem]] = {}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, _JsonObject):
+            record_problems[number] = [
+                Problem(number, ROW_COLUMN, item, "must be an object of column: value pairs")
+            ]
+            objects.append((number, {}))
+            continue
+        values: dict[str, Any] = {}
+        for key, value in item:
+            if key in values:
+                record_problems.setdefault(number, []).append(
+                    Problem(number, key, value, f"{key!r} appears twice in this object")
+                )
+                continue
+            values[key] = value
+            if key not in column_of:
+                column_of[key] = len(headers)
+                headers.append(key)
+                header_rows.append(number)
+        objects.append((number, values))
+    records = [(number, [values.get(key) for key in headers]) for number, values in objects]
+    return _RawTable(headers, header_rows, records, record_problems, lettered_columns=False)
+
+
+def _aligned(headers: list[Any], header_row: int, records: list[tuple[int, list[Any]]]) -> _RawTable:
+    """Pad the header and every row to the widest row, so a cell beyond the last header is still seen."""
+    width = max([len(headers), *(len(cells) for _, cells in records)])
+    padded = [(number, cells + [None] * (width - len(cells))) for number, cells in records]
+    return _RawTable(list(headers) + [None] * (width - len(headers)), [header_row] * width, padded)
+
+
+# --------------------------------------------------------------------------------------------------- meaning
+def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: str, sheet: str | None) -> ClientTable:
+    table_problems: list[Problem] = []
+    unknown_columns: list[str] = []
+    column_of_key: dict[str, int] = {}
+    repeated: list[tuple[int, int]] = []  # (repeated column, first column naming the same field)
+    labels: list[str] = []
+
+    for index, header in enumerate(raw.headers):
+        text = "" if header is None else str(header)
+        labels.append(text)
+        if not text.strip():
+            label = f"(column {get_column_letter(index + 1)})" if raw.lettered_columns else "(no name)"
+            labels[index] = label
+            if any(not _is_blank(cells[index]) for _, cells in raw.records):
+                unknown_columns.append(label)
+                table_problems.append(
+                    Problem(raw.header_rows[index], label, None, "has values but no header; its values are ignored")
+                )
+            continue
+        input_field = field_for_header(text)
+        if input_field is None:
+            unknown_columns.append(text)
+            table_problems.append(Problem(raw.header_rows[index], text, None, _unknown_column_reason(text)))
+        elif input_field.key in column_of_key:
+            first = labels[column_of_key[input_field.key]]
+            repeated.append((index, column_of_key[input_field.key]))
+            table_problems.append(
+                Problem(
+                    raw.header_rows[index], text, None,
+                    f"repeats column {first!r} ({input_field.key}); the first is read, and rows where the two "
+                    "differ are rejected",
+                )
+            )
+        else:
+            column_of_key[input_field.key] = index
+
+    missing = [f for f in FIELDS if f.required and f.key not in column_of_key]
+    if missing:
+        names = "; ".join(f"{f.key} / {f.label_en} / {f.label_zh}" for f in missing)
+        found = ", ".join(repr(label) for label in labels[:8]) + (", ..." if len(labels) > 8 else "")
+        where = f"the header row (row {raw.header_rows[0]}) has" if raw.lettered_columns else "the objects have"
+        raise ClientFileError(f"{path.name}: no column for {names}; every row needs one ({where} {found})")
+    if not any(not _all_blank(cells) or number in raw.record_problems for number, cells in raw.records):
+        raise ClientFileError(f"{path.name}: there are headers but no client rows")
+
+    name_column = column_of_key["client_name"]
+    column_order: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        column_order.setdefault(label, index)
+    first_row_of_client: dict[str, int] = {}
+    rows: list[ClientRow] = []
+    for number, cells in raw.records:
+        problems = list(raw.record_problems.get(number, ()))
+        if not problems and _all_blank(cells):
+            continue
+        data: dict[str, Any] = {}
+        unreadable: set[str] = set()
+        for key, index in column_of_key.items():
+            value = cells[index]
+            if isinstance(value, (list, dict)):  # only JSON has nested values
+                problems.append(Problem(number, labels[index], value, "must be a single value, not a list or object"))
+                unreadable.add(key)
+                value = None
+            data[key] = value
+        for index, first in repeated:
+            if not _is_blank(cells[index]) and cells[index] != cells[first]:
+                problems.append(
+                    Problem(number, labels[index], cells[index],
+                            f"differs from column {labels[first]!r} ({cells[first]!r}), which names the same field")
+                )
+        # A row with nothing in it is here only for a problem the format found; validating it would add
+        # "client_name is required" to that.
+        campaign, invalid = _validate(data) if not _all_blank(cells) else (None, [])
+        for key, _value, reason in invalid:
+            if key in unreadable:
+                continue
+            if key in column_of_key:
+                problems.append(Problem(number, labels[column_of_key[key]], data[key], reason))
+            else:
+                problems.append(Problem(number, ROW_COLUMN, None, reason))
+        name = cells[name_column]
+        client_key = _client_key(name)
+        if client_key:
+            first_row = first_row_of_client.setdefault(client_key, number)
+            if first_row != number:
+                problems.append(Problem(number, labels[name_column], name, f"duplicate of row {first_row}"))
+        if problems:
+            # Left to right as in the file; whole-row problems last.
+            problems.sort(key=lambda problem: column_order.get(problem.column, len(column_order)))
+            campaign = None
+        rows.append(ClientRow(number, "" if name is None else str(name), campaign, problems))
+
+    return ClientTable(path, encoding, rows, unknown_columns, table_problems, file_format, sheet)
+
+
+def _validate(data: dict[str, Any]) -> tuple[ClientCampaign | None, list[tuple[str, Any, str]]]:
+    """The campaign, or every (field key, value, reason) that stops it."""
+    try:
+        return ClientCampaign.model_validate(data), []
+    except ValidationError as error:
+        return None, validation_problems(error)
+
+
+def _unknown_column_reason(header: str) -> str:
+    names = [name for f in FIELDS for name in (f.key, f.label_en, f.label_zh)]
+    close = difflib.get_close_matches(header.strip(), names, n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown column, its values are ignored{hint}"
+
+
+def _client_key(name: Any) -> str:
+    """Two rows are the same client when their names match ignoring case, width and surrounding spaces."""
+    if name is None or isinstance(name, (list, dict)):
+        return ""
+    return unicodedata.normalize("NFKC", str(name)).casefold().strip()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _all_blank(cells: Any) -> bool:
+    return all(_is_blank(value) for value in cells)
