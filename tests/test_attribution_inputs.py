@@ -39,6 +39,35 @@ def test_path_table_accepts_multi_character_separators(sep):
     assert table.path_strings(">") == ["kol_top>feed_ads>search_ads", "feed_ads"]
 
 
+def test_a_path_ending_in_part_of_a_long_separator_is_not_merged_with_the_next():
+    table = path_table(["a-", "b--c"], [1, 1], nulls=[0, 0], sep="--")
+    assert table.path_strings("|") == ["a-", "b|c"]
+    assert table.conversions.tolist() == [1.0, 1.0]
+
+
+def test_path_table_rejects_nul_characters():
+    with pytest.raises(XhsInputError, match="paths at position 2 contains a NUL character"):
+        path_table(["a", "b\x00c"], [1, 1])
+
+
+@FAST
+@given(
+    st.lists(st.lists(st.text("ab -> ", min_size=1, max_size=4), min_size=1, max_size=4), min_size=1, max_size=8),
+    st.sampled_from([">", "->", "--", " "]),
+)
+def test_parsing_matches_splitting_each_path(rows, sep):
+    texts = [sep.join(parts) for parts in rows]
+    expected = [[token.strip() for token in text.split(sep)] for text in texts]
+    if any(not all(names) for names in expected):
+        with pytest.raises(XhsInputError, match="paths at position"):
+            path_table(texts, [1] * len(texts), sep=sep)
+        return
+    table = path_table(texts, [1] * len(texts), sep=sep)
+    names = np.asarray(table.channels, dtype=object)
+    parsed = [list(names[table.touches[table.offsets[i] : table.offsets[i + 1]]]) for i in range(table.n_paths)]
+    assert parsed == expected
+
+
 def test_path_table_accepts_an_excel_column():
     table = path_table([["a > b"], ["b"]], [[1.0], [2.0]], nulls=[[0.0], [3.0]])
     assert table.path_strings() == ["a > b", "b"]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import cached_property
-from operator import methodcaller
 from typing import Any, Sequence
 
 import numpy as np
@@ -298,7 +297,7 @@ def path_table(
     >>> path_table(["a -> b"], [1], nulls=[0], sep="->").channels
     ('a', 'b')
     """
-    if not isinstance(sep, str) or sep == "":
+    if not isinstance(sep, str) or sep == "" or _PATH_MARK in sep:
         raise XhsInputError(f"sep must be a non-empty text separator (got {describe(sep)})")
     texts = _text_column(paths, "paths")
     n_paths = len(texts)
@@ -378,40 +377,89 @@ def _count_column(values: Any, name: str, expected_rows: int) -> np.ndarray:
 # Paths parsed per batch: bounds the Python string objects alive at once (a token costs ~55 bytes as a
 # str), so parsing a million paths needs a few MiB beyond the arrays it fills.
 _PARSE_BATCH = 8_192
+# Joined after the separator between two paths, so the first token of every path is told apart from
+# the others by the same dict lookup that codes it — no separate pass to count touches per path.
+_PATH_MARK = "\x00"
 
 
 def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Channel names (sorted), channel code per touch, path offsets — C-level passes over the text."""
-    n_paths = len(texts)
-    lengths = np.fromiter(map(methodcaller("count", sep), texts), dtype=np.int64, count=n_paths) + 1
-    offsets = np.zeros(n_paths + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    touches = np.empty(int(offsets[-1]), dtype=np.int32)
-    # Few distinct raw spellings (" kol_mid", "kol_mid ") exist however many touches there are: strip and
-    # code those, then code every touch with one dict lookup in C (map). Codes follow first appearance
-    # here and are renumbered in name order at the end.
+    """Channel names (sorted), channel code per touch, path offsets — C-level passes over the text.
+
+    Each batch of paths is joined into one string and split once; every token is then coded by one dict
+    lookup in C (``map``). Few distinct raw spellings (``" kol_mid"``, ``"kol_mid "``, and the same with
+    the path mark in front) exist however many touches there are, so only those are stripped and named.
+    A raw spelling's code is ``2 × channel + (1 if it starts a path)``; channels are numbered in order of
+    first appearance, then renumbered in name order.
+    """
     code_of_raw: dict[str, int] = {}
     code_of_name: dict[str, int] = {}
-    for first in range(0, n_paths, _PARSE_BATCH):
+    coded_batches: list[np.ndarray] = []
+    batch_starts: list[int] = []
+    n_tokens = 0
+    joiner = sep + _PATH_MARK
+    for first in range(0, len(texts), _PARSE_BATCH):
         batch = texts[first : first + _PARSE_BATCH]
-        tokens = sep.join(batch).split(sep)
-        for raw in set(tokens).difference(code_of_raw):
-            name = raw.strip()
-            if name == "":
-                _raise_empty_channel(texts, tokens, offsets, first, sep)
-            code_of_raw[raw] = code_of_name.setdefault(name, len(code_of_name))
-        start, stop = offsets[first], offsets[first + len(batch)]
-        touches[start:stop] = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+        joined = joiner.join(batch)
+        if joined.count(_PATH_MARK) != len(batch) - 1:
+            row = first + next(i for i, text in enumerate(batch) if _PATH_MARK in text)
+            raise XhsInputError(f"paths at position {row + 1} contains a NUL character")
+        tokens = joined.split(sep)
+        try:
+            coded = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+        except KeyError:  # spellings not seen in earlier batches: name them, then code the batch
+            for raw in set(tokens).difference(code_of_raw):
+                starts_path = raw.startswith(_PATH_MARK)
+                name = (raw[1:] if starts_path else raw).strip()
+                if name == "":
+                    _raise_empty_channel(texts, tokens, first, sep)
+                code_of_raw[raw] = 2 * code_of_name.setdefault(name, len(code_of_name)) + starts_path
+            coded = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+        coded_batches.append(coded)
+        batch_starts.append(n_tokens)
+        n_tokens += len(tokens)
+    coded = np.concatenate(coded_batches)
+    del coded_batches
+    starts_path = (coded & 1).astype(bool)
+    starts_path[batch_starts] = True  # a batch's first path has no mark in front
+    offsets = np.append(np.flatnonzero(starts_path), n_tokens).astype(np.int64)
+    if len(offsets) != len(texts) + 1:
+        # A path ending in part of a multi-character separator ("a-" with sep "--") lets the separator
+        # match across the join; split such tables path by path instead.
+        return _parse_paths_one_by_one(texts, sep)
+    coded >>= 1
     channels = tuple(sorted(code_of_name))
     renumber = np.empty(len(channels), dtype=np.int32)
     for code, name in enumerate(channels):
         renumber[code_of_name[name]] = code
-    return channels, renumber[touches], offsets
+    return channels, renumber[coded], offsets
 
 
-def _raise_empty_channel(texts: list[str], tokens: list[str], offsets: np.ndarray, first: int, sep: str) -> None:
-    index = next(i for i, token in enumerate(tokens) if not token.strip())
-    row = int(np.searchsorted(offsets, offsets[first] + index, side="right") - 1)
+def _parse_paths_one_by_one(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """The same result as :func:`_parse_paths`, splitting each path on its own (slower, never fooled)."""
+    per_path = [[token.strip() for token in text.split(sep)] for text in texts]
+    for row, names in enumerate(per_path):
+        if not all(names):
+            if texts[row].strip() == "":
+                raise XhsInputError(f"paths at position {row + 1} is blank")
+            raise XhsInputError(
+                f"paths at position {row + 1} has an empty channel between separators "
+                f"({describe(texts[row])}, separator {sep!r})"
+            )
+    channels = tuple(sorted({name for names in per_path for name in names}))
+    code_of_name = {name: code for code, name in enumerate(channels)}
+    touches = np.array([code_of_name[name] for names in per_path for name in names], dtype=np.int32)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(names) for names in per_path], out=offsets[1:])
+    return channels, touches, offsets
+
+
+def _raise_empty_channel(texts: list[str], tokens: list[str], first: int, sep: str) -> None:
+    row = first
+    for index, token in enumerate(tokens):
+        if index and token.startswith(_PATH_MARK):
+            row += 1
+        if not token.lstrip(_PATH_MARK).strip():
+            break
     if texts[row].strip() == "":
         raise XhsInputError(f"paths at position {row + 1} is blank")
     raise XhsInputError(
