@@ -1,0 +1,659 @@
+"""Headless recalculation: evaluate an xhsxl workbook's formulas without Excel, XHS_ functions included.
+
+openpyxl writes formulas without cached values, so a workbook it builds shows no numbers until something
+recalculates it. This module does that with the ``formulas`` package (an Excel formula compiler in pure
+Python): it registers every ``XHS_*`` function of :mod:`xhsxl.udfs` with ``formulas``, compiles the
+workbook into a calculation graph and evaluates it. The tests use it to prove the template's numbers equal
+the core's, and ``xhsxl batch --values`` uses it to hand clients without Python a workbook with the
+numbers baked in (see :func:`computed_values_for_static`).
+
+What the engine sees, argument by argument, is what Excel passes through xlwings: a number as ``float``,
+a blank cell as ``None``, text as ``str``, ``bool``, a one-cell range as its value and a larger range as a
+list of rows. A table result fills a classic (CSE) array formula's range the way Excel fills it: cut to
+the range when the range is smaller, a single row or column repeated across a larger range, and
+``#N/A`` in the cells left over; a table's blank (``None``) cells stay blank. An invalid input gives
+``#VALUE!``
+and the message of the :class:`~xhsxl.core.errors.XhsInputError` is kept in :class:`CellError`; an
+Excel error passed into an ``XHS_`` function comes out unchanged, as Excel propagates it.
+
+Limits of the engine, which a workbook must respect to be recalculated here: defined names must be
+workbook-scoped (a sheet-scoped name is not read, and a formula using it gives ``#REF!``) and should use
+absolute references (the engine reads ``Inputs!C5`` as ``Inputs!$C$5``, Excel does not); an empty
+argument in a call (``=XHS_ROI(A1,B1,)``) reaches the function as 0, not as a blank, so leave trailing
+optional arguments out; no spill references (``A1#``, which give ``#REF!``) and no structured table
+references (``Table1[Col]``, reported as a formula the engine cannot read). A formula the engine cannot
+read, or cannot compute (a circular reference), is listed among the errors; it never stops the rest.
+
+``formulas`` is an optional dependency (``pip install "xhsxl[recalc]"``); importing this module does not
+need it, calling it does, and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import inspect
+import math
+import os
+import re
+import threading
+import types
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import numpy as np
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter, range_boundaries
+
+from xhsxl import udfs
+
+__all__ = [
+    "NOT_COMPUTED",
+    "CellError",
+    "Recalculation",
+    "Recalculator",
+    "RecalcUnavailableError",
+    "calls_xhs_function",
+    "computed_values_for_static",
+    "recalculate",
+    "register_xhs_functions",
+    "xhs_function_names",
+]
+
+#: What a formula cell the engine could not evaluate (a circular reference) is reported as.
+NOT_COMPUTED = "#CALC!"
+_UNCOMPUTED = object()
+
+_XHS_CALL = re.compile(r"(?<![\w.])XHS_\w*\s*\(", re.IGNORECASE)
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+
+
+class RecalcUnavailableError(ImportError):
+    """The optional ``formulas`` package that recalculation needs is not installed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CellError:
+    """A cell whose recalculated value is an Excel error.
+
+    ``formula`` is the cell's formula as written (``None`` for a constant error value); ``message`` is the
+    reason an ``XHS_`` function gave (``cost must be greater than 0 (got 0)``) when one is known. A cell
+    that depends on a failed ``XHS_`` cell carries that cell's message too.
+    """
+
+    sheet: str
+    cell: str
+    formula: str | None
+    error: str
+    message: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Recalculation:
+    """The values of a recalculated workbook.
+
+    ``values`` maps sheet name → cell address (``"C5"``) → value for every non-empty cell and each cell
+    of an array formula's range: ``float`` (dates as serial numbers), ``str``, ``bool`` or ``None``
+    (blank), an error as its text (``"#VALUE!"``). ``formulas`` maps sheet → cell → formula as written,
+    for each cell a formula fills (every cell of an array formula's range gets the array's formula);
+    ``arrays`` maps sheet → anchor cell → range of each array formula (``"D1"`` → ``"D1:J8"``).
+    ``errors`` lists every cell that ends in an Excel error, in sheet order, then row by row.
+    """
+
+    values: dict[str, dict[str, Any]]
+    errors: list[CellError]
+    formulas: dict[str, dict[str, str]]
+    arrays: dict[str, dict[str, str]]
+
+    def value(self, sheet: str, cell: str) -> Any:
+        """The value of one cell (``None`` when it is blank); an unknown sheet raises ``KeyError``."""
+        try:
+            cells = self.values[sheet]
+        except KeyError:
+            raise KeyError(f"no sheet named {sheet!r} (sheets: {', '.join(self.values)})") from None
+        return cells.get(cell.replace("$", "").upper())
+
+
+# ----------------------------------------------------------------------------------------------- engine
+
+
+@functools.lru_cache(maxsize=None)
+def _engine() -> types.SimpleNamespace:
+    """The parts of ``formulas`` this module uses, imported on first use (the import takes about a second)."""
+    try:
+        import formulas
+        import schedula
+        import tqdm
+        from formulas.cell import Cell
+        from formulas.errors import FormulaError
+        from formulas.excel import BOOK, ExcelModel
+        from formulas.functions import Array, wrap_func
+        from formulas.tokens.operand import XlError
+    except ImportError as error:
+        raise RecalcUnavailableError(
+            "headless recalculation needs the 'formulas' package: pip install \"xhsxl[recalc]\" "
+            f"(import failed: {error})") from error
+
+    errors = {str(e): e for e in (formulas.NULL, formulas.DIV, formulas.VALUE, formulas.REF, formulas.NAME,
+                                  formulas.NUM, formulas.NA)}
+    value_error = formulas.VALUE
+
+    class MessageError(XlError):
+        """``#VALUE!`` that also carries the XHS_ function's message.
+
+        It equals (and hashes like) the engine's own ``#VALUE!``, so IFERROR, ISERROR and ERROR.TYPE treat
+        it as that error; formulas propagate the error object itself, so dependants keep the message.
+        """
+
+        message: str
+
+        def __new__(cls, message: str) -> "MessageError":
+            return super().__new__(cls, str(value_error))
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+        def __eq__(self, other: object) -> bool:
+            return other is self or other is value_error
+
+        def __ne__(self, other: object) -> bool:
+            return not self.__eq__(other)
+
+        def __hash__(self) -> int:
+            return hash(value_error)
+
+        def __reduce__(self) -> Any:
+            return MessageError, (self.message,)
+
+    class Model(ExcelModel):
+        """``ExcelModel`` that turns a formula the engine cannot parse into ``#NAME?`` instead of failing."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.unparsed: dict[tuple[str, str], str] = {}
+
+        def compile_cell(self, cell, context, references, formula_references):  # type: ignore[no-untyped-def]
+            try:
+                return super().compile_cell(cell, context, references, formula_references)
+            except FormulaError as error:
+                text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", cell.value)
+                self.unparsed[(context["sheet"], cell.coordinate)] = (
+                    f"the recalculation engine cannot read the formula {text} ({_describe_engine_error(error)})")
+                reference = formula_references.get(cell.coordinate, cell.coordinate)
+                return self._compile_cell(reference, "=#NAME?", context, True, references)
+
+    return types.SimpleNamespace(
+        formulas=formulas, EMPTY=schedula.EMPTY, NONE=schedula.NONE, tqdm=tqdm, BOOK=BOOK, Model=Model,
+        Array=Array, Cell=Cell, wrap_func=wrap_func, XlError=XlError, MessageError=MessageError, errors=errors,
+        NA=formulas.NA, NUM=formulas.NUM, VALUE=value_error,
+    )
+
+
+def _describe_engine_error(error: Exception) -> str:
+    parts = [str(a) for a in error.args if a]
+    if len(parts) >= 2 and "%s" in parts[0]:
+        return parts[0].split("\n")[0].replace("%s", "").strip(" :")
+    return (parts[0] if parts else type(error).__name__).split("\n")[0].strip(" :")
+
+
+_COMPILING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _progress_bar_silenced() -> Iterator[None]:
+    """Compile without the progress bar ``formulas`` prints to stderr.
+
+    ``ExcelModel.complete`` calls ``tqdm.tqdm`` through its module's global ``tqdm``; for the duration of
+    the compile that one name points at a disabled bar, and nothing else in the process is touched. The
+    lock keeps two threads compiling at once from restoring each other's replacement.
+    """
+    engine = _engine()
+    module = inspect.getmodule(engine.Model.complete)
+    with _COMPILING:
+        real = module.tqdm  # type: ignore[union-attr]
+        module.tqdm = types.SimpleNamespace(  # type: ignore[union-attr]
+            tqdm=functools.partial(engine.tqdm.tqdm, disable=True))
+        try:
+            yield
+        finally:
+            module.tqdm = real  # type: ignore[union-attr]
+
+
+# ----------------------------------------------------------------------------------------------- registration
+
+
+def xhs_function_names() -> list[str]:
+    """The names of the Excel functions :mod:`xhsxl.udfs` defines (``XHS_ROI``, …), sorted."""
+    return sorted(name for name, value in vars(udfs).items() if name.startswith("XHS_") and callable(value))
+
+
+class _ErrorArgument(Exception):
+    """An argument holds an Excel error: the function's result is that error."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _excel_cell(value: Any) -> Any:
+    """One cell as xlwings passes it: float, str, bool or None."""
+    engine = _engine()
+    if isinstance(value, engine.XlError):
+        raise _ErrorArgument(value)
+    if value is engine.EMPTY or value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return value
+
+
+def _excel_argument(value: Any) -> Any:
+    """A ``formulas`` argument (a literal, a cell, a range as a 2-D array) in the shape Excel passes it.
+
+    A one-cell range becomes its value (what xlwings passes for a cell), a larger range a list of rows.
+    """
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _excel_cell(value.item())
+        grid = value.reshape(1, -1) if value.ndim == 1 else value
+        rows = np.asarray(grid, dtype=object).tolist()
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return _excel_cell(rows[0][0])
+        return [[_excel_cell(item) for item in row] for row in rows]
+    return _excel_cell(value)
+
+
+def _engine_cell(value: Any) -> Any:
+    """One cell of an XHS_ result as the engine stores it; NaN, which a UDF never returns, is ``#NUM!``.
+
+    ``None`` stays ``None``: the engine shows it blank and SUM skips it. (The engine's own blank would
+    read as 0 once it is a formula's result, which is not what the table means.)
+    """
+    engine = _engine()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return engine.NUM
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def _table_class() -> type:
+    """An engine array that fills a target range as Excel fills an array formula's range.
+
+    The engine reshapes a result to its target with a plain reshape when the cell counts agree, which
+    would pour a 7×7 table into a 49×1 range row by row; Excel instead cuts the table to the range,
+    repeats a single row or column, and shows ``#N/A`` in the cells the table does not reach.
+    """
+    engine = _engine()
+
+    class Table(engine.Array):  # type: ignore[name-defined, misc]
+        def reshape(self, shape: Any, *shapes: Any, order: str = "C") -> Any:
+            target = tuple(shape) if not shapes else (shape, *shapes)
+            if len(target) != 2 or self.ndim != 2:
+                return super().reshape(shape, *shapes, order=order)
+            rows, columns = target
+            source = np.asarray(self, dtype=object)
+            if source.shape[0] == 1:
+                source = np.repeat(source, rows, axis=0)
+            if source.shape[1] == 1:
+                source = np.repeat(source, columns, axis=1)
+            filled = np.empty(target, dtype=object)
+            filled[:, :] = engine.NA
+            height, width = min(rows, source.shape[0]), min(columns, source.shape[1])
+            filled[:height, :width] = source[:height, :width]
+            return filled.view(engine.Array)
+
+    return Table
+
+
+def _engine_result(result: Any) -> Any:
+    """A UDF result for the engine: a scalar stays a scalar, a list of rows becomes a table."""
+    if not isinstance(result, (list, tuple)):
+        return _engine_cell(result)
+    rows = [list(row) if isinstance(row, (list, tuple)) else [row] for row in result]
+    if result and not any(isinstance(row, (list, tuple)) for row in result):
+        rows = [list(result)]  # a flat list is one row, as xlwings writes it
+    if not rows:
+        return _engine().NA
+    width = max(len(row) for row in rows)
+    table = np.full((len(rows), width), None, dtype=object)
+    for index, row in enumerate(rows):
+        table[index, :len(row)] = [_engine_cell(item) for item in row]
+    if table.shape == (1, 1):
+        return table[0, 0]
+    return table.view(_table_class())
+
+
+def _adapter(udf: Callable[..., Any]) -> Callable[..., Any]:
+    """``udf`` as an engine function: Excel-shaped arguments in, engine values out, errors as error values."""
+    engine = _engine()
+
+    @functools.wraps(udf)
+    def call(*arguments: Any) -> Any:
+        try:
+            excel_arguments = [_excel_argument(argument) for argument in arguments]
+        except _ErrorArgument as error:
+            return error.error
+        try:
+            with np.errstate(all="ignore"):
+                result = udf(*excel_arguments)
+        except Exception as error:  # an XhsInputError, or any other failure: the cell shows #VALUE!
+            return engine.MessageError(str(error) or type(error).__name__)
+        return _engine_result(result)
+
+    return call
+
+
+_REGISTERED: dict[str, Callable[..., Any]] = {}
+
+
+def register_xhs_functions() -> None:
+    """Register every ``XHS_*`` function of :mod:`xhsxl.udfs` with ``formulas``; calling it again is harmless.
+
+    ``formulas`` resolves function names when it parses a formula, so registration must come before a
+    workbook is loaded; :func:`recalculate` and :class:`Recalculator` call it themselves.
+    """
+    engine = _engine()
+    functions = engine.formulas.get_functions()
+    for name in xhs_function_names():
+        if name not in _REGISTERED:
+            _REGISTERED[name] = engine.wrap_func(_adapter(getattr(udfs, name)))
+        functions[name] = _REGISTERED[name]
+
+
+# ----------------------------------------------------------------------------------------------- workbook
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """A block of cells one engine node computes: a formula cell, an array formula's range or a constant."""
+
+    sheet: str
+    row: int
+    column: int
+    height: int
+    width: int
+    node: str
+    formula: str | None
+
+
+def _plain(value: Any) -> Any:
+    """An engine value as a plain Python value: float, str, bool, None, or an error's text."""
+    engine = _engine()
+    if isinstance(value, engine.XlError):
+        return str(value)
+    if value is engine.EMPTY or value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value
+    return str(value)
+
+
+def _address(row: int, column: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+def _formula_text(value: Any) -> str:
+    return value if isinstance(value, str) else str(getattr(value, "text", value))
+
+
+class Recalculator:
+    """A workbook compiled once, recalculated as often as needed with different input cells.
+
+    Compiling is the slow part; each :meth:`calculate` then evaluates the compiled graph with the given
+    constant cells changed, so many campaigns of one layout cost one compile::
+
+        recalculator = Recalculator("template.xlsx", inputs=[("Inputs", "C5"), ("Inputs", "C6")])
+        result = recalculator.calculate({("Inputs", "C5"): 450_000.0, ("Inputs", "C6"): 1_680_000.0})
+        result.value("Results", "C5")
+
+    Naming the ``inputs`` cells up front also compiles the evaluation order for them (a ``formulas``
+    pipe), which makes each :meth:`calculate` that changes only those cells about a fifth faster; a call
+    that changes any other cell takes the general path, with the same result.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], inputs: Iterable[tuple[str, str]] = ()) -> None:
+        engine = _engine()
+        register_xhs_functions()
+        self.path = os.fspath(path)
+        model = engine.Model()
+        with _progress_bar_silenced():
+            model.loads(os.path.abspath(self.path)).finish()
+        self._model = model
+        book = next(iter(model.books.values()))[engine.BOOK]
+        self.sheets: list[str] = list(book.sheetnames)
+        self._sheet_names = {name.upper(): name for name in self.sheets}
+        self._constants: dict[str, dict[str, Any]] = {name: {} for name in self.sheets}
+        self._formulas: dict[str, dict[str, str]] = {name: {} for name in self.sheets}
+        self._arrays: dict[str, dict[str, str]] = {name: {} for name in self.sheets}
+        self._read_cells(book)
+        self._sheet_ids: dict[str, str] = {}  # sheet name -> the engine's prefix for its cells
+        self._targets = self._collect_targets()
+        self._nodes = {(t.sheet, _address(t.row, t.column)): t.node
+                       for t in self._targets if t.height == t.width == 1}
+        self._unparsed = {(self._sheet_names.get(sheet, sheet), cell): message
+                          for (sheet, cell), message in model.unparsed.items()}
+        self._pipe: Callable[..., Any] | None = None
+        self._pipe_defaults: dict[str, Any] = {}
+        self._pipe_inputs: list[str] = []
+        self._pipe_outputs: list[str] = []
+        self._compile_pipe(inputs)
+
+    def _node(self, sheet: str, address: str) -> str | None:
+        """The engine's name for a cell (a blank one too); None when no formula reads the cell's sheet."""
+        node = self._nodes.get((sheet, address))
+        if node is None and sheet in self._sheet_ids:
+            node = f"{self._sheet_ids[sheet]}!{address}"
+        return node
+
+    def _compile_pipe(self, cells: Iterable[tuple[str, str]]) -> None:
+        nodes = []
+        for sheet, cell in cells:
+            node = self._node(*self._input_cell(sheet, cell))
+            if node is not None and node in self._model.dsp.data_nodes and node not in nodes:
+                nodes.append(node)
+        if not nodes:
+            return
+        defaults = self._model.dsp.default_values
+        self._pipe_defaults = {node: defaults[node]["value"] if node in defaults else [[_engine().EMPTY]]
+                               for node in nodes}
+        self._pipe_outputs = [t.node for t in self._targets if t.formula is not None]
+        self._pipe = self._model.compile(nodes, self._pipe_outputs)
+        self._pipe_inputs = nodes
+
+    def _read_cells(self, book: Any) -> None:
+        for sheet in book.worksheets:
+            constants, formulas, arrays = (self._constants[sheet.title], self._formulas[sheet.title],
+                                           self._arrays[sheet.title])
+            for anchor, reference in getattr(sheet, "array_formulae", {}).items():
+                arrays[anchor] = reference
+                text = _formula_text(sheet[anchor].value)
+                low_column, low_row, high_column, high_row = range_boundaries(reference)
+                for row in range(low_row, high_row + 1):
+                    for column in range(low_column, high_column + 1):
+                        formulas[_address(row, column)] = text
+            for row in sheet.iter_rows():
+                for cell in row:
+                    value = cell.value
+                    if value is None or cell.coordinate in formulas:
+                        continue
+                    if cell.data_type == "f":
+                        formulas[cell.coordinate] = _formula_text(value)
+                    else:
+                        constants[cell.coordinate] = self._constant(value, cell.data_type)
+
+    @staticmethod
+    def _constant(value: Any, data_type: str) -> Any:
+        if data_type == "e":
+            return str(value)
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):
+            return float(value)
+        return value
+
+    def _sheet_of(self, sheet_id: str, fallback: str | None) -> str | None:
+        name = fallback
+        if name is None:
+            match = re.fullmatch(r"'?(?:\[[^\]]*\])?(.*?)'?", sheet_id)
+            name = match.group(1).replace("''", "'") if match else None
+        return None if name is None else self._sheet_names.get(name.upper())
+
+    def _collect_targets(self) -> list[_Target]:
+        targets = []
+        for node, cell in self._model.cells.items():
+            if type(cell) is not _engine().Cell or not cell.range or not cell.range.ranges:
+                continue  # defined names (Ref) have no cells of their own
+            block = cell.range.ranges[0]
+            sheet = self._sheet_of(block.get("sheet_id", ""), block.get("sheet"))
+            if sheet is None:
+                continue
+            self._sheet_ids[sheet] = block["sheet_id"]
+            row, column = int(block["r1"]), int(block["n1"])
+            formula = self._formulas[sheet].get(_address(row, column))
+            targets.append(_Target(sheet, row, column, int(block["r2"]) - row + 1, int(block["n2"]) - column + 1,
+                                   node, formula))
+        return targets
+
+    def _input_cell(self, sheet: str, cell: str) -> tuple[str, str]:
+        """Check an input cell: a known sheet (``KeyError``), an address, a constant cell (``ValueError``)."""
+        if sheet not in self._formulas:
+            raise KeyError(f"no sheet named {sheet!r} (sheets: {', '.join(self.sheets)})")
+        address = cell.replace("$", "").upper()
+        coordinate_from_string(address)  # a malformed address raises here, with its text
+        if address in self._formulas[sheet]:
+            raise ValueError(f"{sheet}!{address} holds a formula ({self._formulas[sheet][address]}); "
+                             "only constant cells can be inputs")
+        return sheet, address
+
+    def calculate(self, input_values: Mapping[tuple[str, str], Any] | None = None) -> Recalculation:
+        """Evaluate every formula, with the constant cells in ``input_values`` changed first.
+
+        ``input_values`` maps ``(sheet, cell)`` to a float, str, bool or ``None`` (blank); cells not given
+        keep the workbook's values. A formula cell raises ``ValueError``, an unknown sheet ``KeyError``.
+        """
+        engine = _engine()
+        values = {sheet: dict(cells) for sheet, cells in self._constants.items()}
+        inputs: dict[str, Any] = {}
+        for (sheet, cell), value in (input_values or {}).items():
+            sheet, address = self._input_cell(sheet, cell)
+            if not isinstance(value, (str, bool, int, float, np.generic, dt.date, dt.time, type(None))):
+                raise TypeError(f"{sheet}!{address}: an input is a number, text, a boolean or None "
+                                f"(got {type(value).__name__})")
+            plain = None if value is None else self._constant(value, "n")
+            if plain is None:
+                values[sheet].pop(address, None)
+            else:
+                values[sheet][address] = plain
+            node = self._node(sheet, address)
+            if node is not None:
+                inputs[node] = [[engine.EMPTY]] if plain is None else plain
+        solution = self._evaluate(inputs)
+        for target in self._targets:
+            if target.formula is None:
+                continue
+            result = solution.get(target.node, engine.NONE)
+            if result is engine.NONE:
+                block = None
+            else:
+                block = np.asarray(getattr(result, "value", result), dtype=object).reshape(target.height,
+                                                                                             target.width)
+            cells = values[target.sheet]
+            for i in range(target.height):
+                for j in range(target.width):
+                    address = _address(target.row + i, target.column + j)
+                    cells[address] = _UNCOMPUTED if block is None else block[i, j]
+        for sheet, formulas in self._formulas.items():
+            for address in formulas.keys() - values[sheet].keys():
+                values[sheet][address] = _UNCOMPUTED  # a formula cell the engine did not take up
+        return self._finish(values)
+
+    def _evaluate(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
+        """Node → value of every formula node: through the compiled pipe when it covers the inputs."""
+        if self._pipe is not None and inputs.keys() <= self._pipe_defaults.keys():
+            try:
+                outputs = self._pipe(*(inputs.get(node, self._pipe_defaults[node]) for node in self._pipe_inputs))
+            except Exception:  # e.g. a node the pipe cannot reach: the general path reports it cell by cell
+                pass
+            else:
+                return dict(zip(self._pipe_outputs, outputs))
+        return self._model.calculate(inputs=inputs)
+
+    def _finish(self, raw: dict[str, dict[str, Any]]) -> Recalculation:
+        engine = _engine()
+        values: dict[str, dict[str, Any]] = {}
+        errors: list[CellError] = []
+        for sheet in self.sheets:
+            formulas = self._formulas[sheet]
+            cells = values[sheet] = {}
+            for address, value in sorted(raw[sheet].items(), key=_cell_order):
+                formula = formulas.get(address)
+                if value is _UNCOMPUTED:
+                    cells[address] = NOT_COMPUTED
+                    errors.append(CellError(sheet, address, formula, NOT_COMPUTED, "not computed: a circular "
+                                            "reference, or a formula the engine cannot evaluate"))
+                    continue
+                cells[address] = plain = _plain(value)
+                if isinstance(value, engine.XlError) or (formula is None and plain in engine.errors):
+                    message = self._unparsed.get((sheet, address), getattr(value, "message", None))
+                    errors.append(CellError(sheet, address, formula, plain, message))
+        return Recalculation(values=values, errors=errors,
+                             formulas={sheet: dict(cells) for sheet, cells in self._formulas.items()},
+                             arrays={sheet: dict(cells) for sheet, cells in self._arrays.items()})
+
+
+def _cell_order(item: tuple[str, Any]) -> tuple[int, int]:
+    column, row = coordinate_from_string(item[0])
+    return row, column_index_from_string(column)
+
+
+def recalculate(path: str | os.PathLike[str]) -> Recalculation:
+    """Evaluate every formula of the workbook at ``path``, XHS_ functions included, and list the errors.
+
+    A workbook with errors in it is recalculated all the same: each cell that ends in an Excel error is
+    listed in :attr:`Recalculation.errors`, with the XHS_ function's message when there is one. To
+    recalculate many workbooks of one layout, compile once with :class:`Recalculator`.
+    """
+    return Recalculator(path).calculate()
+
+
+def calls_xhs_function(formula: str | None) -> bool:
+    """Whether a formula calls an ``XHS_`` function (text inside string literals does not count).
+
+    >>> calls_xhs_function("=XHS_ROI(Revenue, TotalCost)"), calls_xhs_function('=IF(A1>0,"XHS_ROI(",0)')
+    (True, False)
+    """
+    return bool(formula) and _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None  # type: ignore[arg-type]
+
+
+def computed_values_for_static(recalculation: Recalculation) -> dict[str, dict[str, Any]]:
+    """The computed values of the cells whose formula calls an ``XHS_`` function, sheet → cell → value.
+
+    Every cell of an array formula over an ``XHS_`` function is included. These are the values a static
+    workbook (one a client without the add-in can open) carries in place of the live formulas; the
+    workbook is built from code with them, because openpyxl cannot write a formula and its cached value
+    together. An error comes back as its text (``"#VALUE!"``), which openpyxl stores as an error cell.
+    """
+    static: dict[str, dict[str, Any]] = {}
+    for sheet, cells in recalculation.formulas.items():
+        chosen = {address: recalculation.values[sheet].get(address)
+                  for address, formula in cells.items() if calls_xhs_function(formula)}
+        if chosen:
+            static[sheet] = chosen
+    return static
