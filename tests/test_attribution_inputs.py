@@ -136,6 +136,22 @@ def test_days_before_conversion_accept_text_or_numbers():
     assert as_text.days_before_conversion.tolist() == as_numbers.days_before_conversion.tolist() == [9.0, 2.0, 0.0]
 
 
+def test_hand_built_path_tables_are_checked():
+    from xhsxl.core.attribution import PathTable
+
+    good = dict(channels=("a", "b"), touches=np.array([0, 1, 1], dtype=np.int32), offsets=np.array([0, 2, 3]),
+                conversions=np.array([1.0, 0.0]), nulls=np.array([0.0, 2.0]))
+    assert PathTable(**good).path_strings() == ["a > b", "b"]
+    for change, message in [
+        ({"offsets": np.array([0, 2, 4])}, "offsets must start at 0"),
+        ({"offsets": np.array([0, 0, 3])}, "every path must have at least one touch"),
+        ({"conversions": np.array([1.0])}, "conversions has 1 rows but there are 2 paths"),
+        ({"touches": np.array([0, 2, 1], dtype=np.int32)}, "touches must be channel codes"),
+    ]:
+        with pytest.raises(XhsInputError, match=message):
+            PathTable(**{**good, **change})
+
+
 # -- grouping ------------------------------------------------------------------------------------------
 def _reference_groups(sequences: list[tuple[int, ...]]) -> list[int]:
     ids: dict[tuple[int, ...], int] = {}

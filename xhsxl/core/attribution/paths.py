@@ -89,6 +89,23 @@ class PathTable:
     days_before_conversion: np.ndarray | None = None
     has_nulls: bool = True
 
+    def __post_init__(self) -> None:
+        # The constructors below build consistent tables; this guards hand-built ones, cheaply.
+        n_paths = len(self.offsets) - 1
+        if n_paths < 1 or self.offsets[0] != 0 or self.offsets[-1] != len(self.touches):
+            raise XhsInputError("offsets must start at 0 and end at the number of touches, one path at least")
+        if (np.diff(self.offsets) < 1).any():
+            raise XhsInputError("every path must have at least one touch")
+        for name in ("conversions", "nulls", "values"):
+            column = getattr(self, name)
+            if column is not None and len(column) != n_paths:
+                raise XhsInputError(f"{name} has {len(column)} rows but there are {n_paths} paths")
+        if self.touches.min() < 0 or self.touches.max() >= len(self.channels):
+            raise XhsInputError("touches must be channel codes from 0 to len(channels) - 1")
+        days = self.days_before_conversion
+        if days is not None and len(days) != len(self.touches):
+            raise XhsInputError("days_before_conversion must have one number per touch")
+
     # -- shape -----------------------------------------------------------------------------------------
     @property
     def n_paths(self) -> int:
