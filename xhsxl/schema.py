@@ -129,7 +129,8 @@ GROUPS: dict[str, tuple[str, str]] = {
 
 _SHARE = {"unit": "fraction", "ge": 0.0, "le": 1.0}
 _MONEY = {"unit": "CNY", "ge": 0.0, "default": 0.0}
-_COUNT = {"unit": "count", "ge": 0.0, "default": 0.0}
+_COUNT = {"unit": "count", "ge": 0.0, "default": 0.0, "integer": True}
+_CONVERSIONS = {"unit": "count", "ge": 0.0, "default": 0.0}
 
 
 FIELDS: tuple[InputField, ...] = (
@@ -164,11 +165,12 @@ FIELDS: tuple[InputField, ...] = (
     InputField("clicks", "Clicks / profile visits", "点击/主页访问", group="results",
                help="Clicks to product pages or profile visits (the denominator of conversion rate).", **_COUNT),
     InputField("conversions", "Direct conversions", "站内转化", group="results",
-               help="Orders placed on Xiaohongshu attributed to the campaign.", **_COUNT),
+               help="Orders placed on Xiaohongshu attributed to the campaign (fractional when a model attributes them).",
+               **_CONVERSIONS),
     InputField("direct_revenue", "Direct sales", "站内销售额", group="results",
                help="Revenue of the direct conversions, ¥.", **_MONEY),
     InputField("cross_platform_conversions", "Cross-platform conversions", "站外转化", group="results",
-               help="Orders on Tmall, JD or offline attributed to the campaign.", **_COUNT),
+               help="Orders on Tmall, JD or offline attributed to the campaign (may be fractional).", **_CONVERSIONS),
     InputField("cross_platform_revenue", "Cross-platform sales (campaign period)", "站外销售额（活动期）",
                group="results", help="Tmall / JD / offline sales during the campaign, ¥.", **_MONEY),
     InputField("cross_platform_baseline", "Cross-platform baseline", "站外基线销售额", group="results",
@@ -447,12 +449,13 @@ class CampaignResults:
         return self.values[key]
 
 
-def _defined(compute, *args: Any) -> float | None:
-    """The result, or None when a denominator is zero (the workbook shows the core's message instead)."""
-    try:
-        return float(compute(*args))
-    except XhsInputError:
-        return None
+def _when(defined: bool, compute: Any, *args: Any) -> float | None:
+    """``compute(*args)`` where the KPI is defined (its denominator is not zero), else None.
+
+    Exactly the condition the workbook's ``IF(…, XHS_…, "n/a")`` tests: an undefined KPI is n/a in both,
+    and anything else the core refuses (an overflow from absurd inputs) is an input error in both.
+    """
+    return float(compute(*args)) if defined else None
 
 
 class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
@@ -492,9 +495,10 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
         # Commission applies to Xiaohongshu's own sales only; spread over all revenue it is this rate.
         commission = self.commission_rate * self.direct_revenue / revenue if revenue > 0 else 0.0
         all_conversions = self.conversions + self.cross_platform_conversions
+        kept = (1 - self.refund_rate) * self.gross_margin - commission  # profit per ¥ of sales
         engaged = float(metrics.engagements(*self.engagement_counts()))
-        order_value = _defined(metrics.aov, self.direct_revenue, self.conversions) or 0.0
-        monthly_margin = order_value * self.orders_per_month * self.gross_margin
+        order_value = _when(self.conversions > 0, metrics.aov, self.direct_revenue, self.conversions)
+        monthly_margin = order_value * self.orders_per_month * self.gross_margin if order_value is not None else 0.0
         clv = float(clv_core.clv_retention(monthly_margin, self.retention_rate, self.discount_rate, self.clv_months))
         engagement_money = float(returns.engagement_value(self.engagement_counts(), self.engagement_unit_values()))
         blended = returns.blended_return(
@@ -505,24 +509,26 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
             "total_cost": cost,
             "incremental_cross_platform": incremental,
             "revenue": revenue,
-            "roi": _defined(metrics.roi, revenue, cost),
-            "roas": _defined(metrics.roas, revenue, cost),
-            "profit_roi": _defined(metrics.profit_roi, revenue, cost, self.gross_margin, self.refund_rate, commission),
-            "breakeven_roas": _defined(metrics.breakeven_roas, self.gross_margin, self.refund_rate, commission),
-            "breakeven_revenue": _defined(
+            "roi": _when(revenue >= 0, metrics.roi, revenue, cost),
+            "roas": _when(revenue >= 0, metrics.roas, revenue, cost),
+            "profit_roi": _when(revenue >= 0, metrics.profit_roi, revenue, cost, self.gross_margin, self.refund_rate,
+                                commission),
+            "breakeven_roas": _when(kept > 0, metrics.breakeven_roas, self.gross_margin, self.refund_rate, commission),
+            "breakeven_revenue": _when(kept > 0, 
                 metrics.breakeven_revenue, cost, self.gross_margin, self.refund_rate, commission
             ),
-            "cpm": _defined(metrics.cpm, cost, self.impressions),
-            "cpc": _defined(metrics.cpc, cost, self.clicks),
-            "cpa": _defined(metrics.cpa, cost, all_conversions),
+            "cpm": _when(self.impressions > 0, metrics.cpm, cost, self.impressions),
+            "cpc": _when(self.clicks > 0, metrics.cpc, cost, self.clicks),
+            "cpa": _when(all_conversions > 0, metrics.cpa, cost, all_conversions),
             "engagements": engaged,
-            "cpe": _defined(metrics.cpe, cost, engaged),
-            "ctr": _defined(metrics.ctr, self.clicks, self.impressions),
-            "cvr": _defined(metrics.cvr, self.conversions, self.clicks),
-            "aov": _defined(metrics.aov, self.direct_revenue, self.conversions),
-            "engagement_rate": _defined(metrics.engagement_rate, engaged, self.impressions),
-            "save_rate": _defined(metrics.save_rate, self.saves, self.impressions),
-            "follower_growth_rate": _defined(metrics.follower_growth_rate, self.new_followers, self.starting_followers),
+            "cpe": _when(engaged > 0, metrics.cpe, cost, engaged),
+            "ctr": _when(self.impressions > 0, metrics.ctr, self.clicks, self.impressions),
+            "cvr": _when(self.clicks > 0, metrics.cvr, self.conversions, self.clicks),
+            "aov": order_value,
+            "engagement_rate": _when(self.impressions > 0, metrics.engagement_rate, engaged, self.impressions),
+            "save_rate": _when(self.impressions > 0, metrics.save_rate, self.saves, self.impressions),
+            "follower_growth_rate": _when(self.starting_followers > 0, metrics.follower_growth_rate, self.new_followers,
+                                          self.starting_followers),
             "engagement_value": engagement_money,
             "clv": clv,
             "blended_return": float(blended.total),

@@ -428,7 +428,9 @@ def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarra
                 starts_path = raw.startswith(_PATH_MARK)
                 name = (raw[1:] if starts_path else raw).strip()
                 if name == "":
-                    _raise_empty_channel(texts, tokens, first, sep)
+                    # Either a real empty channel ("a >> b") or a multi-character separator matched across
+                    # the join ("-" then "--"): the path-by-path split tells which, and says where.
+                    return _parse_paths_one_by_one(texts, sep)
                 code_of_raw[raw] = 2 * code_of_name.setdefault(name, len(code_of_name)) + starts_path
             coded = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
         coded_batches.append(coded)
@@ -468,21 +470,6 @@ def _parse_paths_one_by_one(texts: list[str], sep: str) -> tuple[tuple[str, ...]
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(names) for names in per_path], out=offsets[1:])
     return channels, touches, offsets
-
-
-def _raise_empty_channel(texts: list[str], tokens: list[str], first: int, sep: str) -> None:
-    row = first
-    for index, token in enumerate(tokens):
-        if index and token.startswith(_PATH_MARK):
-            row += 1
-        if not token.lstrip(_PATH_MARK).strip():
-            break
-    if texts[row].strip() == "":
-        raise XhsInputError(f"paths at position {row + 1} is blank")
-    raise XhsInputError(
-        f"paths at position {row + 1} has an empty channel between separators "
-        f"({describe(texts[row])}, separator {sep!r})"
-    )
 
 
 def _parse_days(days: Any, sep: str, offsets: np.ndarray) -> np.ndarray:

@@ -1,0 +1,105 @@
+"""Read a client's inputs back out of an xhsxl workbook, by the defined name of each input cell.
+
+A workbook an analyst has edited by hand can hold anything in a yellow cell: text in a number field, 30
+for 30 %, a date, a deleted name. Each problem comes back with its sheet, cell, label and reason; the
+reader never crashes on a cell's content and never guesses.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from pydantic import ValidationError
+
+from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
+from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive
+
+__all__ = ["CellProblem", "WorkbookInputs", "read_inputs"]
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One bad input cell (or, with an empty ``cell``, a problem of the campaign as a whole)."""
+
+    key: str
+    label: str
+    sheet: str
+    cell: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.cell} ({self.label})" if self.cell else self.label
+        return f"{where}: {self.reason}" + ("" if self.value is None else f" (found {self.value!r})")
+
+
+@dataclass(frozen=True)
+class WorkbookInputs:
+    """The raw input values by field key, the validated campaign (None if any problem) and the problems."""
+
+    path: Path
+    values: dict[str, Any]
+    campaign: ClientCampaign | None
+    problems: list[CellProblem]
+
+
+def _named_cell(workbook: Any, key: str) -> tuple[str, str] | None:
+    name = workbook.defined_names.get(key)
+    if name is None:
+        return None
+    destinations = list(name.destinations)
+    if len(destinations) != 1:
+        return None
+    sheet, ref = destinations[0]
+    if sheet not in workbook.sheetnames or ":" in ref:
+        return None
+    return sheet, ref.replace("$", "")
+
+
+def read_inputs(path: Path | str) -> WorkbookInputs:
+    """The inputs of the xhsxl workbook at ``path``.
+
+    Raises :class:`~xhsxl.workbook.clients.ClientFileError` when the file is not a readable workbook or
+    has none of the named input cells (not an xhsxl workbook).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    # Check and load the same bytes, so the file cannot change between the zip-bomb check and the load.
+    check_xlsx_archive(path, data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file; all mean "cannot read"
+        raise ClientFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    values: dict[str, Any] = {}
+    places: dict[str, tuple[str, str]] = {}
+    problems: list[CellProblem] = []
+    for f in FIELDS:
+        place = _named_cell(workbook, f.key)
+        if place is None:
+            problems.append(CellProblem(f.key, f.label_en, "", "", None,
+                                        f"the named cell {f.key!r} is missing or no longer a single cell"))
+            continue
+        places[f.key] = place
+        sheet, cell = place
+        value = workbook[sheet][cell].value
+        values[f.key] = value.strip() if isinstance(value, str) and f.is_numeric else value
+    if not places:
+        raise ClientFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
+    campaign = None
+    try:
+        campaign = ClientCampaign.model_validate({k: v for k, v in values.items()})
+    except ValidationError as error:
+        for key, value, reason in validation_problems(error):
+            field = FIELDS_BY_KEY.get(key)
+            sheet, cell = places.get(key, ("", ""))
+            problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
+    if problems:
+        campaign = None
+    return WorkbookInputs(path, values, campaign, problems)
