@@ -61,6 +61,18 @@ SAMPLES = {
                                           ["top", "power", 40.0, 0.6],
                                           ["mid", "power", 60.0, 0.686],
                                           ["micro", "hill", 300_000.0, 80_000.0]]),
+    "XHS_FORECAST": ([["line", "amount"], ["mid", 113_636.0], ["micro", 136_364.0], ["paid_ads", 70_000.0],
+                      ["content_production", 100_000.0], ["tech_analytics", 30_000.0]], "maturity", None, 0.6, 0.1, 0.05),
+    "XHS_FORECAST_ROI": (450_000.0, "growth", "low", "profit", None, 0.6, 0.1, 0.0),
+    "XHS_FORECAST_LINES": (450_000.0, "成长期", "high", [["benchmark", "low", "base", "high"], ["aov", 300.0, 350.0, 380.0]]),
+    "XHS_CALIBRATE": ([["spend", "impressions", "engagements", "conversions", "revenue"],
+                       [100_000.0, 1.5e6, 2.0e4, 1_000.0, 3.0e5], [200_000.0, 2.6e6, 3.5e4, 1_800.0, 5.5e5],
+                       [400_000.0, 4.4e6, 6.1e4, 3_100.0, 9.6e5]], 200_000.0, True),
+    "XHS_RECOMMEND": ([["mid", 400_000.0], ["micro", 20_000.0]], None, "both",
+                      [["benchmark", "low", "base", "high"], ["cpm", 50.0, 80.0, 90.0]], 0.5, 0.1, 0.0),
+    "XHS_REALLOCATE": ([["line", "hours", "spend", "revenue"], ["mid", 24.0, 15_000.0, 52_000.0],
+                        ["mid", 72.0, 40_000.0, 131_000.0], ["micro", 24.0, 10_000.0, 41_000.0],
+                        ["paid_ads", 24.0, 12_000.0, 30_000.0]], 80_000.0, [["mid", 30_000.0]], "revenue", 0.686),
 }
 
 REQUIRED_BY_THE_ISSUE = {

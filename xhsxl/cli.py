@@ -450,6 +450,243 @@ def recalc(
     raise typer.Exit(2 if result.errors or mismatches else 0)
 
 
+# ------------------------------------------------------------------------------------------------ planner
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file (UTF-8 with or without BOM, or GBK), cells as text."""
+    import csv
+    import io
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        errors.print(f"[bold red]error:[/] cannot read {path}: {error.strerror or error}")
+        raise typer.Exit(1) from None
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        errors.print(f"[bold red]error:[/] {path} is neither UTF-8 nor GBK text")
+        raise typer.Exit(1)
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        errors.print(f"[bold red]error:[/] {path} is empty")
+        raise typer.Exit(1)
+    width = max(len(row) for row in rows)
+    return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"1:{value:,.2f}"
+
+
+_BAND_UNITS = {"CNY": "CNY", "count": "count", "fraction": "fraction", "ratio": "ratio"}
+
+
+def _band_table(result: Any, title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name, justify in (("metric", "left"), ("指标", "left"), ("low", "right"), ("base", "right"), ("high", "right")):
+        table.add_column(name, justify=justify)
+    for metric, chinese, unit, *values in result.table()[1:]:
+        table.add_row(metric, chinese, *(_format(value, _BAND_UNITS[unit]) for value in values))
+    return table
+
+
+def _lines_table(result: Any, title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name in ("line", "spend", "impressions", "visits", "conversions", "revenue", "ROAS", "next ¥ returns",
+                 "flattens at"):
+        table.add_column(name, justify="left" if name == "line" else "right")
+    for row in result.base.lines + (result.base.total,):
+        table.add_row(
+            row.line, _money(row.spend), _format(row.impressions, "count"), _format(row.visits, "count"),
+            _format(row.direct_conversions + row.cross_platform_conversions, "count"), _money(row.revenue),
+            _ratio(row.roas), "—" if row.marginal_roas is None else f"¥{row.marginal_roas:,.2f}",
+            _money(row.flattening_spend),
+        )
+    return table
+
+
+def _print_findings(findings: Any) -> None:
+    colour = {"high": "bold red", "medium": "yellow", "info": "green"}
+    console.print("[bold]Recommendations / 建议[/]")
+    for finding in findings:
+        console.print(f"[{colour[finding.severity]}]{finding.severity:>6}[/]  {escape(finding.message_en)}")
+        console.print(f"        {escape(finding.message_zh)}")
+
+
+def _split_shares(split: str | None, tiers: str | None) -> dict[str, Any]:
+    from xhsxl.core import planner
+    from xhsxl.planner_tables import parse_amounts
+
+    arguments = {"reserve": "reserve_share", "content_production": "content_share", "paid_ads": "paid_ads_share",
+                 "tech_analytics": "tech_share"}
+    shares: dict[str, Any] = {}
+    for name, value in parse_amounts(split, "--split").items():
+        line = planner.normalize_line(name)
+        if line not in arguments:
+            raise XhsInputError(f"--split sets reserve, content, paid_ads and tech (got {name}); use --tiers for creators")
+        shares[arguments[line]] = value
+    tier_shares = {}
+    for name, value in parse_amounts(tiers, "--tiers").items():
+        line = planner.normalize_line(name)
+        if line not in planner.CREATOR_LINES:
+            raise XhsInputError(f"--tiers sets top, mid, micro and nano (got {name})")
+        tier_shares[line] = value
+    if tier_shares:
+        shares["tier_shares"] = tier_shares
+    return shares
+
+
+@app.command()
+def forecast(
+    budget: Annotated[Optional[float], typer.Argument(
+        parser=_number, show_default=False, help="Total budget, ¥, split by the article's plan (see --split).")] = None,
+    stage: Annotated[Optional[str], typer.Option(
+        help="Brand stage for cross-platform sales: cold_start / growth / maturity (冷启动 / 成长期 / 成熟期); "
+             "default direct sales only.")] = None,
+    split: Annotated[Optional[str], typer.Option(
+        help="Budget line shares, e.g. reserve=15%,content=25%,paid_ads=16%,tech=5% (the rest goes to creators).")] = None,
+    tiers: Annotated[Optional[str], typer.Option(
+        help="Creator budget shares, e.g. top=25%,mid=50%,micro=25%.")] = None,
+    lines: Annotated[Optional[Path], typer.Option(
+        help="CSV of budget lines instead of BUDGET: line,amount[,cpm_index,cvr_index].")] = None,
+    case: Annotated[Optional[int], typer.Option(
+        help="Forecast case study 1 or 2 of article 000, line by line as printed.")] = None,
+    history: Annotated[Optional[Path], typer.Option(
+        help="Calibrate the benchmarks on this history CSV first (see xhsxl calibrate).")] = None,
+    margin: Annotated[float, typer.Option(parser=_number, help="Gross margin on sales.")] = 0.5,
+    commission: Annotated[float, typer.Option(parser=_number, help="Xiaohongshu commission on its own sales.")] = 0.10,
+    refunds: Annotated[float, typer.Option(parser=_number, help="Share of sales refunded.")] = 0.0,
+) -> None:
+    """Forecast a plan before the campaign: funnel, revenue and ROI in the low, base and high cases, per line, and
+    recommendations in English and Chinese."""
+    from xhsxl.core import planner
+    from xhsxl.planner_tables import read_budget_lines, read_history
+
+    given = [name for name, value in (("BUDGET", budget), ("--lines", lines), ("--case", case)) if value is not None]
+    if len(given) != 1:
+        errors.print("[bold red]error:[/] give exactly one of BUDGET, --lines FILE or --case 1|2"
+                     + (f" (got {', '.join(given)})" if given else ""))
+        raise typer.Exit(2)
+
+    def plan() -> Any:
+        cpm_index = cvr_index = None
+        if lines is not None:
+            budget_lines = read_budget_lines(_csv_rows(lines), str(lines))
+            amounts: Any = budget_lines.lines
+            cpm_index, cvr_index = budget_lines.cpm_index or None, budget_lines.cvr_index or None
+        elif case is not None:
+            amounts = planner.case_study_lines(case)
+        else:
+            amounts = planner.plan_lines(budget, **_split_shares(split, tiers))
+        benchmarks = None
+        if history is not None:
+            table = read_history(_csv_rows(history), str(history))
+            benchmarks = planner.calibrate(table.spend, table.impressions, table.engagements, table.conversions,
+                                           table.revenue, table.visits).benchmarks
+        return planner.forecast(amounts, stage, benchmarks, margin, refunds, commission, cpm_index=cpm_index,
+                                cvr_index=cvr_index)
+
+    result = _run(plan)
+    total = result.base.cost
+    where = f", stage {result.stage}" if result.stage else ", direct sales only"
+    console.print(_band_table(result, f"Forecast for {_money(total)}{where}: low / base / high"))
+    console.print(_lines_table(result, "By budget line (base case)"))
+    _print_findings(_run(lambda: planner.recommend(result)))
+
+
+@app.command()
+def calibrate(
+    history: Annotated[Path, typer.Argument(
+        help="CSV of past campaigns with a header: spend, impressions, engagements, conversions, revenue, [visits].")],
+    reference_spend: Annotated[float, typer.Option(parser=_number, help="Spend at which CPM and CVR are quoted.")] = 200_000,
+    fixed_curvature: Annotated[bool, typer.Option(
+        "--fixed-curvature", help="Keep article 003's curvature instead of fitting it (2 rows suffice).")] = False,
+) -> None:
+    """Fit the funnel benchmarks (CPM, engagement rate, CTR, CVR, AOV, curvature) to a client's past campaigns, with
+    standard errors."""
+    from xhsxl.core import planner
+    from xhsxl.planner_tables import read_history
+
+    def fit() -> Any:
+        table = read_history(_csv_rows(history), str(history))
+        return planner.calibrate(table.spend, table.impressions, table.engagements, table.conversions, table.revenue,
+                                 table.visits, reference_spend, not fixed_curvature)
+
+    result = _run(fit)
+    table = Table(title=f"Benchmarks fitted to {result.rows} past campaigns ({history.name})", title_justify="left",
+                  header_style="bold")
+    for name, justify in (("benchmark", "left"), ("low", "right"), ("base", "right"), ("high", "right"),
+                          ("std. error", "right"), ("residual sd", "right"), ("how", "left")):
+        table.add_column(name, justify=justify)
+
+    def shown(name: str, value: float | None) -> str:
+        if value is None:
+            return "—"
+        if name in ("cpm", "aov", "reference_spend"):
+            return f"¥{value:,.2f}"
+        if name in ("engagement_rate", "ctr", "cvr"):
+            return f"{value:.3%}"
+        return f"{value:.4f}"
+
+    for item in result.estimates:
+        table.add_row(item.name, shown(item.name, item.low), shown(item.name, item.value), shown(item.name, item.high),
+                      shown(item.name, item.std_error), "—" if item.residual_sd is None else f"{item.residual_sd:.3f}",
+                      escape(item.how))
+    console.print(table)
+    _run(lambda: result.benchmarks)  # says so when the fitted curvature cannot be used for a forecast
+    console.print(f"Forecast with them: xhsxl forecast BUDGET --history {history}")
+
+
+@app.command()
+def reallocate(
+    checkpoints: Annotated[Path, typer.Argument(
+        help="CSV of results so far: line, hours, spend, revenue (or conversions, engagements), [planned].")],
+    reserve: Annotated[float, typer.Option(parser=_number, help="The reserve to reallocate, ¥.", show_default=False)],
+    caps: Annotated[Optional[str], typer.Option(help="Most extra ¥ per line, e.g. mid=30000,paid_ads=50000.")] = None,
+    metric: Annotated[Optional[str], typer.Option(
+        help="Result to maximise: revenue, conversions or engagements (default the first present).")] = None,
+    elasticity: Annotated[float, typer.Option(
+        parser=_number, help="Curve elasticity for lines with one checkpoint.")] = figures.DEFAULT_ELASTICITY.value,
+) -> None:
+    """Move the reserve to the lines whose next ¥ returns most, under curves fitted to 24 h / 72 h / 7 d results;
+    the amounts add up exactly to the reserve."""
+    from xhsxl.core import planner
+    from xhsxl.planner_tables import parse_amounts, read_checkpoints
+
+    def solve() -> Any:
+        table = read_checkpoints(_csv_rows(checkpoints), metric, str(checkpoints))
+        return planner.reallocate(table.line, table.spend, table.result, reserve, hours=table.hours,
+                                  caps=parse_amounts(caps, "--caps") or None, planned=table.planned or None,
+                                  elasticity=elasticity, metric=table.metric, lines_order=table.lines_order)
+
+    result = _run(solve)
+    table = Table(title=f"Reserve of {_money(result.reserve)} by marginal {result.metric}", title_justify="left",
+                  header_style="bold")
+    for name in ("line", "at", "spend so far", result.metric, "per ¥", "elasticity", "next ¥ now", "cap", "extra",
+                 "share", "next ¥ after", f"expected +{result.metric}"):
+        table.add_column(name, justify="left" if name == "line" else "right")
+    for line in result.lines:
+        table.add_row(
+            line.line, "—" if line.checkpoint_hours is None else f"{line.checkpoint_hours:g} h",
+            _money(line.spend_so_far), _format(line.result_so_far, "count"),
+            "—" if line.return_per_yuan is None else f"{line.return_per_yuan:,.3f}",
+            "—" if line.elasticity is None else f"{line.elasticity:.3f} ({line.curve})",
+            "—" if line.marginal_before is None else f"{line.marginal_before:,.3f}", _money(line.cap),
+            _money(line.amount) + (" (cap)" if line.binding == "cap" else ""), _format(line.share_of_reserve, "fraction"),
+            "—" if line.marginal_after is None else f"{line.marginal_after:,.3f}", _format(line.expected_gain, "count"),
+        )
+    console.print(table)
+    exact = "exactly" if sum(result.amounts().values()) == result.reserve else "to rounding"
+    console.print(f"The amounts add up {exact} to {_money(result.reserve)}; expected extra {result.metric}: "
+                  f"{_format(result.expected_gain, 'count')}.")
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()
 

@@ -565,3 +565,128 @@ def XHS_OPTIMAL_ALLOCATION(budget, curves):
     tier_curves, lows, highs = _curves(curves)
     plan = allocation.optimal_allocation(cell_number(budget, "budget"), tier_curves, lows or None, highs or None)
     return to_excel_table(plan.table())
+
+
+# --- planner
+# Forecast before the campaign, steer the reserve during it (xhsxl.core.planner). The table functions return
+# fixed shapes so the template can hold them as array formulas:
+#   XHS_FORECAST        17 rows x 6 columns (header + the 16 metrics of planner.BAND_ROWS)
+#   XHS_FORECAST_LINES  10 rows x 14 columns (header + the 8 budget lines + total)
+#   XHS_CALIBRATE       10 rows x 8 columns (header + 9 benchmarks)
+#   XHS_RECOMMEND       13 rows x 1 column (header + 12 findings, padded with "")
+#   XHS_REALLOCATE      (2 + number of distinct lines in the checkpoints range) rows x 15 columns
+
+from xhsxl import planner_tables  # noqa: E402 - the planner section is appended to the library as a unit
+from xhsxl.core import planner  # noqa: E402
+from xhsxl.core.validate import describe  # noqa: E402,F811
+
+_LINES_DOC = ("Total budget, ¥ (split by the article's plan), or a range of budget lines: line (top, mid, micro, nano, "
+              "paid_ads, content_production, tech_analytics, reserve), amount, [cpm_index], [cvr_index].")
+_STAGE_DOC = 'Brand stage for cross-platform sales: "cold_start" (冷启动), "growth" (成长期), "maturity" (成熟期); blank = direct sales only.'
+_BENCHMARKS_DOC = "Benchmark table (header benchmark, low, base, high), e.g. XHS_CALIBRATE's result; blank = case-study defaults."
+
+
+def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None):
+    budget = planner_tables.read_budget_lines(lines)
+    return planner.forecast(
+        budget.lines, cell_text(stage, "stage", None), planner_tables.read_benchmarks(benchmarks),
+        gross_margin=cell_number(gross_margin, "gross_margin", planner.DEFAULT_GROSS_MARGIN),
+        refund_rate=cell_number(refund_rate, "refund_rate", 0.0),
+        commission_rate=cell_number(commission_rate, "commission_rate", figures.PLATFORM_COMMISSION.low),
+        cpm_index=budget.cpm_index or None, cvr_index=budget.cvr_index or None,
+    )
+
+
+@xw.func(category="XHS")
+@xw.arg("lines", ndim=2, doc=_LINES_DOC)
+@xw.arg("stage", doc=_STAGE_DOC)
+@xw.arg("benchmarks", ndim=2, doc=_BENCHMARKS_DOC)
+@xw.arg("gross_margin", doc="Gross margin on sales, 0-100 %; blank = 50 %.")
+@xw.arg("commission_rate", doc="Xiaohongshu commission on its own sales, 0-100 %; blank = 10 %.")
+@xw.arg("refund_rate", doc="Share of sales refunded, 0-100 %; blank = 0.")
+def XHS_FORECAST(lines, stage=None, benchmarks=None, gross_margin=None, commission_rate=None, refund_rate=None):
+    """Table (17 rows x 6 columns with header): the campaign funnel from spend to impressions, visits, conversions, revenue, ROI and profit, in the low, base and high cases."""
+    return to_excel_table(_forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate).table())
+
+
+@xw.func(category="XHS")
+@xw.arg("lines", ndim=2, doc=_LINES_DOC)
+@xw.arg("stage", doc=_STAGE_DOC)
+@xw.arg("scenario", doc='"low", "base" (default) or "high".')
+@xw.arg("basis", doc='"net" (default): (revenue - cost) / cost; "ratio": revenue / cost; "profit": profit ROI.')
+@xw.arg("benchmarks", ndim=2, doc=_BENCHMARKS_DOC)
+@xw.arg("gross_margin", doc="Gross margin on sales, 0-100 %; blank = 50 % (profit basis only).")
+@xw.arg("commission_rate", doc="Xiaohongshu commission on its own sales, 0-100 %; blank = 10 %.")
+@xw.arg("refund_rate", doc="Share of sales refunded, 0-100 %; blank = 0.")
+def XHS_FORECAST_ROI(lines, stage=None, scenario=None, basis=None, benchmarks=None, gross_margin=None,
+                     commission_rate=None, refund_rate=None):
+    """Projected ROI of a budget plan in the low, base or high case: net, ratio (ROI 1:x) or profit. Format as %."""
+    result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
+    value = result.roi(cell_text(scenario, "scenario", "base"), cell_text(basis, "basis", "net"))
+    if not np.isfinite(value):
+        raise XhsInputError("the projected ROI is too large to represent; check the units of lines (¥ amounts)")
+    return float(value)
+
+
+@xw.func(category="XHS")
+@xw.arg("lines", ndim=2, doc=_LINES_DOC)
+@xw.arg("stage", doc=_STAGE_DOC)
+@xw.arg("scenario", doc='"low", "base" (default) or "high".')
+@xw.arg("benchmarks", ndim=2, doc=_BENCHMARKS_DOC)
+def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None):
+    """Table (10 rows x 14 columns with header): each budget line's funnel, revenue, ROAS and the return of its next ¥, then the total."""
+    result = _forecast(lines, stage, benchmarks)
+    return to_excel_table(result.lines_table(cell_text(scenario, "scenario", "base")))
+
+
+@xw.func(category="XHS")
+@xw.arg("history", ndim=2, doc="Past campaigns with a header row: spend, impressions, engagements, conversions, revenue, [visits]; at least 3 rows.")
+@xw.arg("reference_spend", doc="Spend at which CPM and CVR are quoted, ¥; blank = 200,000.")
+@xw.arg("fit_curvature", doc="TRUE (default): fit how CPM and CVR change with spend; FALSE: keep article 003's (2 rows suffice).")
+def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
+    """Table (10 rows x 8 columns with header): CPM, engagement rate, CTR, CVR, AOV and curvature fitted to past campaigns, with standard errors. Feed it to XHS_FORECAST."""
+    table = planner_tables.read_history(history)
+    fit = fit_curvature if isinstance(fit_curvature, bool) else (
+        True if fit_curvature is None or (isinstance(fit_curvature, str) and not fit_curvature.strip()) else None)
+    if fit is None:
+        raise XhsInputError(f"fit_curvature must be TRUE or FALSE (got {describe(fit_curvature)})")
+    calibration = planner.calibrate(
+        table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
+        reference_spend=cell_number(reference_spend, "reference_spend", planner.DEFAULT_REFERENCE_SPEND),
+        fit_curvature=fit,
+    )
+    return to_excel_table(calibration.table())
+
+
+@xw.func(category="XHS")
+@xw.arg("lines", ndim=2, doc=_LINES_DOC)
+@xw.arg("stage", doc=_STAGE_DOC)
+@xw.arg("language", doc='"en" (default), "zh" (中文) or "both".')
+@xw.arg("benchmarks", ndim=2, doc=_BENCHMARKS_DOC)
+@xw.arg("gross_margin", doc="Gross margin on sales, 0-100 %; blank = 50 %.")
+@xw.arg("commission_rate", doc="Xiaohongshu commission on its own sales, 0-100 %; blank = 10 %.")
+@xw.arg("refund_rate", doc="Share of sales refunded, 0-100 %; blank = 0.")
+def XHS_RECOMMEND(lines, stage=None, language=None, benchmarks=None, gross_margin=None, commission_rate=None,
+                  refund_rate=None):
+    """Column (13 rows with header): findings on a budget plan, most severe first, each with its numbers: shares out of range, loss, flattened or lagging lines."""
+    result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
+    return planner.findings_column(planner.recommend(result), planner.RECOMMENDATION_ROWS,
+                                   cell_text(language, "language", "en"))
+
+
+@xw.func(category="XHS")
+@xw.arg("checkpoints", ndim=2, doc="Results so far with a header row: line, hours (24, 72, 168), spend, revenue (or conversions, engagements), [planned].")
+@xw.arg("reserve", doc="Reserve to reallocate, ¥.")
+@xw.arg("caps", ndim=2, doc="Most extra ¥ per line: a range of line, cap; blank = no cap.")
+@xw.arg("metric", doc='Result column to maximise: "revenue" (default if present), "conversions" or "engagements".')
+@xw.arg("elasticity", doc="Curve elasticity for lines with one checkpoint, 0-1; blank = 0.686 (article 003).")
+def XHS_REALLOCATE(checkpoints, reserve, caps=None, metric=None, elasticity=None):
+    """Table (header, one row per line, total): the reserve split to equalise the lines' marginal returns under curves fitted to checkpoints; sums exactly to the reserve."""
+    table = planner_tables.read_checkpoints(checkpoints, cell_text(metric, "metric", None))
+    result = planner.reallocate(
+        table.line, table.spend, table.result, cell_number(reserve, "reserve"), hours=table.hours,
+        caps=planner_tables.read_amounts(caps, "caps"), planned=table.planned or None,
+        elasticity=cell_number(elasticity, "elasticity", figures.DEFAULT_ELASTICITY.value), metric=table.metric,
+        lines_order=table.lines_order,
+    )
+    return to_excel_table(result.table())
