@@ -457,6 +457,10 @@ def test_calibrate_udf_output_feeds_the_forecast_udf():
     assert len(table) == 10 and {len(row) for row in table} == {8}
     fitted = calibrate(spend, shown, engaged, converted, revenue, visits).benchmarks
     assert udfs.XHS_FORECAST(300_000.0, None, table) == forecast(300_000, benchmarks=fitted).table()
+    for no in (False, 0.0, "FALSE", [[False]]):
+        assert udfs.XHS_CALIBRATE(history, None, no)[6][2] == DEFAULT_CPM_CURVATURE
+    with pytest.raises(XhsInputError, match="fit_curvature must be TRUE or FALSE"):
+        udfs.XHS_CALIBRATE(history, None, "maybe")
 
 
 def test_reallocate_udf_reads_a_checkpoint_range_and_sums_to_the_reserve():

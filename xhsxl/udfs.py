@@ -639,6 +639,22 @@ def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None):
     return to_excel_table(result.lines_table(cell_text(scenario, "scenario", "base")))
 
 
+def _flag(value: Any, name: str, default: bool) -> bool:
+    """A TRUE/FALSE cell; 1 and 0 (what some engines pass for TRUE and FALSE) and the words count too."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    words = {"true": True, "false": False, "yes": True, "no": False, "是": True, "否": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise XhsInputError(f"{name} must be TRUE or FALSE (got {describe(value)})")
+
+
 @xw.func(category="XHS")
 @xw.arg("history", ndim=2, doc="Past campaigns with a header row: spend, impressions, engagements, conversions, revenue, [visits]; at least 3 rows.")
 @xw.arg("reference_spend", doc="Spend at which CPM and CVR are quoted, ¥; blank = 200,000.")
@@ -646,10 +662,7 @@ def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None):
 def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
     """Table (10 rows x 8 columns with header): CPM, engagement rate, CTR, CVR, AOV and curvature fitted to past campaigns, with standard errors. Feed it to XHS_FORECAST."""
     table = planner_tables.read_history(history)
-    fit = fit_curvature if isinstance(fit_curvature, bool) else (
-        True if fit_curvature is None or (isinstance(fit_curvature, str) and not fit_curvature.strip()) else None)
-    if fit is None:
-        raise XhsInputError(f"fit_curvature must be TRUE or FALSE (got {describe(fit_curvature)})")
+    fit = _flag(fit_curvature, "fit_curvature", True)
     calibration = planner.calibrate(
         table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
         reference_spend=cell_number(reference_spend, "reference_spend", planner.DEFAULT_REFERENCE_SPEND),
