@@ -23,6 +23,12 @@ CASE1 = figures.CASE_STUDY_1
 #: One valid call per function, as Excel would pass it. Every function must appear here.
 SAMPLES = {
     "XHS_VERSION": (),
+    "XHS_ATTRIBUTION": ([["kol_mid > search_ads"], ["koc_micro > kol_mid > search_ads"], ["koc_micro"]],
+                        [[30.0], [20.0], [0.0]], [[9_000.0], [6_400.0], [0.0]], [[970.0], [480.0], [1_500.0]],
+                        "markov", 1.0, ">"),
+    "XHS_REMOVAL_EFFECTS": ([["kol_mid > search_ads"], ["koc_micro > kol_mid > search_ads"], ["koc_micro"]],
+                            [[30.0], [20.0], [0.0]], [[9_000.0], [6_400.0], [0.0]], [[970.0], [480.0], [1_500.0]],
+                            1.0, ">"),
     "XHS_ROI": (1_680_000.0, 450_000.0, "net"),
     "XHS_ROAS": (1_680_000.0, 450_000.0),
     "XHS_PROFIT_ROI": (1_680_000.0, 450_000.0, 0.6, 0.05, 0.1),

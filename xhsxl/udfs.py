@@ -13,6 +13,9 @@ range arguments declared ``ndim=2``.
 
 from __future__ import annotations
 
+import math
+import operator
+import re
 from typing import Any
 
 import numpy as np
@@ -21,8 +24,13 @@ import xlwings as xw
 import xhsxl
 from xhsxl.core import allocation, figures, metrics, response, returns
 from xhsxl.core import clv as clv_core
+from xhsxl.core import attribution
+from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.core.errors import XhsInputError
+from xhsxl.core.validate import describe
 from xhsxl.excel_shapes import REQUIRED, cell_integer, cell_number, cell_text, elementwise, number_range, to_excel_table
+from xhsxl.excel_shapes import is_single_cell
+from xhsxl.schema import coerce_number
 
 # ----------------------------------------------------------------------------------------------- status
 
@@ -408,6 +416,193 @@ def XHS_P_ALIVE(frequency, recency, age, params):
         lambda frequency, recency, age: clv_core.bgnbd_probability_alive(frequency, recency, age, **fitted),
         {"frequency": (frequency, REQUIRED), "recency": (recency, REQUIRED), "age": (age, REQUIRED)},
     )
+
+
+# ----------------------------------------------------------------------------------------------- attribution
+
+# Models that read the journeys that did not convert: without them their numbers are biased, and Excel shows
+# no warnings, so a missing nulls range is an error rather than a silently worse answer.
+_NEEDS_NULLS = ("markov", "shapley")
+_POSITION_IN_CORE = re.compile(r"\bat position (\d+)\b")
+
+
+def _path_cells(value: Any, name: str) -> list[Any]:
+    """A one-column (or one-row) range as a flat list of cells (C-level passes: ranges can be a million rows)."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    if len(value) == 0:
+        raise XhsInputError(f"{name} must not be an empty range")
+    kinds = set(map(type, value))
+    if kinds <= {list, tuple}:
+        if len(value) == 1:
+            if len(value[0]) == 0:
+                raise XhsInputError(f"{name} must not be an empty range")
+            return list(value[0])
+        widths = set(map(len, value))
+        if widths != {1}:
+            raise XhsInputError(f"{name} must be one column (got {len(value)} rows × {max(widths)} columns)")
+        return list(map(operator.itemgetter(0), value))
+    if kinds & {list, tuple}:
+        raise XhsInputError(f"{name} must be one column (it mixes cells and rows)")
+    return list(value)
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and cell.strip() == "")
+
+
+def _after_last_filled(cells: list[Any]) -> int:
+    """The position after the last cell that is not None (0 when all are)."""
+    return next((index + 1 for index in range(len(cells) - 1, -1, -1) if cells[index] is not None), 0)
+
+
+def _is_header(cell: Any) -> bool:
+    """A column title above the numbers ("conversions", "转化"): text that does not read as a number."""
+    if not isinstance(cell, str):
+        return False
+    try:
+        coerce_number(cell)
+    except XhsInputError:
+        return True
+    return False
+
+
+def _path_text(cell: Any, row: int) -> str:
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool) and math.isfinite(cell):
+        # A one-touch path of a numeric channel id (Excel passes 7 as 7.0): the channel is named "7".
+        return str(int(cell)) if float(cell).is_integer() else repr(float(cell))
+    raise XhsInputError(f"paths in row {row} must be text such as \"kol_mid > search_ads\" (got {describe(cell)})")
+
+
+def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
+    if set(map(type, cells)) <= {float}:  # what Excel passes for numbers: read in C
+        return np.fromiter(cells, dtype=float, count=len(cells))
+    numbers = np.empty(len(cells))
+    for index, (cell, row) in enumerate(zip(cells, rows)):
+        try:
+            numbers[index] = cell_number(cell, name)
+        except XhsInputError as error:
+            raise XhsInputError(f"{error} in row {row}") from None
+    return numbers
+
+
+def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any) -> attribution.PathTable:
+    """The path table in the ranges: rows blank in every range dropped, a title row skipped, rows named as
+    the user counts them (1 = the range's first row) in every message."""
+    ranges = {"paths": paths, "conversions": conversions, "values": values, "nulls": nulls}
+    for name in ("paths", "conversions"):
+        if _blank(ranges[name]):
+            raise XhsInputError(f"{name} is required (the cell is blank)")
+    columns = {name: _path_cells(value, name) for name, value in ranges.items() if value is not None}
+    n_rows = len(columns["paths"])
+    for name, cells in columns.items():
+        if len(cells) != n_rows:
+            raise XhsInputError(f"{name} has {len(cells)} rows but paths has {n_rows}; select ranges of the same size")
+    # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
+    end = max(_after_last_filled(cells) for cells in columns.values())
+    columns = {name: cells[:end] for name, cells in columns.items()}
+    n_rows = end
+    blank = {name: list(map(_blank, cells)) for name, cells in columns.items()}
+    for name in ("values", "nulls"):  # an optional column left entirely blank was not given
+        if name in columns and all(blank[name]):
+            del columns[name], blank[name]
+    kept: list[int] = []
+    for index in range(n_rows):
+        blanks = [blank[name][index] for name in columns]
+        if all(blanks):
+            continue
+        if any(blanks):
+            missing = next(name for name in columns if blank[name][index])
+            filled = next(name for name in columns if not blank[name][index])
+            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+        kept.append(index)
+    numeric_columns = [name for name in columns if name != "paths"]
+    if kept and all(_is_header(columns[name][kept[0]]) for name in numeric_columns):
+        kept = kept[1:]
+    if not kept:
+        raise XhsInputError("paths has no rows with a path (every row is blank)")
+    rows = [index + 1 for index in kept]
+    texts = [_path_text(columns["paths"][index], index + 1) for index in kept]
+    counts = {name: _counts([columns[name][index] for index in kept], rows, name) for name in numeric_columns}
+    try:
+        return attribution.path_table(texts, counts["conversions"], counts.get("values"), counts.get("nulls"),
+                                      sep=_separator(sep))
+    except XhsInputError as error:
+        message = _POSITION_IN_CORE.sub(lambda match: f"in row {rows[int(match.group(1)) - 1]}", str(error))
+        raise XhsInputError(message) from None
+
+
+def _one_cell(value: Any, name: str) -> Any:
+    if not isinstance(value, (list, tuple)):
+        return value
+    if not is_single_cell(value):
+        raise XhsInputError(f"{name} must be a single cell")
+    return value[0][0] if isinstance(value[0], (list, tuple)) else value[0]
+
+
+def _separator(sep: Any) -> str:
+    text = _one_cell(sep, "sep")
+    if text is None or text == "":
+        return attribution.DEFAULT_SEPARATOR
+    if not isinstance(text, str):
+        raise XhsInputError(f'sep must be text such as ">" or "->" (got {describe(text)})')
+    return text.strip() or text  # " > " reads as ">"; a lone tab or space stays itself
+
+
+def _markov_order(order: Any) -> int | str:
+    value = _one_cell(order, "order")
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    wrong = f'order must be a whole number from 1 to {attribution.MAX_ORDER} or "auto"'
+    if _is_header(value):
+        raise XhsInputError(f"{wrong} (got {describe(value)})")
+    number = cell_integer(value, "order", 1)
+    if not 1 <= number <= attribution.MAX_ORDER:
+        raise XhsInputError(f"{wrong} (got {number})")
+    return number
+
+
+def _require_nulls(table: attribution.PathTable, model: str) -> None:
+    if not table.has_nulls and model in _NEEDS_NULLS:
+        raise XhsInputError(f"{MISSING_NON_CONVERSIONS_MESSAGE} If every journey in your data converted, pass a "
+                            "column of zeros as nulls.")
+
+
+@xw.func(category="XHS")
+@xw.arg("paths", ndim=2, doc='One journey per row, channels in order: "kol_mid > search_ads > tmall". Blank rows at the end are ignored.')
+@xw.arg("conversions", ndim=2, doc="Conversions of each path (a column beside paths).")
+@xw.arg("values", ndim=2, doc="Conversion value of each path, ¥; blank = no value column in the result.")
+@xw.arg("nulls", ndim=2, doc="Journeys of each path that did not convert. Required by markov and shapley (use zeros if none).")
+@xw.arg("model", doc="markov (default), first_touch, last_touch, last_non_direct, linear, position_based, shapley, simplified_shapley.")
+@xw.arg("order", doc='markov only: memory of the chain, 1 (default) to 4, or "auto" (chosen by BIC).')
+@xw.arg("sep", doc='Separator between channels in paths; blank = ">".')
+def XHS_ATTRIBUTION(paths, conversions, values=None, nulls=None, model=None, order=None, sep=None):
+    """Table (channel, conversions, value, share): conversions and value credited to each channel by the model. Markov and Shapley are exact; channels sorted by name."""
+    name = attribution.model_name(cell_text(model, "model", "markov"))
+    if name == "time_decay":
+        raise XhsInputError("model time_decay needs the days between each touch and the conversion, which a path "
+                            "table does not carry; run xhsxl attribute --touchpoints on the touch log instead")
+    chosen_order = _markov_order(order)
+    table = _path_table(paths, conversions, values, nulls, sep)
+    _require_nulls(table, name)
+    return to_excel_table(attribution.attribute(table, name, order=chosen_order).table())
+
+
+@xw.func(category="XHS")
+@xw.arg("paths", ndim=2, doc='One journey per row, channels in order: "kol_mid > search_ads > tmall". Blank rows at the end are ignored.')
+@xw.arg("conversions", ndim=2, doc="Conversions of each path (a column beside paths).")
+@xw.arg("values", ndim=2, doc="Conversion value of each path, ¥; blank = no value column in the result.")
+@xw.arg("nulls", ndim=2, doc="Journeys of each path that did not convert (required; use zeros if none).")
+@xw.arg("order", doc='Memory of the Markov chain, 1 (default) to 4, or "auto" (chosen by BIC).')
+@xw.arg("sep", doc='Separator between channels in paths; blank = ">".')
+def XHS_REMOVAL_EFFECTS(paths, conversions, values=None, nulls=None, order=None, sep=None):
+    """Table (channel, removal_effect, value_removal_effect): the share of conversions (of value) lost if the channel were removed, from the exact Markov chain."""
+    chosen_order = _markov_order(order)
+    table = _path_table(paths, conversions, values, nulls, sep)
+    _require_nulls(table, "markov")
+    return to_excel_table(attribution.markov(table, chosen_order).removal_effects_table())
 
 
 # ----------------------------------------------------------------------------------------------- allocation

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xhsxl.core import allocation, figures, returns
+from xhsxl.core import allocation, attribution, figures, returns
 from xhsxl.schema import FIELDS, OUTPUTS, Unit
 from xhsxl.workbook.formula import NOT_APPLICABLE, BinOp, Call, Expr, If, IsBlank, Lit, Name, Span, Sum, TableCell
 
 __all__ = [
     "SHEETS", "SPANS", "ComputedCell", "TableSpec", "ChartSpec", "RESULT_CELLS", "WORKING_CELLS",
     "BREAKDOWN_TABLE", "ALLOCATION_CELLS", "ALLOCATION_TABLE", "STAGE_TABLE", "CURVE_ROWS", "CURVE_COLUMNS",
-    "OPTIMAL_TABLE", "DASHBOARD_TILES", "CHARTS",
+    "OPTIMAL_TABLE", "DASHBOARD_TILES", "CHARTS", "ATTRIBUTION_EXAMPLE", "ATTRIBUTION_COLUMNS",
+    "ATTRIBUTION_INPUT_ROWS", "ATTRIBUTION_CHANNELS", "LAST_TOUCH_TABLE", "MARKOV_TABLE", "REMOVAL_EFFECTS_TABLE",
+    "ATTRIBUTION_TABLES", "ATTRIBUTION_CHART",
 ]
 
 #: Sheet names in workbook order (English, as formulas refer to them), with their Chinese titles.
@@ -25,6 +27,7 @@ SHEETS: dict[str, str] = {
     "Inputs": "输入",
     "Results": "结果",
     "Allocation": "预算分配",
+    "Attribution": "多触点归因",
     "Dashboard": "仪表盘",
     "xlwings.conf": "",
 }
@@ -81,7 +84,7 @@ class ChartSpec:
     """A native chart. ``categories`` is (table or input span, column, first row, last row) and each of
     ``series`` is (title, table or input span, column, first row, last row). Rows are 1-based within the
     table (row 1 is its header) or the span; a table's column counts within the table, a span's column is
-    the Inputs sheet's (1 the label, 3 the value)."""
+    the Inputs sheet's (1 the label, 3 the value). ``number_format`` is the value axis's."""
 
     name: str
     title: str
@@ -89,6 +92,7 @@ class ChartSpec:
     sheet: str
     categories: tuple[str, int, int, int]
     series: tuple[tuple[str, str, int, int, int], ...]
+    number_format: str = '"¥"#,##0'
 
 
 def _n(key: str) -> Name:
@@ -250,4 +254,74 @@ CHARTS: tuple[ChartSpec, ...] = (
               ("optimal_table", 1, 2, 1 + len(CURVE_ROWS)),
               (("Rule-based", "allocation_table", _AMOUNT_COLUMN, *_TIER_ROWS),
                ("Optimised", "optimal_table", 3, 2, 1 + len(CURVE_ROWS)))),
+)
+
+
+# ----------------------------------------------------------------------------------------------- attribution
+
+#: The Attribution sheet's worked example: a month of journeys of a beauty brand on Xiaohongshu, as a path
+#: table (path, conversions, value ¥, journeys that did not convert). Illustrative numbers, not from the
+#: articles: KOL and KOC notes seed interest, search and feed ads follow, the sale closes on Tmall. The
+#: builder writes them as plain input cells an analyst overwrites with their own paths; they are not
+#: campaign inputs of the schema.
+ATTRIBUTION_EXAMPLE: tuple[tuple[str, float, float, float], ...] = (
+    ("kol_top > search_ads > tmall_direct", 120, 43_200, 2_400),
+    ("kol_mid > search_ads > tmall_direct", 210, 69_300, 5_800),
+    ("koc_micro > kol_mid > search_ads", 95, 30_400, 3_100),
+    ("kol_mid > feed_ads > tmall_direct", 80, 25_600, 4_200),
+    ("koc_micro > feed_ads", 40, 11_200, 6_500),
+    ("kol_top", 35, 12_600, 9_800),
+    ("kol_mid", 25, 8_000, 8_900),
+    ("koc_micro", 18, 5_000, 12_400),
+    ("search_ads > tmall_direct", 150, 48_000, 3_600),
+    ("feed_ads", 12, 3_600, 7_900),
+    ("tmall_direct", 160, 51_200, 1_900),
+    ("koc_micro > kol_top > search_ads > tmall_direct", 60, 22_800, 900),
+    ("feed_ads > search_ads", 45, 14_400, 2_700),
+    ("kol_top > kol_mid > feed_ads > search_ads", 30, 10_500, 1_100),
+)
+
+#: The input columns of the path table: defined name of the column, header, Chinese header, unit.
+ATTRIBUTION_COLUMNS: tuple[tuple[str, str, str, Unit], ...] = (
+    ("attribution_paths", "Path (channels in order)", "路径", "text"),
+    ("attribution_conversions", "Conversions", "转化", "count"),
+    ("attribution_values", "Value", "转化金额", "CNY"),
+    ("attribution_nulls", "Journeys not converting", "未转化", "count"),
+)
+
+#: Rows of input cells: the example fills the first ones; blank rows below it are ignored by the functions.
+ATTRIBUTION_INPUT_ROWS = 24
+
+#: Channels of the example, in the order every attribution table lists them (sorted by name, as the core
+#: does). The tables are fixed-size array formulas of one row per channel plus the header.
+ATTRIBUTION_CHANNELS: tuple[str, ...] = attribution.path_table(
+    [row[0] for row in ATTRIBUTION_EXAMPLE], [row[1] for row in ATTRIBUTION_EXAMPLE]).channels
+
+_PATH_TABLE = tuple(Span(name) for name, _, _, _ in ATTRIBUTION_COLUMNS)
+_CREDIT_UNITS: tuple[Unit | None, ...] = (None, "count", "CNY", "fraction")
+
+LAST_TOUCH_TABLE = TableSpec(
+    "attribution_last_touch", "Last-touch credit (what last-click reports show)", "末次触点归因",
+    len(ATTRIBUTION_CHANNELS) + 1, len(attribution.RESULT_HEADER),
+    Call("XHS_ATTRIBUTION", *_PATH_TABLE, "last_touch"), _CREDIT_UNITS,
+)
+MARKOV_TABLE = TableSpec(
+    "attribution_markov", "Markov credit, order 1 (exact removal effects)", "马尔可夫链归因（一阶）",
+    len(ATTRIBUTION_CHANNELS) + 1, len(attribution.RESULT_HEADER),
+    Call("XHS_ATTRIBUTION", *_PATH_TABLE, "markov", 1), _CREDIT_UNITS,
+)
+REMOVAL_EFFECTS_TABLE = TableSpec(
+    "attribution_removal_effects", "Removal effects: share of conversions lost without the channel", "移除效应",
+    len(ATTRIBUTION_CHANNELS) + 1, len(attribution.REMOVAL_EFFECTS_HEADER),
+    Call("XHS_REMOVAL_EFFECTS", *_PATH_TABLE, 1), (None, "fraction", "fraction"),
+)
+ATTRIBUTION_TABLES: tuple[TableSpec, ...] = (LAST_TOUCH_TABLE, MARKOV_TABLE, REMOVAL_EFFECTS_TABLE)
+
+_CREDITED = attribution.RESULT_HEADER.index("conversions") + 1
+ATTRIBUTION_CHART = ChartSpec(
+    "attribution_chart", "Last touch vs Markov · 末次触点 vs 马尔可夫", "bar", "Attribution",
+    (LAST_TOUCH_TABLE.name, 1, 2, len(ATTRIBUTION_CHANNELS) + 1),
+    (("Last touch", LAST_TOUCH_TABLE.name, _CREDITED, 2, len(ATTRIBUTION_CHANNELS) + 1),
+     ("Markov", MARKOV_TABLE.name, _CREDITED, 2, len(ATTRIBUTION_CHANNELS) + 1)),
+    number_format="#,##0",
 )

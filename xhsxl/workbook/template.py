@@ -240,6 +240,7 @@ class _Builder:
             ("2", "Read ROI, KPIs, the blended return and CLV on Results (结果)."),
             ("3", "Allocation (预算分配) plans the next budget from the articles' ranges and optimises the creator split."),
             ("4", "Dashboard (仪表盘) shows the headline numbers and charts for the client."),
+            ("5", "Attribution (多触点归因) credits sales to channels from journey paths: last touch against exact Markov."),
             ("Add-in · 加载项", "Classic Excel: xlwings addin install; this workbook's xlwings.conf sheet names the "
                                "module xhsxl.udfs; click Import Functions; save as .xlsm."),
             ("", "xlwings Lite: add xhsxl to requirements.txt and 'from xhsxl.udfs import *' to main.py."),
@@ -386,6 +387,66 @@ class _Builder:
             ws.column_dimensions[column].width = width
         ws.freeze_panes = "A3"
 
+    def attribution_sheet(self) -> None:
+        """The worked attribution example: a path table in yellow cells, credit tables over it, a chart."""
+        ws = self.sheet("Attribution")
+        self.title(ws, "Multi-touch attribution", "多触点归因",
+                   "Who gets credit for a sale that followed several touches: last touch against exact Markov "
+                   "removal effects.")
+        channels = len(layout.ATTRIBUTION_CHANNELS)
+        notes = (
+            "Yellow cells: one journey pattern per row, channels in order separated by >, with its conversions, "
+            "their value (¥) and the journeys along it that did not convert. Replace the example with your own "
+            "paths; blank rows are ignored.",
+            f"The tables below are fixed-size array formulas covering the example's {channels} channels (one row "
+            "per channel plus the header). If your paths have more channels, resize each table: select it with "
+            "the rows it needs, press F2, then Ctrl+Shift+Enter. Rows beyond your channels show #N/A.",
+            "Markov needs the journeys that did not convert: without them every path converts and the credit is "
+            "biased, so a blank column is an error, not a guess. Enter 0 where a path has none.",
+        )
+        for offset, note in enumerate(notes):
+            ws.cell(3 + offset, 1, note).font = _SUBTITLE
+        header_row = 3 + len(notes) + 1
+        self.header(ws, header_row, [f"{english} · {chinese}" for _, english, chinese, _ in layout.ATTRIBUTION_COLUMNS])
+        first = header_row + 1
+        last = first + layout.ATTRIBUTION_INPUT_ROWS - 1
+        for column, (name, english, _chinese, unit) in enumerate(layout.ATTRIBUTION_COLUMNS, start=1):
+            self.place.put(name, ws.title, first, column, layout.ATTRIBUTION_INPUT_ROWS, 1)
+            keys = []
+            for offset in range(layout.ATTRIBUTION_INPUT_ROWS):
+                example = layout.ATTRIBUTION_EXAMPLE[offset] if offset < len(layout.ATTRIBUTION_EXAMPLE) else None
+                value = None if example is None else example[column - 1]
+                key = f"{name}_{offset + 1}"
+                self.inputs[key] = value if unit == "text" or value is None else float(value)
+                keys.append(key)
+                cell = ws.cell(first + offset, column)
+                if isinstance(value, str):
+                    write_text(cell, value)
+                elif value is not None:
+                    cell.value = float(value)
+                cell.fill = _INPUT_FILL
+                cell.border = _BOX
+                cell.protection = _UNLOCKED
+                cell.number_format = NUMBER_FORMATS[unit]
+            self.spans[name] = keys
+            letter = get_column_letter(column)
+            if unit == "text":
+                validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500",
+                                            allow_blank=True, showErrorMessage=True, error="At most 500 characters.")
+            else:
+                validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                            allow_blank=True, showErrorMessage=True,
+                                            error=f"{english} must be a number of at least 0.")
+            validation.add(f"{letter}{first}:{letter}{last}")
+            ws.add_data_validation(validation)
+        row = last + 2
+        chart_row = row
+        for spec in layout.ATTRIBUTION_TABLES:
+            row = self.table(ws, row, spec)
+        ws.add_chart(self.chart(layout.ATTRIBUTION_CHART), f"F{chart_row}")
+        for column, width in zip("ABCD", (46, 16, 16, 22)):
+            ws.column_dimensions[column].width = width
+
     def dashboard_sheet(self) -> None:
         ws = self.sheet("Dashboard")
         self.title(ws, "Dashboard", "仪表盘")
@@ -422,7 +483,7 @@ class _Builder:
         chart.set_categories(self.reference(source, column, first, last))
         if isinstance(chart, BarChart):
             chart.type = "bar" if spec.name == "return_chart" else "col"
-            chart.y_axis.numFmt = '"¥"#,##0'
+            chart.y_axis.numFmt = spec.number_format
             chart.y_axis.majorGridlines = None
             chart.legend.position = "b"
         return chart
@@ -485,6 +546,7 @@ class _Builder:
         self.inputs_sheet()
         self.results_sheet()
         self.allocation_sheet()
+        self.attribution_sheet()
         self.dashboard_sheet()
         self.conf_sheet()
         self.write_formulas()
