@@ -1,5 +1,5 @@
 # Two entry points on a fresh machine (python3, pip and make are all it needs):
-#   make demo   set up a virtualenv and run xhsxl on the bundled example campaigns
+#   make demo   set up a virtualenv and generate a workbook per bundled example client (into out/)
 #   make test   set up the same virtualenv and run the whole test suite
 VENV ?= .venv
 PYTHON ?= python3
@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/xhsxl campaign examples/case_studies.json
+	$(BIN)/xhsxl batch workbooks/examples/clients.csv --out out --overwrite
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest

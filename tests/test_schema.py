@@ -164,3 +164,9 @@ def test_random_valid_campaigns_compute_without_nan_and_agree_with_the_core(
     if revenue >= 0:
         assert results["roi"] == pytest.approx(metrics.roi(revenue, campaign.total_cost), rel=1e-12)
     assert sum(row[4] for row in results.allocation[1:] if row[1] == "budget") == pytest.approx(campaign.budget)
+
+
+def test_text_with_control_characters_is_refused_with_the_code_point():
+    with pytest.raises(ValidationError, match=r"invisible control character \(U\+0008\)"):
+        ClientCampaign(client_name="Acme\x08", creator_fees=1)
+    assert ClientCampaign(client_name="Acme\tChina", creator_fees=1).client_name == "Acme\tChina"

@@ -117,7 +117,8 @@ def campaigns(draw):
     tiers = draw(st.lists(st.floats(0.01, 1), min_size=4, max_size=4))
     lines = draw(st.lists(st.floats(0, 0.25), min_size=4, max_size=4))
     data = {
-        "client_name": draw(st.text(min_size=1, max_size=30).filter(str.strip)),
+        "client_name": draw(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30)
+                            .filter(str.strip)),
         "brand_stage": draw(st.sampled_from(["cold_start", "growth", "maturity", "成长期"])),
         **dict(zip([f.key for f in FIELDS if f.group == "costs"], costs)),
         "impressions": draw(count), "clicks": draw(count), "conversions": draw(conversions),
@@ -278,3 +279,24 @@ def test_case_study_1_plan_matches_the_articles_ranges():
     for tier in ("top", "mid", "micro"):
         assert figures.TIER_BUDGET_SHARE[tier].contains(rows[f"creators_{tier}"]["share_of_group"])
         assert rows[f"creators_{tier}"]["in_range"] is True
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_factory_writes_the_same_bytes_as_a_fresh_build_for_every_client(static):
+    from xhsxl.workbook.template import WorkbookFactory
+
+    factory = WorkbookFactory(static)
+    odd = EXAMPLES[0].model_copy(update={"client_name": '=HYPERLINK("http://x","y")', "planned_budget": 1e6,
+                                         "clicks": 0, "starting_followers": 0, "brand_stage": "growth"})
+    for campaign in (EXAMPLES[0], EXAMPLES[1], odd, EXAMPLES[0]):
+        assert factory.workbook_bytes(campaign) == workbook_bytes(build_workbook(campaign, static))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(campaigns(), min_size=2, max_size=3))
+def test_factory_output_never_depends_on_the_clients_before(sequence):
+    from xhsxl.workbook.template import WorkbookFactory
+
+    factory = WorkbookFactory(static=True)
+    for campaign in sequence:
+        assert factory.workbook_bytes(campaign) == workbook_bytes(build_workbook(campaign, True))

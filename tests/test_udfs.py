@@ -31,9 +31,9 @@ SAMPLES = {
                             1.0, ">"),
     "XHS_ROI": (1_680_000.0, 450_000.0, "net"),
     "XHS_ROAS": (1_680_000.0, 450_000.0),
-    "XHS_PROFIT_ROI": (1_680_000.0, 450_000.0, 0.6, 0.05, 0.1),
-    "XHS_BREAKEVEN_ROAS": (0.6, 0.05, 0.1),
-    "XHS_BREAKEVEN_REVENUE": (450_000.0, 0.6, 0.05, 0.1),
+    "XHS_PROFIT_ROI": (1_680_000.0, 450_000.0, 0.6, 0.05, 0.1, 1_200_000.0),
+    "XHS_BREAKEVEN_ROAS": (0.6, 0.05, 0.1, 0.7),
+    "XHS_BREAKEVEN_REVENUE": (450_000.0, 0.6, 0.05, 0.1, 0.7),
     "XHS_INCREMENTAL": (900_000.0, 600_000.0, 30.0, 60.0),
     "XHS_CPM": (450_000.0, 6_200_000.0),
     "XHS_CPC": (450_000.0, 85_000.0),
@@ -124,7 +124,10 @@ def test_roi_udf_gives_the_articles_273_and_624_percent():
 
 
 def test_scalar_udfs_equal_the_core():
-    assert udfs.XHS_PROFIT_ROI(*SAMPLES["XHS_PROFIT_ROI"]) == metrics.profit_roi(1_680_000, 450_000, 0.6, 0.05, 0.1)
+    assert udfs.XHS_PROFIT_ROI(*SAMPLES["XHS_PROFIT_ROI"]) == metrics.profit_roi(
+        1_680_000, 450_000, 0.6, 0.05, 0.1, 1_200_000)
+    assert udfs.XHS_PROFIT_ROI(1_680_000.0, 450_000.0, 0.6) == metrics.profit_roi(1_680_000, 450_000, 0.6)
+    assert udfs.XHS_BREAKEVEN_ROAS(0.6, None, 0.1, 0.5) == metrics.breakeven_roas(0.6, 0, 0.1, 0.5)
     assert udfs.XHS_BREAKEVEN_ROAS(0.6, None, None) == metrics.breakeven_roas(0.6)
     assert udfs.XHS_CPE(*SAMPLES["XHS_CPE"]) == metrics.cpe(680_000, 168_000)
     assert udfs.XHS_CLV_RETENTION(120.0, 0.7, 0.01) == clv.clv_retention(120, 0.7, 0.01)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
@@ -21,6 +22,8 @@ import xhsxl
 from xhsxl import catalogue
 from xhsxl.core import allocation, figures, metrics, response
 from xhsxl.core import clv as clv_core
+from xhsxl.core.attribution import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
+from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.core.errors import XhsInputError
 from xhsxl.schema import FIELDS, GROUPS, OUTPUTS, ClientCampaign, coerce_number, validation_problems
 
@@ -338,6 +341,157 @@ def clv_retention(
     console.print(f"CLV = [bold]{_money(value)}[/]")
 
 
+# ------------------------------------------------------------------------------------------------ attribution
+
+_CREDIT_COLUMNS = [("channel", "channel", "text"), ("conversions", "conversions", "number"),
+                   ("value", "value", "CNY"), ("share", "share", "fraction")]
+_REMOVAL_COLUMNS = [("channel", "channel", "text"), ("removal_effect", "removal effect", "fraction"),
+                    ("value_removal_effect", "value removal effect", "fraction")]
+
+
+def _markov_order_option(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise typer.BadParameter(f"a whole number from 1 to 4 or 'auto' (got {text!r})") from None
+
+
+@app.command()
+def attribute(
+    source: Annotated[Path, typer.Argument(metavar="INPUT", show_default=False,
+                                           help="A path table or, with --touchpoints, a touch log: .csv (UTF-8 or "
+                                                "GBK), .xlsx or .parquet (needs pyarrow).")],
+    model: Annotated[str, typer.Option(help="markov, first_touch, last_touch, last_non_direct, linear, "
+                                            "position_based, time_decay (needs --touchpoints), shapley, "
+                                            "simplified_shapley.")] = "markov",
+    order: Annotated[str, typer.Option(help="Markov order, 1-4, or 'auto' (chosen by BIC).")] = "1",
+    sep: Annotated[str, typer.Option(help="Separator between channels in a path.")] = ">",
+    path_col: Annotated[Optional[str], typer.Option(help="Path column (default: path or paths).")] = None,
+    conversions_col: Annotated[Optional[str], typer.Option(help="Conversions column (default: conversions).")] = None,
+    value_col: Annotated[Optional[str], typer.Option(help="Value column, ¥ (default: value, if present).")] = None,
+    nulls_col: Annotated[Optional[str], typer.Option(
+        help="Non-converting journeys column (default: nulls, if present).")] = None,
+    touchpoints: Annotated[bool, typer.Option(
+        "--touchpoints", help="INPUT is one row per touch (user, time, channel, converted, value), aggregated "
+                              "into journeys.")] = False,
+    lookback: Annotated[float, typer.Option(help="With --touchpoints: days before a journey's end a touch "
+                                                 "still counts.")] = LOOKBACK_DAYS.value,
+    user_col: Annotated[Optional[str], typer.Option(help="User column (default: user or user_id).")] = None,
+    time_col: Annotated[Optional[str], typer.Option(
+        help="Time column (default: time or timestamp): dates and times, or numbers of days.")] = None,
+    channel_col: Annotated[Optional[str], typer.Option(help="Channel column (default: channel).")] = None,
+    converted_col: Annotated[Optional[str], typer.Option(
+        help="Converted column (default: converted): 1/0, TRUE/FALSE, yes/no; blank = not converted.")] = None,
+    half_life: Annotated[float, typer.Option(help="time_decay: days for a touch's weight to halve.")]
+        = TIME_DECAY_HALF_LIFE_DAYS.value,
+    removal_effects: Annotated[bool, typer.Option(
+        "--removal-effects", help="Also print the Markov removal effects.")] = False,
+    sheet: Annotated[Optional[str], typer.Option(help="The worksheet of an XLSX (default: the first).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the result as CSV (UTF-8).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --out file if it exists.")] = False,
+) -> None:
+    """Multi-touch attribution of a path table or a touch log: credit per channel, exact Markov by default.
+
+    A path table has one journey pattern per row — path ("kol_mid > search_ads > tmall"), conversions, and
+    optionally value and nulls (journeys along the path that did not convert). Markov and Shapley need the
+    nulls: without them every path converts and the credit is biased (a warning says so).
+    """
+    from xhsxl.core import attribution
+    from xhsxl.workbook.clients import ClientFileError
+    from xhsxl.workbook.journey_files import read_path_table, read_touchpoints
+
+    name = _run(lambda: attribution.model_name(model))
+    chosen_order = _markov_order_option(order)
+    if name == "time_decay" and not touchpoints:
+        errors.print("[bold red]error:[/] time_decay needs the time of each touch: run it with --touchpoints on "
+                     "the touch log")
+        raise typer.Exit(2)
+    columns = ({"user": user_col, "time": time_col, "channel": channel_col, "converted": converted_col,
+                "value": value_col} if touchpoints else
+               {"path": path_col, "conversions": conversions_col, "value": value_col, "nulls": nulls_col})
+    with errors.status(f"reading {escape(source.name)}") as status:
+        def progress(message: str) -> None:
+            status.update(escape(message))
+
+        try:
+            if touchpoints:
+                read = _run(lambda: read_touchpoints(source, columns, lookback_days=lookback, sheet=sheet,
+                                                     progress=progress))
+            else:
+                read = _run(lambda: read_path_table(source, columns, sep=sep, sheet=sheet, progress=progress))
+        except ClientFileError as error:
+            errors.print(f"[bold red]error:[/] {escape(str(error))}")
+            raise typer.Exit(1) from None
+        table = read.table
+        found = ", ".join(f"{role} ← {header!r}" for role, header in read.columns.items() if header is not None)
+        absent = [role for role, header in read.columns.items() if header is None]
+        where = (f", sheet {read.sheet!r}" if read.sheet else "") + (
+            f", {read.encoding}" if read.encoding not in (None, "utf-8", "utf-8-sig") else "")
+        console.print(f"[dim]{escape(source.name)} ({read.file_format}{where}): {read.rows:,} rows; columns "
+                      f"{escape(found)}" + (f"; no {' or '.join(absent)} column" if absent else "") + "[/]")
+        if not table.has_nulls and (name in ("markov", "shapley") or removal_effects):
+            errors.print(f"[yellow]warning: {escape(MISSING_NON_CONVERSIONS_MESSAGE)}[/]")
+        status.update(f"{name} attribution of {table.n_paths:,} paths over {table.n_channels} channels")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", attribution.MissingNonConversionsWarning)  # said once, above
+            result = _run(lambda: attribution.attribute(table, name, order=chosen_order, half_life_days=half_life))
+            chain = None
+            if removal_effects:
+                chain = result if result.model == "markov" else _run(lambda: attribution.markov(table, chosen_order))
+
+    summary = (f"{table.n_paths:,} {'journeys' if touchpoints else 'paths'}, {table.n_channels} channels, "
+               f"{table.total_conversions:,.0f} conversions")
+    if table.total_value is not None:
+        summary += f", {_money(table.total_value)}"
+    if table.has_nulls:
+        summary += f", {table.nulls.sum():,.0f} journeys not converting"
+    console.print(summary)
+    if result.model == "markov":
+        title = (f"Markov attribution, order {result.order}" + (" (chosen by BIC)" if chosen_order == "auto" else "")
+                 + f" · P(conversion) {result.conversion_probability:.2%}")
+    else:
+        title = f"{result.model.replace('_', ' ').capitalize()} attribution"
+    rows = result.table()
+    console.print(_table(rows, title, _CREDIT_COLUMNS if result.value is not None else
+                         [c for c in _CREDIT_COLUMNS if c[0] != "value"]))
+    if "standard_errors" in result.details:
+        console.print(f"[dim]Shapley values sampled ({result.details['permutations']:,} channel orders, seed "
+                      f"{result.details['seed']}); standard errors are in the result's details[/]")
+    removal = None if chain is None else chain.removal_effects_table()
+    if removal is not None:
+        console.print(_table(removal, f"Removal effects (Markov, order {chain.order})",
+                             _REMOVAL_COLUMNS if chain.value is not None else _REMOVAL_COLUMNS[:2]))
+    if out is not None:
+        _write_attribution_csv(out, rows, removal, overwrite)
+
+
+def _write_attribution_csv(out: Path, rows: list[list[Any]], removal: list[list[Any]] | None,
+                           overwrite: bool) -> None:
+    import csv
+    import io
+
+    from xhsxl.workbook.safe_files import atomic_write
+
+    table = [list(row) for row in rows]
+    if removal is not None:
+        for row, extra in zip(table, removal):
+            row.extend(extra[1:])
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows([["" if v is None else v for v in row] for row in table])
+    data = buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Chinese channel names
+    try:
+        atomic_write(out, lambda temp: temp.write_bytes(data), overwrite=overwrite)
+    except FileExistsError as error:
+        errors.print(f"[bold red]error:[/] {error}; add --overwrite to replace it")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        errors.print(f"[bold red]error:[/] cannot write {out}: {error.strerror or error}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote [bold]{escape(str(out))}[/]")
+
+
 # ------------------------------------------------------------------------------------------------ workbooks
 
 
@@ -375,6 +529,83 @@ def template(
 ) -> None:
     """Write the template workbook (filled with case study 1 as an example) from the schema."""
     _write(None, path, False, overwrite)
+
+
+@app.command()
+def batch(
+    clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8 or GBK), XLSX or JSON; one row per campaign.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the workbooks, summary.xlsx and errors.csv.")],
+    static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (for clients without the add-in).")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes (default: every core).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
+) -> None:
+    """One finished workbook per client, plus summary.xlsx and errors.csv, in one command.
+
+    Columns are the input keys (xhsxl fields) or their English or Chinese labels; 30% and 0.3, ¥1,200,000
+    and 1200000 are read alike. Every bad row is reported with its row, column and reason while every good
+    row is still written. Existing client workbooks are kept unless --overwrite; summary.xlsx and
+    errors.csv always describe the latest run. Exit status: 0 all rows written, 2 some rows rejected or
+    not written, 1 the table could not be read.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from xhsxl.workbook.batch import run_batch
+    from xhsxl.workbook.clients import ClientFileError
+
+    interactive = console.is_terminal
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=console, transient=True) if interactive else None
+    task = None
+    shown = {"written": "wrote", "skipped": "kept", "rejected": "rejected", "failed": "not written"}
+
+    def report(outcome: Any) -> None:
+        if bar is not None and task is not None:
+            bar.advance(task)
+        elif not interactive:
+            where = f" -> {outcome.path.name}" if outcome.path else ""
+            print(f"row {outcome.row}: {shown[outcome.status]} {outcome.client}{where}", flush=True)
+
+    try:
+        if bar is not None:
+            with bar:
+                from xhsxl.workbook.clients import read_clients
+
+                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet).rows))
+                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+        else:
+            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+    except ClientFileError as error:
+        errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(1) from None
+    for path in result.cleaned:
+        console.print(f"removed {path.name}, left by an interrupted run")
+    for name in result.not_found:
+        errors.print(f"[yellow]warning:[/] --only {name!r} matches no client in {clients}")
+    for problem in result.problems():
+        colour = "yellow" if problem.column == "(file)" and "kept" in problem.reason else "red"
+        errors.print(f"[{colour}]row {problem.row}[/], {escape(str(problem.column))}"
+                     + (f" = {escape(repr(problem.value))}" if problem.value not in (None, "") else "")
+                     + f": {escape(problem.reason)}")
+    table = Table("status", "clients", header_style="bold", title=f"{clients.name} → {out}", title_justify="left")
+    for status, label in (("written", "written"), ("skipped", "kept (already there)"), ("rejected", "rejected"),
+                          ("failed", "not written")):
+        table.add_row(label, str(result.count(status)))
+    console.print(table)
+    summary = Table(header_style="bold", title="Headline results", title_justify="left")
+    for column in ("client", "ROI", "ROI 1:x", "profit ROI", "blended ROI", "workbook"):
+        summary.add_column(column, justify="left" if column in ("client", "workbook") else "right")
+    for outcome in result.outcomes:
+        if outcome.headline:
+            h = outcome.headline
+            summary.add_row(escape(outcome.client), _format(h["roi"], "fraction"), _format(h["roas"], "ratio"),
+                            _format(h["profit_roi"], "fraction"), _format(h["blended_roi"], "fraction"),
+                            escape(outcome.path.name if outcome.path else ""))
+    if summary.row_count:
+        console.print(summary)
+    console.print(f"summary: [bold]{result.summary}[/]   problems: [bold]{result.errors}[/]")
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()

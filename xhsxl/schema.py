@@ -340,6 +340,11 @@ def _text_validator(field: InputField):
             raise XhsInputError(f"{field.key} is required")
         if len(text) > 200:
             raise XhsInputError(f"{field.key} must be at most 200 characters (got {len(text)})")
+        control = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
+        if control is not None:
+            # Spreadsheets cannot store these (openpyxl refuses them); they come from copy-paste accidents.
+            raise XhsInputError(f"{field.key} contains an invisible control character (U+{ord(control):04X}); "
+                                "retype the text")
         return text if text else str(field.default or "")
 
     return check
@@ -492,10 +497,12 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
         cost = self.total_cost
         incremental = float(metrics.incremental_revenue(self.cross_platform_revenue, self.cross_platform_baseline))
         revenue = self.direct_revenue + incremental
-        # Commission applies to Xiaohongshu's own sales only; spread over all revenue it is this rate.
-        commission = self.commission_rate * self.direct_revenue / revenue if revenue > 0 else 0.0
+        # Commission is charged on Xiaohongshu's own sales only, not on Tmall or JD sales.
+        commissioned_share = self.direct_revenue / revenue if revenue > 0 else 1.0
         all_conversions = self.conversions + self.cross_platform_conversions
-        kept = (1 - self.refund_rate) * self.gross_margin - commission  # profit per ¥ of sales
+        kept = (1 - self.refund_rate) * self.gross_margin - self.commission_rate * commissioned_share
+        breaks_even = revenue > 0 and kept > 0  # otherwise no ROAS breaks even: n/a, as in the workbook
+        profit_terms = (self.gross_margin, self.refund_rate, self.commission_rate)
         engaged = float(metrics.engagements(*self.engagement_counts()))
         order_value = _when(self.conversions > 0, metrics.aov, self.direct_revenue, self.conversions)
         monthly_margin = order_value * self.orders_per_month * self.gross_margin if order_value is not None else 0.0
@@ -511,12 +518,9 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
             "revenue": revenue,
             "roi": _when(revenue >= 0, metrics.roi, revenue, cost),
             "roas": _when(revenue >= 0, metrics.roas, revenue, cost),
-            "profit_roi": _when(revenue >= 0, metrics.profit_roi, revenue, cost, self.gross_margin, self.refund_rate,
-                                commission),
-            "breakeven_roas": _when(kept > 0, metrics.breakeven_roas, self.gross_margin, self.refund_rate, commission),
-            "breakeven_revenue": _when(kept > 0, 
-                metrics.breakeven_revenue, cost, self.gross_margin, self.refund_rate, commission
-            ),
+            "profit_roi": _when(revenue >= 0, metrics.profit_roi, revenue, cost, *profit_terms, self.direct_revenue),
+            "breakeven_roas": _when(breaks_even, metrics.breakeven_roas, *profit_terms, commissioned_share),
+            "breakeven_revenue": _when(breaks_even, metrics.breakeven_revenue, cost, *profit_terms, commissioned_share),
             "cpm": _when(self.impressions > 0, metrics.cpm, cost, self.impressions),
             "cpc": _when(self.clicks > 0, metrics.cpc, cost, self.clicks),
             "cpa": _when(all_conversions > 0, metrics.cpa, cost, all_conversions),

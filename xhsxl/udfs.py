@@ -67,24 +67,32 @@ def XHS_ROAS(revenue, cost):
 @xw.arg("cost", ndim=2, doc="Campaign cost, ¥, greater than 0.")
 @xw.arg("gross_margin", ndim=2, doc="Gross margin on sales, 0-100 % (60 % or 0.6).")
 @xw.arg("refund_rate", ndim=2, doc="Share of GMV refunded, 0-100 %; blank = 0.")
-@xw.arg("commission_rate", ndim=2, doc="Platform commission on GMV, 0-100 %; blank = 0 (Xiaohongshu: 10-15 %).")
-def XHS_PROFIT_ROI(revenue, cost, gross_margin, refund_rate=None, commission_rate=None):
-    """Profit ROI: (revenue x ((1 - refunds) x margin - commission) - cost) / cost. What the campaign earned after cost of goods, refunds and commission."""
+@xw.arg("commission_rate", ndim=2, doc="Platform commission, 0-100 %; blank = 0 (Xiaohongshu: 10-15 %).")
+@xw.arg("commissioned_revenue", ndim=2, doc="Part of revenue the commission is charged on, ¥ (e.g. only Xiaohongshu sales); blank = all revenue.")
+def XHS_PROFIT_ROI(revenue, cost, gross_margin, refund_rate=None, commission_rate=None, commissioned_revenue=None):
+    """Profit ROI: (revenue x (1 - refunds) x margin - commissioned revenue x commission - cost) / cost. What the campaign earned after goods, refunds and commission."""
+    if commissioned_revenue is None:
+        return elementwise(metrics.profit_roi, {
+            "revenue": (revenue, REQUIRED), "cost": (cost, REQUIRED), "gross_margin": (gross_margin, REQUIRED),
+            "refund_rate": (refund_rate, 0.0), "commission_rate": (commission_rate, 0.0),
+        })
     return elementwise(metrics.profit_roi, {
         "revenue": (revenue, REQUIRED), "cost": (cost, REQUIRED), "gross_margin": (gross_margin, REQUIRED),
         "refund_rate": (refund_rate, 0.0), "commission_rate": (commission_rate, 0.0),
+        "commissioned_revenue": (commissioned_revenue, REQUIRED),
     })
 
 
 @xw.func(category="XHS")
 @xw.arg("gross_margin", ndim=2, doc="Gross margin on sales, 0-100 %.")
 @xw.arg("refund_rate", ndim=2, doc="Share of GMV refunded, 0-100 %; blank = 0.")
-@xw.arg("commission_rate", ndim=2, doc="Platform commission on GMV, 0-100 %; blank = 0.")
-def XHS_BREAKEVEN_ROAS(gross_margin, refund_rate=None, commission_rate=None):
-    """The GMV / spend ratio at which profit is zero: 1 / ((1 - refunds) x margin - commission). A ROAS below it loses money."""
+@xw.arg("commission_rate", ndim=2, doc="Platform commission, 0-100 %; blank = 0.")
+@xw.arg("commissioned_share", ndim=2, doc="Share of GMV the commission is charged on; blank = 100 %.")
+def XHS_BREAKEVEN_ROAS(gross_margin, refund_rate=None, commission_rate=None, commissioned_share=None):
+    """The GMV / spend ratio at which profit is zero: 1 / ((1 - refunds) x margin - commission x commissioned share). A ROAS below it loses money."""
     return elementwise(metrics.breakeven_roas, {
         "gross_margin": (gross_margin, REQUIRED), "refund_rate": (refund_rate, 0.0),
-        "commission_rate": (commission_rate, 0.0),
+        "commission_rate": (commission_rate, 0.0), "commissioned_share": (commissioned_share, 1.0),
     })
 
 
@@ -92,12 +100,13 @@ def XHS_BREAKEVEN_ROAS(gross_margin, refund_rate=None, commission_rate=None):
 @xw.arg("cost", ndim=2, doc="Campaign cost, ¥.")
 @xw.arg("gross_margin", ndim=2, doc="Gross margin on sales, 0-100 %.")
 @xw.arg("refund_rate", ndim=2, doc="Share of GMV refunded, 0-100 %; blank = 0.")
-@xw.arg("commission_rate", ndim=2, doc="Platform commission on GMV, 0-100 %; blank = 0.")
-def XHS_BREAKEVEN_REVENUE(cost, gross_margin, refund_rate=None, commission_rate=None):
+@xw.arg("commission_rate", ndim=2, doc="Platform commission, 0-100 %; blank = 0.")
+@xw.arg("commissioned_share", ndim=2, doc="Share of GMV the commission is charged on; blank = 100 %.")
+def XHS_BREAKEVEN_REVENUE(cost, gross_margin, refund_rate=None, commission_rate=None, commissioned_share=None):
     """Revenue (GMV, ¥) the campaign must bring for its profit to cover its cost: cost x break-even ROAS."""
     return elementwise(metrics.breakeven_revenue, {
         "cost": (cost, REQUIRED), "gross_margin": (gross_margin, REQUIRED), "refund_rate": (refund_rate, 0.0),
-        "commission_rate": (commission_rate, 0.0),
+        "commission_rate": (commission_rate, 0.0), "commissioned_share": (commissioned_share, 1.0),
     })
 
 

@@ -116,12 +116,15 @@ def roas(revenue: ArrayLike, cost: ArrayLike) -> Number:
     return roi(revenue, cost, "ratio")
 
 
-def _contribution_rate(gross_margin: ArrayLike, refund_rate: ArrayLike, commission_rate: ArrayLike) -> np.ndarray:
-    """Profit kept per ¥ of GMV: (1 − refund) × margin − commission."""
+def _kept_per_yuan(
+    gross_margin: ArrayLike, refund_rate: ArrayLike, commission_rate: ArrayLike, commissioned_share: ArrayLike
+) -> np.ndarray:
+    """Profit kept per ¥ of GMV: (1 − refund) × margin − commission × share of GMV charged commission."""
     margin = fraction(gross_margin, "gross_margin")
     refunds = fraction(refund_rate, "refund_rate")
     commission = fraction(commission_rate, "commission_rate")
-    return (1 - refunds) * margin - commission
+    share = numeric(commissioned_share, "commissioned_share", ge=0)
+    return (1 - refunds) * margin - commission * share
 
 
 def profit_roi(
@@ -130,6 +133,7 @@ def profit_roi(
     gross_margin: ArrayLike,
     refund_rate: ArrayLike = 0.0,
     commission_rate: ArrayLike = 0.0,
+    commissioned_revenue: ArrayLike = None,
 ) -> Number:
     """ROI on profit rather than revenue: what a CFO asks.
 
@@ -144,7 +148,10 @@ def profit_roi(
     refund_rate : array_like, optional
         Share of GMV refunded, fraction in [0, 1]. Juguang GMV includes refunded orders.
     commission_rate : array_like, optional
-        Platform commission on GMV, fraction in [0, 1] (Xiaohongshu: 5 % at first, 10-15 % since [002]).
+        Platform commission, fraction in [0, 1] (Xiaohongshu: 5 % at first, 10-15 % since [002]).
+    commissioned_revenue : array_like, optional
+        The part of revenue the commission is charged on, ¥ (≥ 0); default all of it. A campaign's
+        Xiaohongshu sales pay Xiaohongshu's commission, its Tmall sales do not.
 
     Returns
     -------
@@ -153,7 +160,7 @@ def profit_roi(
 
     Notes
     -----
-    ``(revenue × ((1 − refund_rate) × gross_margin − commission_rate) − cost) / cost``.
+    ``(revenue × (1 − refund_rate) × gross_margin − commissioned_revenue × commission_rate − cost) / cost``.
 
     References
     ----------
@@ -166,22 +173,39 @@ def profit_roi(
     1.24
     >>> round(profit_roi(1_680_000, 450_000, 0.6, 0.1, 0.1), 4)
     0.6427
+    >>> round(profit_roi(4_920_000, 680_000, 0.6, 0, 0.1, 2_164_800), 4)
+    3.0228
     """
     revenue = numeric(revenue, "revenue", ge=0)
     cost = numeric(cost, "cost", gt=0)
-    kept = _contribution_rate(gross_margin, refund_rate, commission_rate)
-    return scalar_or_array((revenue * kept - cost) / cost)
+    margin = fraction(gross_margin, "gross_margin")
+    refunds = fraction(refund_rate, "refund_rate")
+    commission = fraction(commission_rate, "commission_rate")
+    charged = revenue if commissioned_revenue is None else numeric(commissioned_revenue, "commissioned_revenue", ge=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by scalar_or_array
+        return scalar_or_array((revenue * (1 - refunds) * margin - charged * commission - cost) / cost)
 
 
 def breakeven_roas(
-    gross_margin: ArrayLike, refund_rate: ArrayLike = 0.0, commission_rate: ArrayLike = 0.0
+    gross_margin: ArrayLike,
+    refund_rate: ArrayLike = 0.0,
+    commission_rate: ArrayLike = 0.0,
+    commissioned_share: ArrayLike = 1.0,
 ) -> Number:
     """The GMV / spend ratio at which a campaign's profit is exactly zero.
 
+    Parameters
+    ----------
+    gross_margin, refund_rate, commission_rate : array_like
+        As in :func:`profit_roi`, fractions in [0, 1].
+    commissioned_share : array_like, optional
+        Share of GMV the commission is charged on (≥ 0); default 1, all of it.
+
     Notes
     -----
-    ``1 / ((1 − refund_rate) × gross_margin − commission_rate)``. When refunds and commission eat the
-    whole margin no ROAS breaks even, and the function says so instead of returning a negative number.
+    ``1 / ((1 − refund_rate) × gross_margin − commission_rate × commissioned_share)``. When refunds and
+    commission eat the whole margin no ROAS breaks even, and the function says so instead of returning a
+    negative number.
 
     References
     ----------
@@ -194,8 +218,10 @@ def breakeven_roas(
     2.0
     >>> round(breakeven_roas(0.6, 0.1, 0.1), 4)
     2.2727
+    >>> round(breakeven_roas(0.6, 0, 0.1, 0.44), 4)
+    1.7986
     """
-    kept = _contribution_rate(gross_margin, refund_rate, commission_rate)
+    kept = _kept_per_yuan(gross_margin, refund_rate, commission_rate, commissioned_share)
     if np.any(kept <= 0):
         worst = float(np.min(kept))
         raise XhsInputError(
@@ -210,12 +236,13 @@ def breakeven_revenue(
     gross_margin: ArrayLike,
     refund_rate: ArrayLike = 0.0,
     commission_rate: ArrayLike = 0.0,
+    commissioned_share: ArrayLike = 1.0,
 ) -> Number:
     """Revenue (GMV, ¥) a campaign must bring for its profit to cover its cost.
 
     Notes
     -----
-    ``cost × breakeven_roas(gross_margin, refund_rate, commission_rate)``.
+    ``cost × breakeven_roas(gross_margin, refund_rate, commission_rate, commissioned_share)``.
 
     Examples
     --------
@@ -223,7 +250,7 @@ def breakeven_revenue(
     900000.0
     """
     cost = numeric(cost, "cost", ge=0)
-    return scalar_or_array(cost * breakeven_roas(gross_margin, refund_rate, commission_rate))
+    return scalar_or_array(cost * breakeven_roas(gross_margin, refund_rate, commission_rate, commissioned_share))
 
 
 def incremental_revenue(

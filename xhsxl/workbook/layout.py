@@ -114,13 +114,14 @@ def _result(key: str, expr: Expr, note: str = "") -> ComputedCell:
 
 revenue, cost = _n("revenue"), _n("total_cost")
 _nonnegative_revenue = BinOp(">=", revenue, Lit(0))
-_kept_per_yuan = (Lit(1) - _n("refund_rate")) * _n("gross_margin") - _n("commission_effective")
+_kept_per_yuan = (Lit(1) - _n("refund_rate")) * _n("gross_margin") - _n("commission_rate") * _n("commissioned_share")
+_profit_terms = (_n("gross_margin"), _n("refund_rate"), _n("commission_rate"))
 
 #: Cells the results build on but a client does not need to read first; shown under "Working".
 WORKING_CELLS: tuple[ComputedCell, ...] = (
-    ComputedCell("commission_effective", "Commission on all attributed revenue", "综合佣金率", "fraction",
-                 If(revenue > 0, _n("commission_rate") * _n("direct_revenue") / revenue, 0),
-                 "The commission rate applies to Xiaohongshu's own sales only; spread over all revenue it is this."),
+    ComputedCell("commissioned_share", "Share of revenue charged commission", "计佣收入占比", "fraction",
+                 If(revenue > 0, _n("direct_revenue") / revenue, 1),
+                 "Xiaohongshu charges its commission on its own sales only, not on Tmall or JD sales."),
     ComputedCell("monthly_margin", "Margin per customer per month", "每客户月毛利", "CNY per action",
                  If(_n("conversions") > 0, _n("aov") * _n("orders_per_month") * _n("gross_margin"), 0),
                  "AOV × orders per month × gross margin: the m of the CLV formula."),
@@ -135,11 +136,11 @@ RESULT_CELLS: tuple[ComputedCell, ...] = (
     _result("roi", _guard(_nonnegative_revenue, Call("XHS_ROI", revenue, cost))),
     _result("roas", _guard(_nonnegative_revenue, Call("XHS_ROAS", revenue, cost))),
     _result("profit_roi", _guard(_nonnegative_revenue, Call(
-        "XHS_PROFIT_ROI", revenue, cost, _n("gross_margin"), _n("refund_rate"), _n("commission_effective")))),
-    _result("breakeven_roas", _guard(_kept_per_yuan > 0, Call(
-        "XHS_BREAKEVEN_ROAS", _n("gross_margin"), _n("refund_rate"), _n("commission_effective")))),
-    _result("breakeven_revenue", _guard(_kept_per_yuan > 0, Call(
-        "XHS_BREAKEVEN_REVENUE", cost, _n("gross_margin"), _n("refund_rate"), _n("commission_effective")))),
+        "XHS_PROFIT_ROI", revenue, cost, *_profit_terms, _n("direct_revenue")))),
+    _result("breakeven_roas", _guard(revenue > 0, _guard(_kept_per_yuan > 0, Call(
+        "XHS_BREAKEVEN_ROAS", *_profit_terms, _n("commissioned_share"))))),
+    _result("breakeven_revenue", _guard(revenue > 0, _guard(_kept_per_yuan > 0, Call(
+        "XHS_BREAKEVEN_REVENUE", cost, *_profit_terms, _n("commissioned_share"))))),
     _result("cpm", _guard(_n("impressions") > 0, Call("XHS_CPM", cost, _n("impressions")))),
     _result("cpc", _guard(_n("clicks") > 0, Call("XHS_CPC", cost, _n("clicks")))),
     _result("cpa", _guard(_n("conversions") + _n("cross_platform_conversions") > 0,

@@ -1,0 +1,200 @@
+"""Batch generation: good rows all written and correct, bad rows all reported, nothing lost or half-written."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula
+from typer.testing import CliRunner
+
+from xhsxl.cli import app
+from xhsxl.workbook.batch import run_batch
+from xhsxl.workbook.read import read_inputs
+from xhsxl.workbook.recalc import recalculate
+from xhsxl.workbook.safe_files import TEMP_PREFIX
+from xhsxl.workbook.static import static_mismatches
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "workbooks" / "examples" / "clients.csv"
+
+HEADER = ["client_name", "brand_stage", "creator_fees", "content_production", "paid_ads", "impressions", "clicks",
+          "conversions", "direct_revenue", "gross_margin"]
+ROWS = [
+    ["Acme Beauty", "growth", "250000", "100,000", "¥70,000", "6200000", "85000", "4200", "1680000", "60%"],
+    ["", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"],  # missing client name
+    ["Text Cost", "growth", "lots", "0", "0", "10", "1", "1", "100", "0.5"],  # text in a number
+    ["Negative", "growth", "-5", "0", "0", "10", "1", "1", "100", "0.5"],  # negative cost
+    ["Teen Brand", "teenage", "1000", "0", "0", "10", "1", "1", "100", "0.5"],  # unknown stage
+    ["acme beauty", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"],  # duplicate client
+    ['=HYPERLINK("http://x","y")', "成长期", "1000", "500", "0", "10", "1", "1", "3000", "0.5"],  # formula-like
+    ["../../etc/passwd", "maturity", "2000", "0", "0", "10", "1", "1", "100", "0.5"],  # path-like
+    ["Two Faults", "growth", "-1", "0", "0", "10", "1", "1", "100", "300%"],  # two problems in one row
+    ["CON", "cold_start", "900", "0", "0", "0", "0", "0", "0", "0.4"],  # Windows device name, no results
+]
+BAD = {3: "client_name", 4: "creator_fees", 5: "creator_fees", 6: "brand_stage", 7: "client_name", 10: "creator_fees"}
+
+
+def write_csv(path, rows=ROWS, header=HEADER, encoding="utf-8"):
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(app, ["batch", *map(str, args)], terminal_width=200)
+
+
+def test_good_rows_are_written_bad_rows_reported_with_their_column_and_exit_2(tmp_path):
+    out = tmp_path / "out"
+    result = run(write_csv(tmp_path / "clients.csv"), "--out", out, "--jobs", "1")
+    assert result.exit_code == 2, result.output
+    written = sorted(p.name for p in out.glob("*.xlsx") if p.name != "summary.xlsx")
+    assert written == sorted(["Acme-Beauty.xlsx", "HYPERLINK-http-x-y.xlsx", "etc-passwd.xlsx", "CON-client.xlsx"])
+    with open(out / "errors.csv", encoding="utf-8-sig", newline="") as handle:
+        problems = list(csv.DictReader(handle))
+    by_row = {}
+    for problem in problems:
+        by_row.setdefault(int(problem["row"]), []).append(problem)
+    assert set(by_row) == set(BAD)
+    for row, column in BAD.items():
+        assert column in [p["column"] for p in by_row[row]], row
+    assert {p["column"] for p in by_row[10]} == {"creator_fees", "gross_margin"}  # every problem of the row
+    assert "duplicate of row 2" in by_row[7][0]["reason"]
+    assert "row 4, creator_fees" in " ".join(result.output.split())
+
+
+def test_every_written_workbook_holds_its_row_and_recalculates_to_the_core(tmp_path):
+    out = tmp_path / "out"
+    result = run_batch(write_csv(tmp_path / "clients.csv"), out, jobs=2)
+    written = [o for o in result.outcomes if o.status == "written"]
+    assert len(written) == 4
+    for outcome in written:
+        campaign = read_inputs(outcome.path).campaign
+        assert campaign is not None and campaign.client_name == outcome.client
+        recalculated = recalculate(outcome.path)
+        assert recalculated.errors == []
+        assert static_mismatches(campaign, recalculated) == []
+        assert outcome.headline["roi"] == campaign.results()["roi"]
+    formula_like = next(o for o in written if o.client.startswith("="))
+    assert formula_like.client == '=HYPERLINK("http://x","y")'
+    assert all(Path(o.path).resolve().parent == out.resolve() for o in written)
+
+
+def test_summary_links_every_workbook_and_compares_clients_in_a_chart(tmp_path):
+    out = tmp_path / "out"
+    run_batch(write_csv(tmp_path / "clients.csv"), out, jobs=1)
+    ws = load_workbook(out / "summary.xlsx")["Summary"]
+    links = {c.value: c.hyperlink.target for row in ws.iter_rows(min_row=5) for c in row if c.hyperlink}
+    assert set(links) == {"Acme-Beauty.xlsx", "HYPERLINK-http-x-y.xlsx", "etc-passwd.xlsx", "CON-client.xlsx"}
+    assert all(links[name] == name for name in links)
+    clients = [ws.cell(r, 2).value for r in range(5, ws.max_row + 1) if ws.cell(r, 2).value]
+    assert '=HYPERLINK("http://x","y")' in clients  # stored as text, not as a formula
+    assert len(ws._charts) == 1
+
+
+def test_existing_workbooks_are_kept_unless_overwrite_and_the_row_is_reported(tmp_path):
+    source = write_csv(tmp_path / "clients.csv", ROWS[:1])
+    out = tmp_path / "out"
+    assert run(source, "--out", out).exit_code == 0
+    target = out / "Acme-Beauty.xlsx"
+    target.write_bytes(b"the analyst's own edits")
+    again = run(source, "--out", out)
+    assert again.exit_code == 0
+    assert target.read_bytes() == b"the analyst's own edits"
+    assert "already exists and was kept" in " ".join(again.output.split())
+    assert run(source, "--out", out, "--overwrite").exit_code == 0
+    assert load_workbook(target)["Inputs"] is not None
+
+
+def test_same_input_gives_byte_identical_outputs(tmp_path):
+    source = write_csv(tmp_path / "clients.csv")
+    first, second = tmp_path / "a", tmp_path / "b"
+    run_batch(source, first, jobs=2)
+    run_batch(source, second, jobs=1)
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_gbk_and_bom_csv_give_the_same_workbooks_as_utf8(tmp_path):
+    rows = [["花漾肌 Bloom Skin", "成长期", "120000", "40000", "30000", "2100000", "30000", "1200", "560000", "0.62"]]
+    outputs = []
+    for encoding in ("utf-8", "utf-8-sig", "gbk"):
+        out = tmp_path / encoding
+        run_batch(write_csv(tmp_path / f"{encoding}.csv", rows, encoding=encoding), out, jobs=1)
+        outputs.append((out / "花漾肌-Bloom-Skin.xlsx").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_only_restricts_the_run_to_named_clients(tmp_path):
+    out = tmp_path / "out"
+    result = run(write_csv(tmp_path / "clients.csv"), "--out", out, "--only", "con", "--only", "Nobody")
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["CON-client.xlsx", "summary.xlsx"]
+    assert "matches no client" in " ".join(result.output.split()) and result.exit_code == 0
+    # a name shared by a good row and its rejected duplicate selects both, and the duplicate is reported
+    both = run(write_csv(tmp_path / "clients.csv"), "--out", tmp_path / "two", "--only", "ACME BEAUTY")
+    assert both.exit_code == 2 and (tmp_path / "two" / "Acme-Beauty.xlsx").exists()
+
+
+def test_static_batch_writes_values_in_place_of_xhs_formulas(tmp_path):
+    out = tmp_path / "out"
+    result = run_batch(write_csv(tmp_path / "clients.csv", ROWS[:1]), out, static=True, jobs=1)
+    workbook = load_workbook(result.outcomes[0].path)
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                text = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
+                assert not (isinstance(text, str) and text.startswith("=") and "XHS_" in text)
+    assert workbook["Results"]["C7"].value == pytest.approx(result.outcomes[0].headline["roi"])
+
+
+def test_an_unreadable_table_exits_1(tmp_path):
+    bad = tmp_path / "clients.xlsx"
+    bad.write_bytes(b"not a workbook")
+    result = run(bad, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and "error" in result.output
+
+
+def _children(pid):
+    children = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        children.update(int(c) for c in text)
+    return children
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the worker processes")
+def test_a_killed_worker_leaves_no_partial_workbook_and_a_rerun_completes(tmp_path):
+    rows = [[f"Client {i:03d}", "growth", "100000", "50000", "20000", "1000000", "20000", "800", "400000", "0.5"]
+            for i in range(120)]
+    source = write_csv(tmp_path / "many.csv", rows)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "xhsxl.cli", "batch", str(source), "--out", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(out.glob("Client-*.xlsx"))) < 10:
+            time.sleep(0.05)
+        workers = _children(process.pid)
+        assert workers, "the batch should be running worker processes"
+        os.kill(sorted(workers)[0], signal.SIGKILL)
+        assert process.wait(timeout=120) != 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    for path in out.glob("*.xlsx"):  # every workbook there is whole
+        load_workbook(path, read_only=True).close()
+    assert len(list(out.glob("Client-*.xlsx"))) < len(rows)
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(list(out.glob("Client-*.xlsx"))) == len(rows)
+    assert not list(out.glob(TEMP_PREFIX + "*"))

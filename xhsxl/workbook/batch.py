@@ -1,0 +1,307 @@
+"""Batch generation: a table of clients in, one finished workbook per client and a summary out, nothing lost.
+
+:func:`run_batch` reads the table (:mod:`xhsxl.workbook.clients`), gives every good row a safe, unique
+file name (:mod:`xhsxl.workbook.safe_files`), builds the workbooks in worker processes — each worker builds
+the layout once and binds one client after another (:class:`~xhsxl.workbook.template.WorkbookFactory`) —
+writes each file atomically, and finishes with ``summary.xlsx`` (headline KPIs, a link to every workbook,
+a chart comparing clients) and ``errors.csv`` (every problem: row, column, value, reason).
+
+A bad row never stops a good one; an existing workbook is never replaced without ``overwrite``; a run that
+is killed leaves only temporary files, which the next run removes. The same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Sequence
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from xhsxl.core.errors import XhsInputError
+from xhsxl.schema import NUMBER_FORMATS, OUTPUTS, ClientCampaign
+from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, Problem, read_clients
+from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
+from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
+
+__all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME"]
+
+SUMMARY_NAME = "summary"
+ERRORS_NAME = "errors"
+
+#: The KPIs the summary shows per client, in column order.
+HEADLINE: tuple[str, ...] = ("total_cost", "revenue", "roi", "roas", "profit_roi", "blended_roi", "cpa", "cpm")
+
+Status = Literal["written", "skipped", "rejected", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one row of the table."""
+
+    row: int
+    client: str
+    status: Status
+    path: Path | None = None
+    headline: dict[str, float | None] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    campaign_name: str = ""
+    stage: str = ""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    table: ClientTable
+    outcomes: list[Outcome]
+    cleaned: list[Path]
+    summary: Path
+    errors: Path
+    not_found: tuple[str, ...] = ()
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def problems(self) -> list[Problem]:
+        """Every problem of the run in row order: the table's, each rejected row's, each skipped file."""
+        found = list(self.table.problems)
+        for outcome in self.outcomes:
+            found.extend(outcome.problems)
+        return sorted(found, key=lambda p: (p.row, p.column))
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was written (or kept as it was), 2 when any row was rejected or not written."""
+        return 2 if self.count("rejected") or self.count("failed") else 0
+
+
+@dataclass(frozen=True)
+class _Task:
+    row: int
+    campaign: ClientCampaign
+    target: str
+    static: bool
+    overwrite: bool
+
+
+_FACTORIES: dict[bool, WorkbookFactory] = {}
+
+
+def _factory(static: bool) -> WorkbookFactory:
+    """One factory per process and mode: the layout is built once, then bound to each client."""
+    if static not in _FACTORIES:
+        _FACTORIES[static] = WorkbookFactory(static)
+    return _FACTORIES[static]
+
+
+def _headline(campaign: ClientCampaign) -> dict[str, float | None]:
+    results = campaign.results()
+    return {key: results[key] for key in HEADLINE}
+
+
+def _build(task: _Task) -> Outcome:
+    """Build and write one client's workbook (runs in a worker process)."""
+    campaign = task.campaign
+    common = {"row": task.row, "client": campaign.client_name, "campaign_name": campaign.campaign_name,
+              "stage": campaign.brand_stage}
+    try:
+        headline = _headline(campaign)
+    except XhsInputError as error:
+        # Valid fields whose combination cannot be computed (an overflow from absurd magnitudes).
+        return Outcome(status="rejected", problems=(Problem(task.row, ROW_COLUMN, None, str(error)),), **common)
+    target = Path(task.target)
+    data = _factory(task.static).workbook_bytes(campaign)
+    try:
+        atomic_write(target, lambda temp: temp.write_bytes(data), task.overwrite)
+    except FileExistsError:
+        reason = f"{target.name} already exists and was kept; use --overwrite to replace it"
+        return Outcome(status="skipped", path=target, headline=headline,
+                       problems=(Problem(task.row, "(file)", target.name, reason),), **common)
+    return Outcome(status="written", path=target, headline=headline, **common)
+
+
+def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
+    return [_build(task) for task in tasks]
+
+
+def _warm(static: bool) -> None:
+    _factory(static)
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def run_batch(
+    clients: Path | str,
+    out_dir: Path | str,
+    static: bool = False,
+    jobs: int | None = None,
+    overwrite: bool = False,
+    only: Iterable[str] = (),
+    sheet: str | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+) -> BatchResult:
+    """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
+
+    Raises :class:`~xhsxl.workbook.clients.ClientFileError` when the table cannot be read at all. ``jobs``
+    worker processes build the workbooks (default: every core); ``only`` restricts the run to the named
+    clients; ``progress`` is called with each row's outcome as it completes.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cleaned = clean_stray_temps(out)
+    table = read_clients(clients, sheet)
+
+    good = table.good_rows
+    # Names come from every good row, so a client's file is the same with or without --only.
+    stems = unique_names([slugify(row.campaign.client_name) for row in good], reserved=[SUMMARY_NAME, ERRORS_NAME])
+    wanted = {_key(name) for name in only}
+    found = {_key(row.campaign.client_name) for row in good} | {_key(row.client_name_raw) for row in table.bad_rows}
+    not_found = tuple(sorted(name for name in only if _key(name) not in found))
+    tasks = [
+        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite)
+        for row, stem in zip(good, stems)
+        if not wanted or _key(row.campaign.client_name) in wanted
+    ]
+    outcomes = [
+        Outcome(row=row.row_number, client=row.client_name_raw, status="rejected", problems=tuple(row.problems))
+        for row in table.bad_rows
+        if not wanted or _key(row.client_name_raw) in wanted
+    ]
+    if progress:
+        for outcome in outcomes:
+            progress(outcome)
+    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress)
+    outcomes.sort(key=lambda o: o.row)
+
+    result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
+    summary = workbook_bytes(summary_workbook(result))
+    # The summary and the errors file describe the latest run: they are replaced, atomically, every time.
+    atomic_write(result.summary, lambda temp: temp.write_bytes(summary), overwrite=True)
+    errors = errors_csv(result.problems())
+    atomic_write(result.errors, lambda temp: temp.write_bytes(errors), overwrite=True)
+    return result
+
+
+def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None) -> list[Outcome]:
+    if not tasks:
+        return []
+    if jobs <= 1 or len(tasks) < 4:
+        outcomes = []
+        for task in tasks:
+            outcomes.append(_build(task))
+            if progress:
+                progress(outcomes[-1])
+        return outcomes
+    # Several chunks per worker keep both busy to the end and make progress visible; each chunk is one
+    # round trip between processes.
+    size = max(1, min(25, len(tasks) // (jobs * 4)))
+    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    outcomes: list[Outcome] = []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static,)) as pool:
+        futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            try:
+                done = future.result()
+            except BrokenProcessPool:
+                done = [_failed(task, "the worker process building it stopped before it finished; run the batch "
+                                      "again to write it") for task in futures[future]]
+            for outcome in done:
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+    return outcomes
+
+
+def _failed(task: _Task, reason: str) -> Outcome:
+    return Outcome(row=task.row, client=task.campaign.client_name, status="failed",
+                   problems=(Problem(task.row, "(file)", Path(task.target).name, reason),),
+                   campaign_name=task.campaign.campaign_name, stage=task.campaign.brand_stage)
+
+
+# ----------------------------------------------------------------------------------------- reports
+
+_OUTPUT = {o.key: o for o in OUTPUTS}
+_STATUS = {"written": "written", "skipped": "kept (existed)", "rejected": "rejected", "failed": "not written"}
+
+
+def summary_workbook(result: BatchResult) -> Workbook:
+    """One row per client: status, a link to its workbook, headline KPIs; and a chart comparing ROI."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    ws["A1"] = "Clients · 客户汇总"
+    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    written = result.count("written")
+    ws["A2"] = (f"{written} written, {result.count('skipped')} kept, {result.count('rejected')} rejected, "
+                f"{result.count('failed')} not written — problems are listed in {result.errors.name}")
+    ws["A2"].font = Font(italic=True, color="6B7280")
+    header = ["Row", "Client · 客户", "Campaign · 活动", "Stage · 阶段", "Status · 状态", "Workbook · 文件",
+              *(f"{_OUTPUT[k].label_en} · {_OUTPUT[k].label_zh}" for k in HEADLINE)]
+    for column, name in enumerate(header, start=1):
+        cell = ws.cell(4, column, name)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="C0392B")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    row = 5
+    for outcome in result.outcomes:
+        ws.cell(row, 1, outcome.row)
+        write_text(ws.cell(row, 2), outcome.client)
+        write_text(ws.cell(row, 3), outcome.campaign_name)
+        ws.cell(row, 4, outcome.stage)
+        ws.cell(row, 5, _STATUS[outcome.status])
+        if outcome.path is not None and outcome.status in ("written", "skipped"):
+            link = ws.cell(row, 6, outcome.path.name)
+            link.hyperlink = outcome.path.name  # relative: the link keeps working when the folder moves
+            link.font = Font(color="1D4ED8", underline="single")
+            link.data_type = "s"
+        for offset, key in enumerate(HEADLINE):
+            value = outcome.headline.get(key)
+            cell = ws.cell(row, 7 + offset, "n/a" if value is None and outcome.headline else value)
+            cell.number_format = NUMBER_FORMATS[_OUTPUT[key].unit]
+        row += 1
+    last = row - 1
+    ws.freeze_panes = "C5"
+    ws.auto_filter.ref = f"A4:{ws.cell(4, len(header)).column_letter}{max(last, 5)}"
+    for column, width in enumerate((6, 34, 30, 12, 16, 30, 14, 14, 10, 10, 10, 10, 12, 10), start=1):
+        ws.column_dimensions[ws.cell(4, column).column_letter].width = width
+    ws.row_dimensions[4].height = 32
+    if last >= 5:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "ROI by client · 各客户投资回报率"
+        roi_column = 7 + HEADLINE.index("roi")
+        chart.add_data(Reference(ws, min_col=roi_column, min_row=4, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=2, min_row=5, max_row=last))
+        chart.y_axis.numFmt = "0%"
+        chart.legend = None
+        chart.width, chart.height = 18, max(6.0, 0.6 * (last - 4) + 3)
+        ws.add_chart(chart, f"A{last + 3}")
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+    return wb
+
+
+def errors_csv(problems: Sequence[Problem]) -> bytes:
+    """``errors.csv``: one line per problem, UTF-8 with a byte-order mark so Excel shows Chinese text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["row", "column", "value", "reason"])
+    for problem in problems:
+        value = "" if problem.value is None else str(problem.value)
+        writer.writerow([problem.row, problem.column, _inert(value), problem.reason])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _inert(text: str) -> str:
+    """A value Excel will show as text when it opens the CSV, not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
