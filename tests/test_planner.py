@@ -423,8 +423,8 @@ def test_reallocation_conserves_the_reserve_exactly_and_respects_caps(rows, rese
         return
     caps = {name: share * reserve for name, share in zip(names, cap_shares) if share is not None}
     room = sum(caps.get(name, reserve) for name, (_, result) in zip(names, rows) if result > 0)
-    if room < reserve:
-        with pytest.raises(XhsInputError):
+    if room < reserve * (1 - 1e-12):  # caps short of the reserve by more than rounding
+        with pytest.raises(XhsInputError, match="less than the reserve|no line has results"):
             reallocate(names, [s for s, _ in rows], [r for _, r in rows], reserve, caps=caps, elasticity=elasticity)
         return
     plan = reallocate(names, [s for s, _ in rows], [r for _, r in rows], reserve, caps=caps, elasticity=elasticity)

@@ -130,3 +130,23 @@ def test_every_planner_command_in_the_readme_runs():
         assert words[0] == "xhsxl"
         result = run(*[ROOT / word if word.startswith("examples/") else word for word in words[1:]])
         assert result.exit_code == 0, (words, result.output)
+
+
+def test_the_readmes_case_study_table_is_what_the_forecast_gives():
+    from xhsxl.core import figures
+    from xhsxl.core.planner import case_study_lines
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for number, stage, case in ((1, None, figures.CASE_STUDY_1), (2, "maturity", figures.CASE_STUDY_2)):
+        result = forecast(case_study_lines(number), stage)
+        cases = [result.case(c) for c in ("low", "base", "high")]
+        conversions = case.direct_conversions + (case.cross_platform_conversions or 0)
+        rows = [
+            ("Impressions", f"{case.impressions:,.0f}", [f"{c.total.impressions:,.0f}" for c in cases]),
+            ("Conversions" + (" (direct + Tmall)" if number == 2 else ""), f"{conversions:,.0f}",
+             [f"{c.conversions:,.0f}" for c in cases]),
+            ("Revenue", f"¥{case.revenue:,.0f}", [f"¥{c.total.revenue:,.0f}" for c in cases]),
+            ("ROI", f"{case.revenue / case.total_cost * 100 - 100:,.0f} %", [f"{c.roi * 100:,.0f} %" for c in cases]),
+        ]
+        for label, actual, forecasts in rows:
+            assert f"| {label} | {actual} | {' | '.join(forecasts)} |" in readme, (number, label)

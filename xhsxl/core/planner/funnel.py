@@ -835,6 +835,16 @@ def _kernel(spend, cpm, engagement_rate, ctr, cvr, aov, spillover, a, b, referen
         ), raw_cvr
 
 
+def _marginal(spend, cpm, ctr, cvr, aov, spillover, a, b, reference):
+    """e · revenue / spend, written without the revenue so that a tiny spend does not underflow it to 0:
+    (1000 / cpm) · r^(−a) · ctr · min(1, cvr · r^b) · aov / (1 − σ), times e = 1 − a + b (1 − a once capped)."""
+    with np.errstate(all="ignore"):
+        ratio = spend / reference
+        raw_cvr = cvr * np.power(ratio, b)
+        per_yuan = 1000.0 / cpm * np.power(ratio, -a) * ctr * np.minimum(1.0, raw_cvr) * aov / (1.0 - spillover)
+        return np.where(raw_cvr < 1.0, 1.0 - a + b, 1.0 - a) * per_yuan
+
+
 def funnel(
     spend: ArrayLike,
     cpm: ArrayLike,
@@ -962,10 +972,7 @@ def marginal_roas(
     reference = numeric(reference_spend, "reference_spend", gt=0)
     spend_, cpm_, ctr_, cvr_, aov_, spillover, a, b, reference = _broadcast(
         spend_, cpm_, ctr_, cvr_, aov_, spillover, a, b, reference)
-    result, raw_cvr = _kernel(spend_, cpm_, 0.0, ctr_, cvr_, aov_, spillover, a, b, reference)
-    elasticity = np.where(raw_cvr < 1.0, 1.0 - a + b, 1.0 - a)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return scalar_or_array(elasticity * result.revenue / spend_)
+    return scalar_or_array(_marginal(spend_, cpm_, ctr_, cvr_, aov_, spillover, a, b, reference))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1212,8 +1219,8 @@ def _forecast_case(case: str, amounts: Mapping[str, float], benchmarks: FunnelBe
     if not np.isfinite(columns).all():
         raise XhsInputError(_TOO_LARGE)
     elasticity = np.where(raw_cvr < 1.0, 1.0 - a + b, 1.0 - a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        marginal = np.where(spend > 0, elasticity * planned.revenue / np.where(spend > 0, spend, 1.0), np.nan)
+    marginal = np.where(spend > 0, _marginal(spend, cpm, point["ctr"], cvr, point["aov"], spillover, a, b, reference),
+                        np.nan)
 
     rows: list[LineForecast] = []
     for index, line in enumerate(FUNNEL_LINES):

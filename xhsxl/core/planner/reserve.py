@@ -342,8 +342,24 @@ def reallocate(
     for i, value, low in zip(eligible, solved, lows):
         extras[i] = min(caps_[i], max(0.0, value - low))
     tolerance = 1e-9 * amount
-    with_room = [i for i in eligible if caps_[i] - extras[i] > tolerance]
-    absorb = max(with_room or eligible, key=lambda i: extras[i])
+    # The solver works on base + extra, so each extra carries the rounding of its base spend (and the root's
+    # tolerance). Spread that residue within the caps — over lines strictly inside their bounds first — so
+    # that the exact split below only moves the last ulps.
+    residual = amount - math.fsum(extras)
+    inside = [i for i in eligible if 0.0 < extras[i] < caps_[i]]
+    if residual > 0:
+        order = sorted(inside, key=lambda i: -extras[i]) + sorted(
+            (i for i in eligible if extras[i] == 0.0), key=lambda i: -curves[i]._slope(facts[i]["base"]))
+    else:
+        order = sorted(inside, key=lambda i: -extras[i]) + sorted(
+            (i for i in eligible if extras[i] >= caps_[i]), key=lambda i: -extras[i])
+    for i in order:
+        if residual == 0.0:
+            break
+        move = min(residual, caps_[i] - extras[i]) if residual > 0 else -min(-residual, extras[i])
+        extras[i] += move
+        residual = amount - math.fsum(extras)
+    absorb = max(inside or eligible, key=lambda i: extras[i])
     exact = _exact_parts(extras, amount, absorb)
     if exact[absorb] < 0:  # a residue larger than the absorbing line's share: give it to the largest line
         exact = _exact_parts(extras, amount, max(eligible, key=lambda i: extras[i]))
