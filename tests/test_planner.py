@@ -449,6 +449,11 @@ def test_planner_udfs_return_the_cores_tables():
     assert len(column) == RECOMMENDATION_ROWS + 1 and column[0] == ["建议"]
 
 
+def test_the_allocation_table_feeds_the_forecast_as_it_is():
+    allocation = udfs.XHS_TIER_ALLOCATION(450_000.0, "growth")
+    assert udfs.XHS_FORECAST(allocation, "growth") == udfs.XHS_FORECAST(450_000.0, "growth")
+
+
 def test_calibrate_udf_output_feeds_the_forecast_udf():
     spend, shown, engaged, converted, revenue, visits = _history(8, 0.05, 6)
     history = [["campaign", "spend", "impressions", "engagements", "visits", "conversions", "revenue"]]

@@ -58,6 +58,9 @@ _CHECKPOINT_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "engagements": ("engagements", "interactions", "互动", "互动量"),
 }
 METRICS: tuple[str, ...] = ("revenue", "conversions", "engagements")
+#: Rows of XHS_TIER_ALLOCATION's table that restate other rows (the creator total, the stage split): skipped,
+#: so that table can be handed to the forecast as it is.
+_SUBTOTAL_LINES = {"creators", "spillover", "closed_loop"}
 
 
 def _key(cell: Any) -> str | None:
@@ -125,7 +128,8 @@ def read_budget_lines(value: Any, table: str = "lines") -> BudgetLines:
     """A total budget (one cell) or a table of budget lines: line, amount, [cpm_index], [cvr_index].
 
     A header row is optional (without one the columns are in that order). A blank amount is 0; blank rows
-    are skipped; each line may appear once.
+    are skipped; each line may appear once. The table XHS_TIER_ALLOCATION returns is read as it is: its
+    "creators" row (the sum of the tiers) and its stage rows are skipped.
 
     >>> read_budget_lines(450_000.0).lines
     450000.0
@@ -158,6 +162,8 @@ def read_budget_lines(value: Any, table: str = "lines") -> BudgetLines:
         name = row[header["line"]]
         if _blank(name):
             raise XhsInputError(f"{table} row {number} has an amount but no line name")
+        if _key(name) in _SUBTOTAL_LINES:
+            continue
         try:
             line = normalize_line(name)
         except XhsInputError as error:

@@ -785,7 +785,8 @@ from xhsxl.core import planner  # noqa: E402
 from xhsxl.core.validate import describe  # noqa: E402,F811
 
 _LINES_DOC = ("Total budget, ¥ (split by the article's plan), or a range of budget lines: line (top, mid, micro, nano, "
-              "paid_ads, content_production, tech_analytics, reserve), amount, [cpm_index], [cvr_index].")
+              "paid_ads, content_production, tech_analytics, reserve), amount, [cpm_index], [cvr_index]; or "
+              "XHS_TIER_ALLOCATION's table.")
 _STAGE_DOC = 'Brand stage for cross-platform sales: "cold_start" (冷启动), "growth" (成长期), "maturity" (成熟期); blank = direct sales only.'
 _BENCHMARKS_DOC = "Benchmark table (header benchmark, low, base, high), e.g. XHS_CALIBRATE's result; blank = case-study defaults."
 
