@@ -239,10 +239,12 @@ def blended_return(
     0.7742
     """
     margin = fraction(margin, "margin")
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below with a message
+        customers_value = numeric(new_customers, "new_customers", ge=0) * numeric(clv, "clv", ge=0)
     raw = {
         "direct": numeric(direct, "direct", ge=0),
         "cross_platform": numeric(cross_platform, "cross_platform"),
-        "new_customers": numeric(new_customers, "new_customers", ge=0) * numeric(clv, "clv", ge=0),
+        "new_customers": customers_value,
         "engagement": numeric(engagement, "engagement", ge=0),
         "brand": numeric(brand, "brand", ge=0),
     }
