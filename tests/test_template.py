@@ -21,7 +21,7 @@ from xhsxl.workbook import layout
 from xhsxl.workbook.formula import NOT_APPLICABLE
 from xhsxl.workbook.read import read_inputs
 from xhsxl.workbook.recalc import Recalculator, recalculate
-from xhsxl.workbook.static import same_value, static_mismatches, xhs_cells
+from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.template import build_workbook, workbook_bytes
 
 ROOT = Path(__file__).parent.parent

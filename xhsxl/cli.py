@@ -685,34 +685,26 @@ def recalc(
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
-    """The rows of a CSV file (UTF-8 with or without BOM, or GBK), cells as text."""
+    """The rows of a CSV file (UTF-8 with or without BOM, GBK, UTF-16), cells as text."""
     import csv
     import io
 
+    from xhsxl.workbook.clients import ClientFileError, decode_text
+
     try:
-        data = path.read_bytes()
+        text, _ = decode_text(path, path.read_bytes())
     except OSError as error:
         errors.print(f"[bold red]error:[/] cannot read {path}: {error.strerror or error}")
         raise typer.Exit(1) from None
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        errors.print(f"[bold red]error:[/] {path} is neither UTF-8 nor GBK text")
-        raise typer.Exit(1)
+    except ClientFileError as error:
+        errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(1) from None
     rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     if not rows:
         errors.print(f"[bold red]error:[/] {path} is empty")
         raise typer.Exit(1)
     width = max(len(row) for row in rows)
     return [row + [""] * (width - len(row)) for row in rows]
-
-
-def _ratio(value: float | None) -> str:
-    return "—" if value is None else f"1:{value:,.2f}"
 
 
 _BAND_UNITS = {"CNY": "CNY", "count": "count", "fraction": "fraction", "ratio": "ratio"}
@@ -736,7 +728,7 @@ def _lines_table(result: Any, title: str) -> Table:
         table.add_row(
             row.line, _money(row.spend), _format(row.impressions, "count"), _format(row.visits, "count"),
             _format(row.direct_conversions + row.cross_platform_conversions, "count"), _money(row.revenue),
-            _ratio(row.roas), "—" if row.marginal_roas is None else f"¥{row.marginal_roas:,.2f}",
+            _format(row.roas, "ratio"), "—" if row.marginal_roas is None else f"¥{row.marginal_roas:,.2f}",
             _money(row.flattening_spend),
         )
     return table

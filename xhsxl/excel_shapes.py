@@ -25,7 +25,10 @@ from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
 from xhsxl.schema import coerce_number
 
-__all__ = ["REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table"]
+__all__ = [
+    "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
+    "is_single_cell", "collector_paused",
+]
 
 
 class _Required:
@@ -140,7 +143,7 @@ def _fast_numbers(value: Any) -> np.ndarray | None:
             if not set(map(type, value)) <= _PLAIN_NUMBERS:
                 return None
             cells = iter(value)
-        with _collector_paused():
+        with collector_paused():
             array = np.fromiter(cells, dtype=float, count=len(value) * width)
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
@@ -148,7 +151,7 @@ def _fast_numbers(value: Any) -> np.ndarray | None:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of small lists are made or read.
 
     Creating a list per row triggers a collection every few hundred allocations, and each one walks all
@@ -262,7 +265,7 @@ def elementwise(
         except XhsInputError as error:
             raise XhsInputError(_translate(str(error), None, shape)) from None
         values = np.broadcast_to(values, shape)
-        with _collector_paused():
+        with collector_paused():
             return values.astype(float).tolist() if values.dtype.kind in "fiu" else values.astype(object).tolist()
     positions = np.flatnonzero(keep.ravel())
     flat_args = {k: np.broadcast_to(a, shape)[keep] for k, a in arrays.items()}

@@ -22,14 +22,15 @@ import numpy as np
 import xlwings as xw
 
 import xhsxl
-from xhsxl.core import allocation, figures, metrics, response, returns
+from xhsxl import planner_tables
+from xhsxl.core import allocation, attribution, figures, metrics, planner, response, returns
 from xhsxl.core import clv as clv_core
-from xhsxl.core import attribution
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.excel_shapes import REQUIRED, cell_integer, cell_number, cell_text, elementwise, number_range, to_excel_table
-from xhsxl.excel_shapes import is_single_cell
+from xhsxl.excel_shapes import (
+    REQUIRED, cell_integer, cell_number, cell_text, elementwise, is_single_cell, number_range, to_excel_table,
+)
 from xhsxl.schema import coerce_number
 
 # ----------------------------------------------------------------------------------------------- status
@@ -780,9 +781,6 @@ def XHS_OPTIMAL_ALLOCATION(budget, curves):
 #   XHS_RECOMMEND       13 rows x 1 column (header + 12 findings, padded with "")
 #   XHS_REALLOCATE      (2 + number of distinct lines in the checkpoints range) rows x 15 columns
 
-from xhsxl import planner_tables  # noqa: E402 - the planner section is appended to the library as a unit
-from xhsxl.core import planner  # noqa: E402
-from xhsxl.core.validate import describe  # noqa: E402,F811
 
 _LINES_DOC = ("Total budget, ¥ (split by the article's plan), or a range of budget lines: line (top, mid, micro, nano, "
               "paid_ads, content_production, tech_analytics, reserve), amount, [cpm_index], [cvr_index]; or "

@@ -49,6 +49,7 @@ __all__ = [
     "ClientTable",
     "read_clients",
     "check_xlsx_archive",
+    "decode_text",
 ]
 
 #: Largest client file read, in bytes. A client table holds tens to thousands of rows of about 1 kB; 200 MiB
@@ -197,10 +198,10 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
     if sheet is not None:
         raise ClientFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
     if suffix in _CSV_SUFFIXES:
-        text, encoding = _decode(path, data)
+        text, encoding = decode_text(path, data)
         return _interpret(_read_csv(path, text), path, encoding, "csv", None)
     if suffix in _JSON_SUFFIXES:
-        text, encoding = _decode(path, data)
+        text, encoding = decode_text(path, data)
         return _interpret(_read_json(path, text), path, encoding, "json", None)
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
         raise ClientFileError(f"{path.name}: Excel 97-2003 workbooks (.xls) cannot be read; save it as .xlsx or CSV")
@@ -230,7 +231,7 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
     """The text and the encoding it was decoded with. UTF-8 first and strictly — a GBK file is almost never
     valid UTF-8 — then GB18030, the superset of GBK that Chinese Windows uses."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -31,9 +31,9 @@ import openpyxl
 from xhsxl.core import attribution
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel_shapes import _collector_paused
+from xhsxl.excel_shapes import collector_paused
 from xhsxl.schema import coerce_number
-from xhsxl.workbook.clients import ClientFileError, _decode, check_xlsx_archive
+from xhsxl.workbook.clients import ClientFileError, decode_text, check_xlsx_archive
 
 __all__ = [
     "PATH_TABLE_COLUMNS",
@@ -125,7 +125,7 @@ def read_path_table(
     source = _open(Path(path), sheet, progress)
     try:
         found = _locate_header(source, PATH_TABLE_COLUMNS, columns or {}, Path(path).name)
-        with _collector_paused():  # millions of small rows: a collection per few hundred would walk them all
+        with collector_paused():  # millions of small rows: a collection per few hundred would walk them all
             data = _collect(source, found, {"path": "text", "conversions": "count", "value": "value",
                                             "nulls": "count"}, progress, Path(path).name)
     finally:
@@ -159,7 +159,7 @@ def read_touchpoints(
     source = _open(Path(path), sheet, progress)
     try:
         found = _locate_header(source, TOUCHPOINT_COLUMNS, columns or {}, Path(path).name)
-        with _collector_paused():
+        with collector_paused():
             data = _collect(source, found, {"user": "id", "time": "time", "channel": "text",
                                             "converted": "flag", "value": "value"}, progress, Path(path).name)
     finally:
@@ -278,7 +278,7 @@ def _open(path: Path, sheet: str | None, progress: Progress | None) -> _Source:
         progress(f"reading {path.name} ({len(data) / 2**20:,.1f} MiB)")
     if suffix in XLSX_SUFFIXES:
         return _open_xlsx(path, data, sheet)
-    text, encoding = _decode(path, data)
+    text, encoding = decode_text(path, data)
     del data
     return _open_csv(path, text, encoding)
 

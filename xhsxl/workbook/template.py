@@ -35,7 +35,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
 import xhsxl
-from xhsxl.core import allocation, figures
+from xhsxl.core import figures
 from xhsxl.schema import FIELDS, GROUPS, NUMBER_FORMATS, UNIT_LABELS, ClientCampaign, InputField
 from xhsxl.workbook import layout
 from xhsxl.workbook.formula import CellError, Expr, Name, calls_xhs
