@@ -8,6 +8,8 @@ Three figures, each a median over ``--repeats`` runs in this one process:
 - build + save: the schema-driven builder making a client's live workbook from its inputs, then writing
   it deterministically (``workbook_bytes``) — what ``xhsxl fill`` and every batch row do;
 - static build + save: the same with values in place of XHS_ formulas (every XHS_ cell evaluated);
+- batch path: what ``xhsxl batch`` does per client — the layout built once per process, the client bound
+  into it and only the client-dependent sheets serialised again (same bytes as a fresh build);
 - recalculation: the ``formulas`` engine evaluating a saved workbook, cold (compile + calculate, as
   ``xhsxl recalc`` does for one file) and warm (a compiled model recalculated with new inputs, as the tests
   and the batch do for many workbooks of one layout).
@@ -26,7 +28,7 @@ from typing import Callable
 
 from xhsxl.schema import ClientCampaign
 from xhsxl.workbook.recalc import Recalculator, recalculate
-from xhsxl.workbook.template import build_workbook, workbook_bytes
+from xhsxl.workbook.template import WorkbookFactory, build_workbook, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +59,10 @@ def main() -> None:
     rows.append(("build + save, live", median_time(lambda: workbook_bytes(build_workbook(campaign)), args.repeats)))
     rows.append(("build + save, static", median_time(
         lambda: workbook_bytes(build_workbook(campaign, static=True)), args.repeats)))
+    for static in (False, True):
+        factory = WorkbookFactory(static)
+        rows.append((f"batch path (factory), {'static' if static else 'live'}",
+                     median_time(lambda: factory.workbook_bytes(campaign), args.repeats)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "client.xlsx"
         path.write_bytes(workbook_bytes(built))
