@@ -11,7 +11,6 @@ their defined names.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import os
@@ -30,7 +29,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.xml.constants import ARC_CORE
+from openpyxl.xml.functions import tostring
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
@@ -678,50 +678,16 @@ def _serialise(workbook: Workbook, writer: Callable[[Workbook, zipfile.ZipFile],
     return buffer.getvalue()
 
 
-class _SheetCachingWriter(ExcelWriter):
-    """openpyxl's writer, reusing the XML of worksheets whose content is the same for every client.
-
-    Most of a client's workbook does not depend on the client (the Results formulas of a live workbook,
-    the Dashboard, xlwings.conf): their XML is written once, the first time, and copied afterwards; only the
-    sheets in ``varying`` are written again. Everything else openpyxl does per save (styles, names,
-    comments, charts, relationships) runs as usual. The output equals a full save byte for byte — a test
-    holds it to that for every mode and many campaigns.
-    """
-
-    def __init__(self, workbook: Workbook, archive: zipfile.ZipFile, cache: dict[str, tuple[bytes, Any]],
-                 varying: set[str]) -> None:
-        super().__init__(workbook, archive)
-        self._cache = cache
-        self._varying = varying
-
-    def write_worksheet(self, ws: Worksheet) -> None:
-        cached = None if ws.title in self._varying else self._cache.get(ws.title)
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        if cached is None:
-            writer = WorksheetWriter(ws)
-            writer.write()
-            with open(writer.out, "rb") as source:
-                data = source.read()
-            writer.cleanup()
-            ws._rels = writer._rels
-            if ws.title not in self._varying:
-                # The relationships the sheet writer made, before drawings and comments add theirs.
-                self._cache[ws.title] = (data, copy.deepcopy(ws._rels))
-        else:
-            data, rels = cached
-            ws._rels = copy.deepcopy(rels)
-        self._archive.writestr(ws.path[1:], data)
-        self.manifest.append(ws)
-
-
 class WorkbookFactory:
     """Workbooks of many clients, one layout: built once per process, bound to each client in turn.
 
     ``factory.workbook_bytes(campaign)`` equals ``workbook_bytes(build_workbook(campaign, static))`` byte
-    for byte, in a fraction of the time: the layout is built once, each client's inputs (and, when static,
-    values) are written into it, and only the sheets that depend on the client are serialised again.
+    for byte, in a fraction of the time. The layout is built once; each client's inputs (and, when static,
+    values) are written into it. The first workbook is saved by openpyxl in full and every part of the file
+    is kept; for each later client only the parts that depend on the client — the worksheets holding its
+    inputs or values, written by openpyxl's own worksheet writer, and the document properties — are made
+    again, and the rest (styles, names, comments, charts, the other sheets) is reused as it was written.
+    Tests hold the result to a fresh build's bytes for many clients in both modes.
     """
 
     def __init__(self, static: bool = False) -> None:
@@ -729,7 +695,7 @@ class WorkbookFactory:
         self._builder = _Builder(example_campaign(), static)
         self._builder.build()
         self._varying = self._builder.varying_sheets()
-        self._cache: dict[str, tuple[bytes, Any]] = {}
+        self._parts: list[tuple[str, bytes]] | None = None
 
     def workbook_bytes(self, campaign: ClientCampaign) -> bytes:
         workbook = self._builder.bind(campaign)
@@ -737,4 +703,31 @@ class WorkbookFactory:
             # openpyxl learns each sheet's column outline level while writing and writes it from the second
             # save on; forget it, so every save of this object is a first save, as a fresh build's is.
             ws.column_dimensions.max_outline = None
-        return _serialise(workbook, lambda wb, archive: _SheetCachingWriter(wb, archive, self._cache, self._varying))
+        if self._parts is None:
+            data = workbook_bytes(workbook)
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                self._parts = [(name, archive.read(name)) for name in archive.namelist()]
+            return data
+        fresh = {ws.path[1:]: ws for ws in workbook.worksheets if ws.title in self._varying}
+        workbook.properties.created = FIXED_TIME
+        workbook.properties.modified = FIXED_TIME
+        buffer = io.BytesIO()
+        with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for name, kept in self._parts:
+                if name in fresh:
+                    kept = _worksheet_xml(fresh[name])
+                elif name == ARC_CORE:
+                    kept = tostring(workbook.properties.to_tree())
+                archive.writestr(name, kept)
+        return buffer.getvalue()
+
+
+def _worksheet_xml(ws: Worksheet) -> bytes:
+    """One worksheet's XML exactly as openpyxl writes it inside a full save."""
+    writer = WorksheetWriter(ws)
+    try:
+        writer.write()
+        with open(writer.out, "rb") as source:
+            return source.read()
+    finally:
+        writer.cleanup()
