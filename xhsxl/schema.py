@@ -12,10 +12,12 @@ digits and blank cells are understood; ``30`` in a percentage field is refused w
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -40,11 +42,15 @@ __all__ = [
     "coerce_number",
     "ClientCampaign",
     "CampaignResults",
+    "PlannerResults",
+    "CHECKPOINT_EXAMPLE",
+    "CHECKPOINT_CAPS_EXAMPLE",
     "field_for_header",
     "validation_problems",
 ]
 
-Unit = Literal["CNY", "CNY per action", "count", "fraction", "ratio", "elasticity", "months", "text", "stage"]
+Unit = Literal["CNY", "CNY per action", "count", "fraction", "rate", "ratio", "elasticity", "months", "text",
+               "stage"]
 
 #: Excel number format per unit, used by the template and every generated workbook.
 NUMBER_FORMATS: dict[str, str] = {
@@ -52,6 +58,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "CNY per action": '"¥"#,##0.00',
     "count": "#,##0",
     "fraction": "0.0%",
+    "rate": "0.00%",  # funnel rates such as a 1.37 % CTR, where a tenth of a per cent is too coarse
     "ratio": '"1:"0.00',
     "elasticity": "0.000",
     "months": "0",
@@ -66,6 +73,7 @@ UNIT_LABELS: dict[str, str] = {
     "CNY per action": "¥ each",
     "count": "count",
     "fraction": "%",
+    "rate": "%",
     "ratio": "ROI 1:x",
     "elasticity": "number",
     "months": "months",
@@ -439,6 +447,43 @@ OUTPUTS: tuple[OutputMetric, ...] = (
 )
 
 
+#: The Checkpoints sheet's worked example (the revenue columns of examples/checkpoints.csv): five lines'
+#: cumulative spend and revenue at article 000's 24 h, 72 h and 7-day reviews — line, hours, spend ¥, revenue ¥.
+#: Illustrative numbers, not from the articles: micro creators return the most per ¥, top-tier creators the
+#: least. The sheet and :attr:`CampaignResults.planner` reallocate the campaign's planned reserve over them.
+CHECKPOINT_EXAMPLE: tuple[tuple[str, float, float, float], ...] = (
+    ("top", 24, 30_000, 54_000), ("top", 72, 55_000, 88_000), ("top", 168, 70_000, 101_000),
+    ("mid", 24, 15_000, 52_000), ("mid", 72, 40_000, 131_000), ("mid", 168, 85_000, 262_000),
+    ("micro", 24, 10_000, 41_000), ("micro", 72, 28_000, 104_000), ("micro", 168, 60_000, 205_000),
+    ("paid_ads", 24, 12_000, 30_000), ("paid_ads", 72, 35_000, 80_000), ("paid_ads", 168, 72_000, 150_000),
+    ("content_production", 24, 20_000, 40_000), ("content_production", 72, 50_000, 95_000),
+    ("content_production", 168, 100_000, 170_000),
+)
+#: The example's caps: at most ¥40,000 more for micro creators, so a large reserve also reaches the next best.
+CHECKPOINT_CAPS_EXAMPLE: tuple[tuple[str, float], ...] = (("micro", 40_000),)
+
+
+@dataclass(frozen=True)
+class PlannerResults:
+    """What the template's Planner and Checkpoints sheets show, computed by the core as the sheets compute them.
+
+    ``lines`` are the budget lines the forecasts read: the rule-based plan's amount of each line (the
+    Planner's default). A table is None where the sheet reads n/a in every cell: the forecast, its ROI and
+    the findings when gross margin × (1 − refund rate) does not exceed the commission (no sale covers its
+    cost), the reallocation when the plan holds no reserve. The per-line table takes no margins and is
+    always computed.
+    """
+
+    lines: dict[str, float]
+    forecast: list[list[Any]] | None
+    roi: float | None
+    lines_table: list[list[Any]]
+    recommendations: list[list[str]] | None
+    recommendations_zh: list[list[str]] | None
+    reserve: float
+    reallocation: list[list[Any]] | None
+
+
 @dataclass(frozen=True)
 class CampaignResults:
     """Every result of a campaign, computed by the core. ``values[key]`` is None where undefined
@@ -449,9 +494,55 @@ class CampaignResults:
     allocation: list[list[Any]]
     stage: list[list[Any]]
     optimal: list[list[Any]]
+    campaign: ClientCampaign | None = dataclass_field(default=None, repr=False, compare=False)
 
     def __getitem__(self, key: str) -> float | None:
         return self.values[key]
+
+    @functools.cached_property
+    def planner(self) -> PlannerResults:
+        """The Planner and Checkpoints sheets' numbers, computed on first use: a forecast and a reallocation
+        cost about as much as every other result together, and a batch's summary needs none of them."""
+        if self.campaign is None:
+            raise ValueError("these results carry no campaign to forecast")
+        return _planner_results(self.campaign, self.allocation)
+
+
+def _planner_results(campaign: ClientCampaign, plan: list[list[Any]]) -> PlannerResults:
+    from xhsxl.core import planner  # on first use only: the command line and the batch start without it
+
+    amount = list(plan[0]).index("amount")
+    lines = {planner.normalize_line(row[0]): float(row[amount]) for row in plan[1:] if row[0] != "creators"}
+    stage = campaign.brand_stage or None
+    margins = dict(gross_margin=campaign.gross_margin, refund_rate=campaign.refund_rate,
+                   commission_rate=campaign.commission_rate)
+    # The forecast's own test, in its order of operations: without a margin kept on direct sales it refuses.
+    kept = (1 - campaign.refund_rate) * campaign.gross_margin - campaign.commission_rate
+    forecast = planner.forecast(lines, stage, **margins) if kept > 0 else None
+    findings = planner.recommend(forecast) if forecast is not None else None
+    # The per-line table reads no margins (XHS_FORECAST_LINES takes none): its numbers do not depend on them.
+    per_line = (forecast if forecast is not None else planner.forecast(lines, stage)).lines_table("base")
+    reserve = lines["reserve"]
+    reallocation = None
+    if reserve > 0:
+        names = [row[0] for row in CHECKPOINT_EXAMPLE]
+        reallocation = planner.reallocate(
+            names, [row[2] for row in CHECKPOINT_EXAMPLE], [row[3] for row in CHECKPOINT_EXAMPLE], reserve,
+            hours=[row[1] for row in CHECKPOINT_EXAMPLE], caps=dict(CHECKPOINT_CAPS_EXAMPLE),
+            lines_order=list(dict.fromkeys(names)),
+        ).table()
+    return PlannerResults(
+        lines=lines,
+        forecast=forecast.table() if forecast is not None else None,
+        roi=forecast.roi("base", "net") if forecast is not None else None,
+        lines_table=per_line,
+        recommendations=None if findings is None else planner.findings_column(
+            findings, planner.RECOMMENDATION_ROWS, "en"),
+        recommendations_zh=None if findings is None else planner.findings_column(
+            findings, planner.RECOMMENDATION_ROWS, "zh"),
+        reserve=reserve,
+        reallocation=reallocation,
+    )
 
 
 def _when(defined: bool, compute: Any, *args: Any) -> float | None:
@@ -552,6 +643,7 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
             allocation=plan.table(),
             stage=stage_split(self.budget, self.brand_stage).table(),
             optimal=allocation.optimal_allocation(plan.creator_budget, curves).table(),
+            campaign=self,
         )
 
 

@@ -7,7 +7,7 @@ static workbook (values in place of ``XHS_`` formulas) is written from. A headle
 live workbook with the ``formulas`` engine then checks the two agree cell by cell.
 
 Only what the template needs exists here: names, literals, ``XHS_`` calls, arithmetic and comparisons,
-``IF``, ``SUM`` and one cell of an array-formula table (``INDEX``). All of them are functions Excel, the
+``IF``, ``SUM`` and one cell of an array-formula table (a reference to it). All of them are functions Excel, the
 ``formulas`` package and LibreOffice evaluate alike (DESIGN §4).
 """
 
@@ -39,6 +39,8 @@ class Env(Protocol):
     def table(self, name: str) -> list[list[Any]]: ...
 
     def ref(self, name: str) -> str: ...
+
+    def cell_ref(self, name: str, row: int, column: int) -> str: ...
 
 
 class Expr:
@@ -252,19 +254,24 @@ class Sum(Expr):
 
 @dataclass(frozen=True, eq=False)
 class TableCell(Expr):
-    """One cell of a named array-formula table, 1-based as ``INDEX`` counts (row 1 is the header)."""
+    """One cell of a named array-formula table, 1-based as ``INDEX`` counts (row 1 is the header).
+
+    Written as a plain reference to that cell (``'Planner'!$E$33``), the value ``INDEX(table,row,column)``
+    would give: the headless engine takes a few milliseconds per ``INDEX`` over an array formula's range, which
+    for the few dozen such cells of the template doubled the time of a recalculation.
+    """
 
     table: str
     row: int
     column: int
 
     def excel(self, env: Env) -> str:
-        return f"INDEX({env.ref(self.table)},{self.row},{self.column})"
+        return env.cell_ref(self.table, self.row, self.column)
 
     def evaluate(self, env: Env) -> Any:
         rows = env.table(self.table)
-        if isinstance(rows, CellError):
-            return rows
+        if not isinstance(rows, list):
+            return rows  # an error, or one value Excel repeats over the whole table (n/a)
         return rows[self.row - 1][self.column - 1]
 
     def names(self) -> set[str]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xhsxl.core import allocation, attribution, figures, returns
-from xhsxl.schema import FIELDS, OUTPUTS, Unit
+from xhsxl.core import allocation, attribution, figures, planner, returns
+from xhsxl.core.planner.funnel import BAND_ROWS, LINE_LABELS_ZH
+from xhsxl.schema import CHECKPOINT_EXAMPLE, FIELDS, OUTPUTS, Unit
 from xhsxl.workbook.formula import NOT_APPLICABLE, BinOp, Call, Expr, If, IsBlank, Lit, Name, Span, Sum, TableCell
 
 __all__ = [
@@ -18,7 +19,12 @@ __all__ = [
     "BREAKDOWN_TABLE", "ALLOCATION_CELLS", "ALLOCATION_TABLE", "STAGE_TABLE", "CURVE_ROWS", "CURVE_COLUMNS",
     "OPTIMAL_TABLE", "DASHBOARD_TILES", "CHARTS", "ATTRIBUTION_EXAMPLE", "ATTRIBUTION_COLUMNS",
     "ATTRIBUTION_INPUT_ROWS", "ATTRIBUTION_CHANNELS", "LAST_TOUCH_TABLE", "MARKOV_TABLE", "REMOVAL_EFFECTS_TABLE",
-    "ATTRIBUTION_TABLES", "ATTRIBUTION_CHART",
+    "ATTRIBUTION_TABLES", "ATTRIBUTION_CHART", "PLANNER_PLAN_ROWS", "PLANNER_LINES", "planner_line_cells",
+    "PLANNER_ROI", "PLANNER_BUDGET", "FORECAST_TABLE", "BAND_COLUMNS", "BAND_CASES", "band_cell",
+    "FORECAST_LINES_TABLE", "RECOMMENDATION_TABLES", "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS",
+    "BENCHMARK_UNITS", "BENCHMARK_ROWS", "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER",
+    "CHECKPOINT_COLUMNS", "CHECKPOINT_INPUT_ROWS", "CAPS_INPUT_ROWS", "CHECKPOINT_LINES", "RESERVE_TO_REALLOCATE",
+    "REALLOCATION_TABLE", "PLANNER_CHART", "REALLOCATION_CHART",
 ]
 
 #: Sheet names in workbook order (English, as formulas refer to them), with their Chinese titles.
@@ -27,6 +33,8 @@ SHEETS: dict[str, str] = {
     "Inputs": "输入",
     "Results": "结果",
     "Allocation": "预算分配",
+    "Planner": "投放预测",
+    "Checkpoints": "检查点调配",
     "Attribution": "多触点归因",
     "Dashboard": "仪表盘",
     "xlwings.conf": "",
@@ -68,15 +76,21 @@ class ComputedCell:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """An array-formula table of a fixed size (a header row included), named as a whole."""
+    """An array-formula table of a fixed size (a header row included), named as a whole.
+
+    ``expr`` is an ``XHS_`` call, or an ``IF`` around one whose other branch is a single value that Excel
+    repeats over the whole range (n/a where the core calls the table undefined). A cell's number format is
+    its column's unit, or else, when ``row_units`` is given, its row's (row 2 of the table first): tables
+    such as the forecast band hold one metric per row."""
 
     name: str
     title_en: str
     title_zh: str
     rows: int
     columns: int
-    expr: Call
+    expr: Expr
     column_units: tuple[Unit | None, ...]
+    row_units: tuple[Unit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -325,4 +339,180 @@ ATTRIBUTION_CHART = ChartSpec(
     (("Last touch", LAST_TOUCH_TABLE.name, _CREDITED, 2, len(ATTRIBUTION_CHANNELS) + 1),
      ("Markov", MARKOV_TABLE.name, _CREDITED, 2, len(ATTRIBUTION_CHANNELS) + 1)),
     number_format="#,##0",
+)
+
+
+# ----------------------------------------------------------------------------------------------- planner
+
+#: The Planner's budget lines (the forecast's lines, in its order), each with its row in the plan table: the
+#: default amount of a line is the Allocation sheet's plan for it. The template's plan names every tier (its
+#: tier shares are inputs), and its "creators" row is the sum of the tiers, not a line of its own.
+_ANY_PLAN = allocation.allocate_budget(1.0, tier_shares={tier: 1 / len(figures.CREATOR_TIERS)
+                                                         for tier in figures.CREATOR_TIERS})
+PLANNER_PLAN_ROWS: dict[str, int] = {
+    planner.normalize_line(row[0]): number
+    for number, row in enumerate(_ANY_PLAN.table(), start=1)
+    if number > 1 and row[0] != "creators"
+}
+PLANNER_LINES: tuple[str, ...] = planner.LINES
+if set(PLANNER_PLAN_ROWS) != set(PLANNER_LINES):  # pragma: no cover - the plan and the forecast disagree on lines
+    raise RuntimeError(f"the plan table's lines {sorted(PLANNER_PLAN_ROWS)} are not the forecast's {PLANNER_LINES}")
+
+
+def planner_line_cells(line: str) -> tuple[ComputedCell, str, ComputedCell]:
+    """One budget line of the Planner: the plan's amount, the name of its optional override (a yellow input)
+    and the amount the forecast reads — the override when one is typed, else the plan."""
+    plan_name, override, amount_name = f"planner_plan_{line}", f"planner_override_{line}", f"planner_amount_{line}"
+    label_zh = LINE_LABELS_ZH[line]
+    plan = ComputedCell(plan_name, f"Plan: {line}", f"方案：{label_zh}", "CNY",
+                        TableCell(ALLOCATION_TABLE.name, PLANNER_PLAN_ROWS[line], _AMOUNT_COLUMN))
+    amount = ComputedCell(amount_name, f"Forecast: {line}", f"预测：{label_zh}", "CNY",
+                          If(IsBlank(override), _n(plan_name), _n(override)))
+    return plan, override, amount
+
+
+#: What every forecast reads: the budget lines (line, amount) and the brand stage, then benchmarks and margins.
+_PLANNER_LINES, _STAGE = Span("planner_lines"), _n("brand_stage")
+_BENCHMARKS = Span("planner_benchmarks")
+_MARGINS = (_n("gross_margin"), _n("commission_rate"), _n("refund_rate"))
+#: The forecast refuses a margin that no sale covers: gross margin × (1 − refunds) must exceed the commission
+#: (the core's test, in its order of operations). Otherwise every guarded planner cell reads n/a.
+_KEPT_ON_DIRECT_SALES = (Lit(1) - _n("refund_rate")) * _n("gross_margin") - _n("commission_rate")
+
+
+def _forecast_guard(expr: Expr) -> If:
+    return If(_KEPT_ON_DIRECT_SALES > 0, expr, NOT_APPLICABLE)
+
+
+PLANNER_ROI = ComputedCell(
+    "planner_roi", "Projected ROI, base case", "预测投资回报率（基准）", "fraction",
+    _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS)),
+    "(Revenue − cost) / cost of the lines below, on and off Xiaohongshu.")
+PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
+                              "The sum of the lines below.")
+
+_BAND_UNITS: tuple[Unit, ...] = tuple(unit for _metric, _zh, unit in BAND_ROWS)  # type: ignore[misc]
+FORECAST_TABLE = TableSpec(
+    "forecast_table", "Funnel forecast: low, base and high cases", "漏斗预测：低/基准/高", len(BAND_ROWS) + 1,
+    len(planner.BAND_TABLE_HEADER),
+    _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS)),
+    (None,) * len(planner.BAND_TABLE_HEADER), row_units=_BAND_UNITS,
+)
+
+#: The band block beside the chart: one row per case, these metrics of the forecast table as columns.
+BAND_COLUMNS: tuple[tuple[str, str, str, Unit], ...] = (
+    ("revenue", "Revenue", "销售额", "CNY"),
+    ("profit", "Profit", "利润", "CNY"),
+    ("roi", "ROI", "投资回报率", "fraction"),
+    ("roas", "ROI 1:x", "投产比", "ratio"),
+    ("profit_roi", "Profit ROI", "利润回报率", "fraction"),
+)
+BAND_CASES: tuple[tuple[str, str], ...] = (("low", "低"), ("base", "基准"), ("high", "高"))
+_BAND_METRICS = [metric for metric, _zh, _unit in BAND_ROWS]
+
+
+def band_cell(case: str, metric: str) -> ComputedCell:
+    """One number of the band block: the forecast table's cell in the row of ``metric``, column of ``case``."""
+    english = next(label for key, label, _zh, _unit in BAND_COLUMNS if key == metric)
+    chinese = next(label for key, _en, label, _unit in BAND_COLUMNS if key == metric)
+    unit = next(u for key, _en, _zh, u in BAND_COLUMNS if key == metric)
+    row = 2 + _BAND_METRICS.index(metric)
+    column = 1 + planner.BAND_TABLE_HEADER.index(case)
+    return ComputedCell(f"forecast_{metric}_{case}", f"{english}, {case} case", chinese, unit,
+                        TableCell(FORECAST_TABLE.name, row, column))
+
+
+FORECAST_LINES_TABLE = TableSpec(
+    "forecast_lines_table", "Per line, base case: funnel, revenue, ROI 1:x and the return of the next ¥",
+    "各渠道预测（基准）", len(planner.LINES) + 2, len(planner.LINE_TABLE_HEADER),
+    Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS),
+    (None, "CNY", "count", "count", "count", "count", "count", "CNY", "CNY", "CNY", "ratio", "ratio", "fraction",
+     "CNY"),
+)
+RECOMMENDATION_TABLES: tuple[TableSpec, ...] = tuple(
+    TableSpec(f"recommendations_{language}", title, title_zh, planner.RECOMMENDATION_ROWS + 1, 1,
+              _forecast_guard(Call("XHS_RECOMMEND", _PLANNER_LINES, _STAGE, language, _BENCHMARKS, *_MARGINS)),
+              (None,))
+    for language, title, title_zh in (("en", "Recommendations", "建议（英文）"),
+                                      ("zh", "Recommendations in Chinese", "建议"))
+)
+
+#: The calibration example: past campaigns of a beauty brand (examples/history.csv), as the analyst types
+#: them — campaign, then the columns XHS_CALIBRATE reads in its order: spend, impressions, engagements,
+#: conversions, revenue, visits. Illustrative numbers, not from the articles.
+HISTORY_EXAMPLE: tuple[tuple[str, float, float, float, float, float, float], ...] = (
+    ("spring serum seeding 2024-03", 60_000, 1_335_559, 21_274, 844, 261_628, 19_272),
+    ("sunscreen launch 2024-04", 90_000, 1_863_060, 29_413, 1_170, 346_861, 28_015),
+    ("618 warm-up 2024-05", 120_000, 2_190_176, 30_986, 1_689, 595_367, 37_668),
+    ("618 main 2024-06", 150_000, 2_161_042, 29_667, 1_369, 422_826, 30_714),
+    ("summer mask 2024-07", 200_000, 2_555_884, 43_172, 1_824, 565_914, 39_184),
+    ("back to school 2024-09", 260_000, 3_451_652, 51_978, 2_598, 743_815, 55_955),
+    ("golden week 2024-10", 340_000, 4_437_850, 71_033, 3_551, 960_832, 67_308),
+    ("double 11 2024-11", 450_000, 5_249_896, 70_538, 3_658, 1_231_562, 82_320),
+    ("new year gift sets 2025-01", 600_000, 7_125_455, 103_215, 5_861, 1_708_525, 112_002),
+)
+#: Columns of the history block: header, Chinese header, unit. The first is a label for the analyst only.
+HISTORY_COLUMNS: tuple[tuple[str, str, Unit], ...] = (
+    ("Campaign", "活动", "text"), ("Spend", "花费", "CNY"), ("Impressions", "曝光", "count"),
+    ("Engagements", "互动", "count"), ("Conversions", "转化", "count"), ("Revenue", "销售额", "CNY"),
+    ("Visits", "点击/访问", "count"),
+)
+HISTORY_INPUT_ROWS = 12
+
+#: Units of the benchmarks, by the row names of XHS_CALIBRATE's table (and of the benchmarks block).
+BENCHMARK_UNITS: dict[str, Unit] = {
+    "cpm": "CNY per action", "engagement_rate": "rate", "ctr": "rate", "cvr": "rate",
+    "aov": "CNY per action", "cpm_curvature": "elasticity", "cvr_curvature": "elasticity",
+    "elasticity": "elasticity", "reference_spend": "CNY",
+}
+BENCHMARK_ROWS: tuple[str, ...] = tuple(row[0] for row in planner.DEFAULT_BENCHMARKS.table()[1:])
+_BENCHMARK_ROW_UNITS: tuple[Unit, ...] = tuple(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)
+CALIBRATION_TABLE = TableSpec(
+    "calibration_table", "Benchmarks fitted to the history (least squares on the log funnel)", "历史数据校准的基准",
+    len(BENCHMARK_ROWS) + 1, len(planner.BENCHMARK_TABLE_HEADER), Call("XHS_CALIBRATE", Span("planner_history")),
+    (None, None, None, None, None, "elasticity", None, None), row_units=_BENCHMARK_ROW_UNITS,
+)
+#: The benchmarks block the forecasts read: its header row, then blank rows (the case-study defaults) until
+#: the analyst pastes a calibration or types the benchmarks to change.
+BENCHMARKS_BLOCK_ROWS = len(BENCHMARK_ROWS) + 1
+BENCHMARKS_BLOCK_HEADER: tuple[str, ...] = planner.BENCHMARK_TABLE_HEADER
+
+
+# ----------------------------------------------------------------------------------------------- checkpoints
+
+#: Columns of the checkpoint block, in the order XHS_REALLOCATE reads them: header, Chinese header, unit.
+CHECKPOINT_COLUMNS: tuple[tuple[str, str, Unit], ...] = (
+    ("Line", "渠道", "text"), ("Hours since launch", "上线小时数", "count"), ("Spend so far", "累计花费", "CNY"),
+    ("Result so far", "累计结果", "CNY"),
+)
+CHECKPOINT_INPUT_ROWS = 24
+CAPS_INPUT_ROWS = 8
+#: Lines of the example checkpoints, in order of first appearance (the order the reallocation lists them).
+CHECKPOINT_LINES: tuple[str, ...] = tuple(dict.fromkeys(row[0] for row in CHECKPOINT_EXAMPLE))
+
+RESERVE_TO_REALLOCATE = ComputedCell(
+    "reserve_to_reallocate", "Reserve to reallocate", "本次调配预算", "CNY",
+    If(IsBlank("reserve_override"), _n("planner_amount_reserve"), _n("reserve_override")),
+    "The amount typed beside it, or else the Planner's reserve line.")
+REALLOCATION_TABLE = TableSpec(
+    "reallocation_table", "Reserve reallocated to equal marginal returns", "预留预算调配",
+    len(CHECKPOINT_LINES) + 2, len(planner.REALLOCATION_TABLE_HEADER),
+    If(_n(RESERVE_TO_REALLOCATE.name) > 0,
+       Call("XHS_REALLOCATE", Span("checkpoints"), _n(RESERVE_TO_REALLOCATE.name), Span("reallocation_caps")),
+       NOT_APPLICABLE),
+    (None, "count", "CNY", "CNY", "CNY", "elasticity", None, "ratio", "ratio", "CNY", "CNY", "fraction", "ratio",
+     "CNY", None),
+)
+
+_BAND_ROWS_SHOWN = (2, 1 + len(BAND_CASES))
+PLANNER_CHART = ChartSpec(
+    "planner_chart", "Projected revenue and profit · 预测销售额与利润", "bar", "Planner",
+    ("forecast_band", 1, *_BAND_ROWS_SHOWN),
+    (("Revenue", "forecast_band", 2, *_BAND_ROWS_SHOWN), ("Profit", "forecast_band", 3, *_BAND_ROWS_SHOWN)),
+)
+_REALLOCATED_AMOUNT = planner.REALLOCATION_TABLE_HEADER.index("amount") + 1
+REALLOCATION_CHART = ChartSpec(
+    "reallocation_chart", "Reserve reallocated · 预留预算调配", "bar", "Checkpoints",
+    (REALLOCATION_TABLE.name, 1, 2, len(CHECKPOINT_LINES) + 1),
+    (("Extra budget", REALLOCATION_TABLE.name, _REALLOCATED_AMOUNT, 2, len(CHECKPOINT_LINES) + 1),),
 )

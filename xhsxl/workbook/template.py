@@ -36,7 +36,10 @@ from openpyxl.writer.excel import ExcelWriter
 
 import xhsxl
 from xhsxl.core import figures
-from xhsxl.schema import FIELDS, GROUPS, NUMBER_FORMATS, UNIT_LABELS, ClientCampaign, InputField
+from xhsxl.core.planner.funnel import LINE_LABELS_ZH
+from xhsxl.schema import (
+    CHECKPOINT_CAPS_EXAMPLE, CHECKPOINT_EXAMPLE, FIELDS, GROUPS, NUMBER_FORMATS, UNIT_LABELS, ClientCampaign, InputField,
+)
 from xhsxl.workbook import layout
 from xhsxl.workbook.formula import CellError, Expr, Name, calls_xhs
 
@@ -102,18 +105,29 @@ class Placement:
             raise KeyError(f"the layout refers to {name!r}, which no cell or table defines")
         return name
 
+    def cell_ref(self, name: str, row: int, column: int) -> str:
+        """How a formula refers to one cell of a named block (1-based within it): by its address."""
+        sheet, first_row, first_column, rows, columns = self.places[self.ref(name)]
+        if not (1 <= row <= rows and 1 <= column <= columns):
+            raise ValueError(f"{name} has {rows} × {columns} cells; there is no cell ({row}, {column})")
+        return f"{quote_sheetname(sheet)}!${get_column_letter(first_column + column - 1)}${first_row + row - 1}"
+
 
 class _Evaluation:
     """The value of every named cell for one campaign, computed on demand through the UDFs."""
 
-    def __init__(self, inputs: dict[str, Any], exprs: dict[str, Expr], spans: dict[str, list[str]]) -> None:
+    def __init__(self, inputs: dict[str, Any], exprs: dict[str, Expr], spans: dict[str, list[Any]],
+                 known: dict[str, Any] | None = None) -> None:
         self._inputs = inputs
         self._exprs = exprs
         self._spans = spans
-        self._values: dict[str, Any] = {}
+        self._values: dict[str, Any] = dict(known or {})
         self._busy: set[str] = set()
 
     def ref(self, name: str) -> str:  # pragma: no cover - evaluation never renders
+        return name
+
+    def cell_ref(self, name: str, row: int, column: int) -> str:  # pragma: no cover
         return name
 
     def value(self, name: str) -> Any:
@@ -163,6 +177,7 @@ class _Builder:
         self.deferred: list[tuple[Worksheet, Cell, str, Expr]] = []
         self.deferred_tables: list[tuple[Worksheet, layout.TableSpec, int, int]] = []
         self.input_cells: dict[str, Cell] = {}
+        self._campaign_dependence: dict[str, bool] | None = None
 
     # ----------------------------------------------------------------------------------------- helpers
     def sheet(self, name: str) -> Worksheet:
@@ -205,11 +220,12 @@ class _Builder:
         self.place.put(spec.name, ws.title, first, 1, spec.rows, spec.columns)
         self.exprs[spec.name] = spec.expr
         for column, unit in enumerate(spec.column_units, start=1):
-            for r in range(first + 1, first + spec.rows):
+            for offset, r in enumerate(range(first + 1, first + spec.rows)):
                 cell = ws.cell(r, column)
                 cell.border = _BOX
-                if unit:
-                    cell.number_format = NUMBER_FORMATS[unit]
+                shown = unit or (spec.row_units[offset] if offset < len(spec.row_units) else None)
+                if shown:
+                    cell.number_format = NUMBER_FORMATS[shown]
             head = ws.cell(first, column)
             head.font = _BOLD
             head.fill = _TABLE_HEADER_FILL
@@ -245,8 +261,10 @@ class _Builder:
             ("1", "Fill the yellow cells on the Inputs sheet (输入). Hover a cell for its meaning and allowed values."),
             ("2", "Read ROI, KPIs, the blended return and CLV on Results (结果)."),
             ("3", "Allocation (预算分配) plans the next budget from the articles' ranges and optimises the creator split."),
-            ("4", "Dashboard (仪表盘) shows the headline numbers and charts for the client."),
-            ("5", "Attribution (多触点归因) credits sales to channels from journey paths: last touch against exact Markov."),
+            ("4", "Planner (投放预测) forecasts that plan: funnel, revenue and ROI in a low / base / high band, findings."),
+            ("5", "Checkpoints (检查点调配) moves the reserve to the lines that perform best at 24 h, 72 h and 7 days."),
+            ("6", "Attribution (多触点归因) credits sales to channels from journey paths: last touch against exact Markov."),
+            ("7", "Dashboard (仪表盘) shows the headline numbers and charts for the client."),
             ("Add-in · 加载项", "Classic Excel: xlwings addin install; this workbook's xlwings.conf sheet names the "
                                "module xhsxl.udfs; click Import Functions; save as .xlsm."),
             ("", "xlwings Lite: add xhsxl to requirements.txt and 'from xhsxl.udfs import *' to main.py."),
@@ -389,6 +407,230 @@ class _Builder:
         for column, width in zip("ABCDEFGHIJKL", (20, 18, 14, 14, 14, 14, 14, 16, 14, 14, 14, 40)):
             ws.column_dimensions[column].width = width
         ws.freeze_panes = "A3"
+
+    def input_cell(self, cell: Cell, value: Any, unit: str | None) -> None:
+        """A yellow, unlocked input cell outside the schema (an example an analyst overwrites)."""
+        if isinstance(value, str):
+            write_text(cell, value)
+        elif value is not None:
+            cell.value = float(value)
+        cell.fill = _INPUT_FILL
+        cell.border = _BOX
+        cell.protection = _UNLOCKED
+        if unit:
+            cell.number_format = NUMBER_FORMATS[unit]
+
+    def input_block(self, ws: Worksheet, row: int, column: int, name: str, values: list[list[Any]],
+                    units: tuple[str | None, ...], row_units: tuple[str | None, ...] = (),
+                    validated: tuple[bool, ...] | None = None) -> None:
+        """A block of yellow input cells named as a whole (``name``), passed whole to XHS_ functions.
+
+        ``values`` are the example's rows (None for blank); a cell is formatted by its column's unit, or else
+        its row's. Columns marked in ``validated`` (default: all) accept text of at most 500 characters or a
+        number of at least 0, by their unit.
+        """
+        self.place.put(name, ws.title, row, column, len(values), len(units))
+        keys = []
+        for r, row_values in enumerate(values):
+            row_keys = []
+            for c, value in enumerate(row_values):
+                key = f"{name}_{r + 1}_{c + 1}"
+                self.inputs[key] = value if value is None or isinstance(value, str) else float(value)
+                unit = units[c] or (row_units[r] if r < len(row_units) else None)
+                self.input_cell(ws.cell(row + r, column + c), value, unit)
+                row_keys.append(key)
+            keys.append(row_keys)
+        self.spans[name] = keys
+        for c, unit in enumerate(units):
+            if unit is None or (validated is not None and not validated[c]):
+                continue
+            letter = get_column_letter(column + c)
+            if unit == "text":
+                validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500",
+                                            allow_blank=True, showErrorMessage=True, error="At most 500 characters.")
+            else:
+                validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                            allow_blank=True, showErrorMessage=True,
+                                            error="Enter a number of at least 0.")
+            validation.add(f"{letter}{row}:{letter}{row + len(values) - 1}")
+            ws.add_data_validation(validation)
+
+    def named_input(self, ws: Worksheet, row: int, column: int, name: str, unit: str) -> None:
+        """One blank yellow input cell of its own name (an optional override: blank means the default)."""
+        self.place.put(name, ws.title, row, column)
+        self.inputs[name] = None
+        cell = ws.cell(row, column)
+        self.input_cell(cell, None, unit)
+        validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                    showErrorMessage=True, error="Enter an amount of at least 0, or leave it blank.")
+        validation.add(cell.coordinate)
+        ws.add_data_validation(validation)
+
+    def wrap_header(self, ws: Worksheet, row: int, first: int = 1, last: int | None = None) -> None:
+        """Wrap a header row's long labels on two lines (snake_case names break at their underscores)."""
+        for column in range(first, (last or ws.max_column) + 1):
+            cell = ws.cell(row, column)
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.row_dimensions[row].height = 30
+
+    def notes(self, ws: Worksheet, row: int, notes: Iterable[str]) -> int:
+        """Grey explanatory lines from ``row``; return the row below them."""
+        for text in notes:
+            ws.cell(row, 1, text).font = _SUBTITLE
+            row += 1
+        return row
+
+    def planner_sheet(self) -> None:
+        """The forecast of the planned budget: lines in (the plan, overridable), funnel band, per line, findings,
+        and an optional calibration of the benchmarks on the client's past campaigns."""
+        ws = self.sheet("Planner")
+        self.title(ws, "Campaign planner", "投放预测",
+                   "Before the campaign: what the planned budget should bring — funnel, revenue and ROI in a low / "
+                   "base / high band, line by line, with findings.")
+        row = self.notes(ws, 3, (
+            "The budget lines are the Allocation sheet's rule-based plan of the next budget (Inputs). Type an amount "
+            "in a yellow cell to forecast another plan; clear it to follow the plan again.",
+            "Brand stage (the share of sales made on Tmall, JD and offline), gross margin, refunds and commission come "
+            "from Inputs. Benchmarks are the case-study defaults unless you fill the yellow block at the bottom.",
+            "n/a in the forecast: gross margin × (1 − refund rate) must exceed the platform commission on Inputs, or "
+            "no sale covers its own cost.",
+        ))
+        row += 1
+        for item in (layout.PLANNER_BUDGET, layout.PLANNER_ROI):
+            ws.cell(row, 1, f"{item.label_en} · {item.label_zh}").font = _BOLD
+            self.computed(ws, row, 2, item)
+            ws.cell(row, 3, item.note)
+            row += 1
+        ws.cell(row, 1, "Brand stage · 品牌阶段").font = _BOLD
+        stage = ws.cell(row, 2, '=IF(brand_stage="","",brand_stage)')
+        stage.alignment = Alignment(horizontal="right")
+        stage.border = _BOX
+        ws.cell(row, 3, "From Inputs; blank means direct sales only.")
+        row += 2
+
+        self.header(ws, row, ("Budget line · 预算项", "Forecast ¥ · 预测投入", "Allocation plan ¥ · 方案金额",
+                              "Your amount ¥ · 自定金额", "中文"))
+        ws.row_dimensions[row].height = 30
+        first = row + 1
+        for offset, line in enumerate(layout.PLANNER_LINES):
+            r = first + offset
+            plan, override, amount = layout.planner_line_cells(line)
+            write_text(ws.cell(r, 1), line)
+            self.inputs[f"planner_line_{line}"] = line
+            self.computed(ws, r, 2, amount)
+            self.computed(ws, r, 3, plan)
+            self.named_input(ws, r, 4, override, "CNY")
+            ws.cell(r, 5, LINE_LABELS_ZH[line])
+        count = len(layout.PLANNER_LINES)
+        self.place.put("planner_lines", ws.title, first, 1, count, 2)
+        self.spans["planner_lines"] = [[f"planner_line_{line}", f"planner_amount_{line}"] for line in layout.PLANNER_LINES]
+        self.place.put("planner_amounts", ws.title, first, 2, count, 1)
+        self.spans["planner_amounts"] = [f"planner_amount_{line}" for line in layout.PLANNER_LINES]
+        row = first + count + 1
+
+        chart_row = row
+        row = self.table(ws, row, layout.FORECAST_TABLE)
+        ws.cell(row, 1, "Projected band · 预测区间").font = _BOLD
+        band = row + 1
+        header = ["Case · 情形", *(f"{english} · {chinese}" for _key, english, chinese, _unit in layout.BAND_COLUMNS)]
+        for column, text in enumerate(header, start=1):
+            cell = ws.cell(band, column, text)
+            cell.font = _BOLD
+            cell.fill = _TABLE_HEADER_FILL
+            cell.border = _BOX
+        for offset, (case, chinese) in enumerate(layout.BAND_CASES, start=1):
+            label = ws.cell(band + offset, 1, f"{case} · {chinese}")
+            label.border = _BOX
+            for column, (metric, *_rest) in enumerate(layout.BAND_COLUMNS, start=2):
+                self.computed(ws, band + offset, column, layout.band_cell(case, metric))
+        self.place.put("forecast_band", ws.title, band, 1, 1 + len(layout.BAND_CASES), len(header))
+        ws.add_chart(self.chart(layout.PLANNER_CHART), f"H{chart_row}")
+        row = band + len(layout.BAND_CASES) + 2
+
+        self.wrap_header(ws, row + 1, 1, layout.FORECAST_LINES_TABLE.columns)
+        row = self.table(ws, row, layout.FORECAST_LINES_TABLE)
+        for spec in layout.RECOMMENDATION_TABLES:
+            row = self.table(ws, row, spec)
+
+        ws.cell(row, 1, "Your own benchmarks (optional) · 自定义基准").font = _BOLD
+        row = self.notes(ws, row + 1, (
+            "1. Past campaigns of the client in the yellow rows below (the example is a beauty brand's); blank rows "
+            "are ignored, visits may be left blank.",
+            "2. The calibration table fits CPM, engagement rate, CTR, CVR, AOV and the curvature to them, with "
+            "standard errors.",
+            "3. To forecast on them, copy the calibration table and paste its values into the yellow benchmarks "
+            "block (header included); rows left blank keep the defaults. Clear the block to return to the defaults.",
+        ))
+        self.header(ws, row, [f"{english} · {chinese}" for english, chinese, _unit in layout.HISTORY_COLUMNS])
+        ws.row_dimensions[row].height = 30
+        first = row + 1
+        examples = [list(example) for example in layout.HISTORY_EXAMPLE]
+        examples += [[None] * len(layout.HISTORY_COLUMNS)] * (layout.HISTORY_INPUT_ROWS - len(examples))
+        units = tuple(unit for _english, _chinese, unit in layout.HISTORY_COLUMNS)
+        self.input_block(ws, first, 1, "planner_history_campaigns", [r[:1] for r in examples], units[:1])
+        self.input_block(ws, first, 2, "planner_history", [r[1:] for r in examples], units[1:])
+        row = self.table(ws, first + layout.HISTORY_INPUT_ROWS + 1, layout.CALIBRATION_TABLE)
+        ws.cell(row, 1, "Benchmarks the forecasts read (paste values here) · 预测所用基准").font = _BOLD
+        block = [list(layout.BENCHMARKS_BLOCK_HEADER)] + [[None] * len(layout.BENCHMARKS_BLOCK_HEADER)
+                                                           for _ in range(layout.BENCHMARKS_BLOCK_ROWS - 1)]
+        row_units = (None, *(layout.BENCHMARK_UNITS[name] for name in layout.BENCHMARK_ROWS))
+        self.input_block(ws, row + 1, 1, "planner_benchmarks", block, (None,) * len(layout.BENCHMARKS_BLOCK_HEADER),
+                         row_units)
+        for column, width in zip("ABCDEFGHIJKLMN", (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16)):
+            ws.column_dimensions[column].width = width
+
+    def checkpoints_sheet(self) -> None:
+        """Steering during the campaign: checkpoint results in, the reserve reallocated out, with a chart."""
+        ws = self.sheet("Checkpoints")
+        self.title(ws, "Checkpoints and reserve reallocation", "检查点与预留预算调配",
+                   "During the campaign: move the reserve to the lines that perform best at 24 h, 72 h and 7 days "
+                   "(article 000).")
+        lines = len(layout.CHECKPOINT_LINES)
+        row = self.notes(ws, 3, (
+            "Each line's curve is fitted to its checkpoints (elasticity 0.686 from article 003 for a line with one); "
+            "the reserve goes where the next ¥ returns most until the lines' marginal returns are equal, within the "
+            "caps. The amounts add up to the reserve exactly.",
+            "Yellow cells: one row per line and checkpoint, with the line's cumulative spend and result so far "
+            "(revenue ¥, or conversions or engagements: one kind in every row). Replace the example; blank rows are "
+            "ignored; a row with blank spend and result is a checkpoint not reached yet.",
+            f"The table is a fixed-size array formula for the example's {lines} lines (header, one row per line, "
+            "total). For other lines, resize it: select the table with 2 + your lines rows, press F2, then "
+            "Ctrl+Shift+Enter. Rows beyond your lines show #N/A.",
+            "n/a in the table: there is no reserve to reallocate (a reserve share of 0 on Inputs and no amount typed).",
+        ))
+        row += 1
+        ws.cell(row, 1, "Your reserve ¥ (optional) · 自定调配金额").font = _BOLD
+        self.named_input(ws, row, 2, "reserve_override", "CNY")
+        ws.cell(row, 3, "What is left to reallocate, if not the planned reserve.")
+        row += 1
+        item = layout.RESERVE_TO_REALLOCATE
+        ws.cell(row, 1, f"{item.label_en} · {item.label_zh}").font = _BOLD
+        self.computed(ws, row, 2, item)
+        ws.cell(row, 3, item.note)
+        row += 2
+
+        self.header(ws, row, [f"{english} · {chinese}" for english, chinese, _unit in layout.CHECKPOINT_COLUMNS])
+        caps_column = len(layout.CHECKPOINT_COLUMNS) + 2
+        for offset, text in enumerate(("Line · 渠道", "Most extra ¥ · 追加上限")):
+            cell = ws.cell(row, caps_column + offset, text)
+            cell.font = _HEADER
+            cell.fill = _HEADER_FILL
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.row_dimensions[row].height = 30
+        first = row + 1
+        examples: list[list[Any]] = [list(example) for example in CHECKPOINT_EXAMPLE]
+        examples += [[None] * len(layout.CHECKPOINT_COLUMNS)] * (layout.CHECKPOINT_INPUT_ROWS - len(examples))
+        units = tuple(unit for _english, _chinese, unit in layout.CHECKPOINT_COLUMNS)
+        # Hours are read as 24, "72h" or "7d": no number-only validation on them.
+        self.input_block(ws, first, 1, "checkpoints", examples, units, validated=(True, False, True, True))
+        caps: list[list[Any]] = [list(cap) for cap in CHECKPOINT_CAPS_EXAMPLE]
+        caps += [[None, None]] * (layout.CAPS_INPUT_ROWS - len(caps))
+        self.input_block(ws, first, caps_column, "reallocation_caps", caps, ("text", "CNY"))
+        self.wrap_header(ws, first + layout.CHECKPOINT_INPUT_ROWS + 2, 1, layout.REALLOCATION_TABLE.columns)
+        self.table(ws, first + layout.CHECKPOINT_INPUT_ROWS + 1, layout.REALLOCATION_TABLE)
+        ws.add_chart(self.chart(layout.REALLOCATION_CHART), f"{get_column_letter(caps_column + 3)}{row}")
+        for column, width in zip("ABCDEFGHIJKLMNO", (36, 16, 16, 18, 16, 18, 16, 14, 14, 14, 14, 14, 14, 14, 10)):
+            ws.column_dimensions[column].width = width
 
     def attribution_sheet(self) -> None:
         """The worked attribution example: a path table in yellow cells, credit tables over it, a chart."""
@@ -534,6 +776,8 @@ class _Builder:
                 for c in range(spec.columns):
                     if isinstance(values, CellError):
                         value = values if r == c == 0 else None
+                    elif not isinstance(values, list):
+                        value = values  # one value (n/a): Excel repeats it over the whole array range
                     else:
                         value = values[r][c] if r < len(values) and c < len(values[r]) else None
                     _write_value(ws.cell(row + r, column + c), value)
@@ -548,17 +792,40 @@ class _Builder:
         for f in FIELDS:
             self.inputs[f.key] = getattr(campaign, f.key)
             _write_input(self.input_cells[f.key], f, self.inputs[f.key])
-        self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans)
+        # The worked examples' tables (attribution, calibration) read no campaign input: computed once.
+        known = {name: self.evaluation.value(name) for name in self.exprs if not self.depends_on_campaign(name)}
+        self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans, known if self.static else None)
         self.write_static_values()
         self.wb.properties.title = _title(campaign)
         return self.wb
 
+    def depends_on_campaign(self, name: str) -> bool:
+        """Whether a campaign input (a schema field) reaches the named cell, span or table."""
+        if self._campaign_dependence is None:
+            self._campaign_dependence = {}
+        known = self._campaign_dependence
+        if name not in known:
+            known[name] = True  # while looking (a layout has no cycles; if it had, assume the worst)
+            if name in self.input_cells:
+                depends = True
+            elif name in self.exprs:
+                depends = any(self.depends_on_campaign(other) for other in self.exprs[name].names())
+            elif name in self.spans:
+                keys = [k for key in self.spans[name] for k in ([key] if isinstance(key, str) else key)]
+                depends = any(self.depends_on_campaign(key) for key in keys)
+            else:
+                depends = False  # a constant of the layout or an example input
+            known[name] = depends
+        return known[name]
+
     def varying_sheets(self) -> set[str]:
-        """Sheets whose content depends on the campaign: those holding inputs and, when static, values."""
+        """Sheets whose content depends on the campaign: those holding inputs and, when static, values computed
+        from them (a table over a worked example alone is the same for every campaign)."""
         sheets = {cell.parent.title for cell in self.input_cells.values()}
         if self.static:
-            sheets |= {ws.title for ws, _, _, expr in self.deferred if calls_xhs(expr)}
-            sheets |= {ws.title for ws, _, _, _ in self.deferred_tables}
+            sheets |= {ws.title for ws, _, name, expr in self.deferred
+                       if calls_xhs(expr) and self.depends_on_campaign(name)}
+            sheets |= {ws.title for ws, spec, _, _ in self.deferred_tables if self.depends_on_campaign(spec.name)}
         return sheets
 
     def finish(self) -> Workbook:
@@ -581,6 +848,8 @@ class _Builder:
         self.inputs_sheet()
         self.results_sheet()
         self.allocation_sheet()
+        self.planner_sheet()
+        self.checkpoints_sheet()
         self.attribution_sheet()
         self.dashboard_sheet()
         self.conf_sheet()
