@@ -17,6 +17,7 @@ from xhsxl.schema import FIELDS
 from xhsxl.workbook import layout
 from xhsxl.workbook.recalc import Recalculator
 from xhsxl.workbook.static import same_value, static_mismatches
+from xhsxl.workbook.read import named_places
 from xhsxl.workbook.template import build_workbook, example_campaign, workbook_bytes
 
 SHEET = "Attribution"
@@ -25,14 +26,7 @@ EXAMPLE = attribution.path_table(*(list(column) for column in zip(*layout.ATTRIB
 
 def places(workbook):
     """Defined name → (sheet, first row, first column, rows, columns)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    out = {}
-    for name, defined in workbook.defined_names.items():
-        [(sheet, ref)] = list(defined.destinations)
-        low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
-        out[name] = (sheet, low_row, low_col, high_row - low_row + 1, high_col - low_col + 1)
-    return out
+    return named_places(workbook)
 
 
 def block(value, place):

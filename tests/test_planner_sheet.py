@@ -25,6 +25,7 @@ from xhsxl.workbook import layout
 from xhsxl.workbook.formula import NOT_APPLICABLE
 from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
+from xhsxl.workbook.read import named_places
 from xhsxl.workbook.template import build_workbook, workbook_bytes
 
 ROOT = Path(__file__).parent.parent
@@ -36,14 +37,7 @@ RECOMMENDATIONS = {spec.name: spec for spec in layout.RECOMMENDATION_TABLES}
 
 def places(workbook):
     """Defined name → (sheet, first row, first column, rows, columns)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    out = {}
-    for name, defined in workbook.defined_names.items():
-        [(sheet, ref)] = list(defined.destinations)
-        low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
-        out[name] = (sheet, low_row, low_col, high_row - low_row + 1, high_col - low_col + 1)
-    return out
+    return named_places(workbook)
 
 
 def address(place, r=0, c=0):

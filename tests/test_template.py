@@ -19,7 +19,7 @@ from xhsxl.core import figures
 from xhsxl.schema import FIELDS, OUTPUTS, ClientCampaign
 from xhsxl.workbook import layout
 from xhsxl.workbook.formula import NOT_APPLICABLE
-from xhsxl.workbook.read import read_inputs
+from xhsxl.workbook.read import named_places, read_inputs
 from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.template import build_workbook, workbook_bytes
@@ -37,15 +37,8 @@ def save(campaign, path, static=False):
 
 
 def named_cells(workbook):
-    """Defined name → (sheet, top-left cell, rows, columns)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    out = {}
-    for name, defined in workbook.defined_names.items():
-        [(sheet, ref)] = list(defined.destinations)
-        low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
-        out[name] = (sheet, low_row, low_col, high_row - low_row + 1, high_col - low_col + 1)
-    return out
+    """Defined name → (sheet, first row, first column, rows, columns)."""
+    return named_places(workbook)
 
 
 def cell(place, r=0, c=0):

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
 from pydantic import ValidationError
 
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
 from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive
 
-__all__ = ["CellProblem", "WorkbookInputs", "read_inputs"]
+__all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ class WorkbookInputs:
     values: dict[str, Any]
     campaign: ClientCampaign | None
     problems: list[CellProblem]
+
+
+def named_places(workbook: Any) -> dict[str, tuple[str, int, int, int, int]]:
+    """Every single-destination defined name → (sheet, first row, first column, rows, columns)."""
+    places = {}
+    for name, defined in workbook.defined_names.items():
+        destinations = list(defined.destinations)
+        if len(destinations) != 1:
+            continue
+        sheet, ref = destinations[0]
+        low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
+        places[name] = (sheet, low_row, low_col, high_row - low_row + 1, high_col - low_col + 1)
+    return places
 
 
 def _named_cell(workbook: Any, key: str) -> tuple[str, str] | None:
