@@ -175,7 +175,7 @@ def _children(pid):
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the worker processes")
 def test_a_killed_worker_leaves_no_partial_workbook_and_a_rerun_completes(tmp_path):
     rows = [[f"Client {i:03d}", "growth", "100000", "50000", "20000", "1000000", "20000", "800", "400000", "0.5"]
-            for i in range(120)]
+            for i in range(400)]
     source = write_csv(tmp_path / "many.csv", rows)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "xhsxl.cli", "batch", str(source), "--out", str(out), "--jobs", "2"]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from xhsxl.core import figures, metrics
 from xhsxl.core.errors import XhsInputError
+from xhsxl.core.validate import numeric
 
 money = st.floats(min_value=0, max_value=1e12, allow_nan=False)
 positive_money = st.floats(min_value=1e-2, max_value=1e12, allow_nan=False)
@@ -115,6 +116,28 @@ def test_engagements_are_juguangs_five_actions():
 def test_bad_input_raises_one_error_type_naming_the_argument(call, message):
     with pytest.raises(XhsInputError, match=message):
         call()
+
+
+scalars = (st.floats() | st.integers(-2**1100, 2**1100) | st.sampled_from([0.0, -0.0, 10**400, -10**400, 1e308]))
+bounds = st.none() | st.floats(-1e6, 1e6) | st.integers(-10, 10)
+
+
+@given(scalars, bounds, bounds, bounds, bounds)
+def test_a_plain_number_is_checked_exactly_as_an_array_of_one(value, gt, ge, lt, le):
+    # numeric() takes a short way for Python numbers; it must answer as the general way does
+    def outcome(argument):
+        try:
+            return numeric(argument, "x", gt=gt, ge=ge, lt=lt, le=le).tolist()
+        except XhsInputError as error:
+            return str(error)
+
+    fast = outcome(value)
+    assert repr(fast) == repr(outcome(np.array(value, dtype=object)))  # repr: -0.0 is not 0.0
+
+
+def test_an_integer_too_large_for_a_float_is_an_input_error_not_a_crash():
+    with pytest.raises(XhsInputError, match="revenue must be a finite number"):
+        metrics.roi(10**400, 10)
 
 
 def test_elasticity_figure_is_ln_1875_over_ln_25():

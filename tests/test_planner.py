@@ -449,6 +449,26 @@ def test_planner_udfs_return_the_cores_tables():
     assert len(column) == RECOMMENDATION_ROWS + 1 and column[0] == ["建议"]
 
 
+def test_a_kept_forecast_is_given_back_only_for_the_same_arguments_of_the_same_types():
+    lines = [["line", "amount"], ["mid", 200_000.0], ["paid_ads", 50_000.0]]
+    udfs._forecast_kept.cache_clear()
+    first = udfs.XHS_FORECAST_ROI(lines, "growth")
+    assert udfs.XHS_FORECAST_ROI(lines, "growth") == first
+    assert udfs._forecast_kept.cache_info().hits == 1
+    changed = [row[:] for row in lines]
+    changed[1][1] = 200_001.0  # one yuan more is a new forecast
+    assert udfs.XHS_FORECAST_ROI(changed, "growth") == forecast({"mid": 200_001, "paid_ads": 50_000}, "growth").roi()
+    # 1 and TRUE are equal in Python but not to Excel: a margin of TRUE is refused, not read as 100 %
+    assert udfs.XHS_FORECAST_ROI(lines, "growth", "base", "profit", None, 1.0) == pytest.approx(
+        forecast({"mid": 200_000, "paid_ads": 50_000}, "growth", gross_margin=1.0).roi("base", "profit"))
+    with pytest.raises(XhsInputError, match="gross_margin"):
+        udfs.XHS_FORECAST_ROI(lines, "growth", "base", "profit", None, True)
+    assert udfs._cache_key([[1.0]]) != udfs._cache_key([[True]]) != udfs._cache_key([[1]])
+    # what cannot be a key (an array from another caller) is forecast without keeping
+    assert udfs._cache_key(np.array([1.0])) is None
+    assert udfs.XHS_FORECAST(450_000.0) == udfs.XHS_FORECAST(np.float64(450_000.0))
+
+
 def test_the_allocation_table_feeds_the_forecast_as_it_is():
     allocation = udfs.XHS_TIER_ALLOCATION(450_000.0, "growth")
     assert udfs.XHS_FORECAST(allocation, "growth") == udfs.XHS_FORECAST(450_000.0, "growth")

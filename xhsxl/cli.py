@@ -531,6 +531,10 @@ def template(
     _write(None, path, False, overwrite)
 
 
+#: A batch run lists every client's headline results up to twice this many; beyond, the lowest and highest ROI.
+_HEADLINE_ENDS = 10
+
+
 @app.command()
 def batch(
     clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8 or GBK), XLSX or JSON; one row per campaign.")],
@@ -593,15 +597,26 @@ def batch(
                           ("failed", "not written")):
         table.add_row(label, str(result.count(status)))
     console.print(table)
-    summary = Table(header_style="bold", title="Headline results", title_justify="left")
+    with_results = [outcome for outcome in result.outcomes if outcome.headline]
+    title = "Headline results"
+    shown: list[Any] = with_results
+    if len(with_results) > 2 * _HEADLINE_ENDS:
+        # A long run: the extremes, where a mistyped input shows first; every client is in summary.xlsx.
+        ranked = sorted(with_results, key=lambda o: (o.headline["roi"] is not None, o.headline["roi"] or 0.0))
+        shown = ranked[:_HEADLINE_ENDS] + [None] + ranked[-_HEADLINE_ENDS:]
+        title = (f"Headline results: the {_HEADLINE_ENDS} lowest and {_HEADLINE_ENDS} highest ROI of "
+                 f"{len(with_results):,} clients (all of them in {result.summary.name})")
+    summary = Table(header_style="bold", title=title, title_justify="left")
     for column in ("client", "ROI", "ROI 1:x", "profit ROI", "blended ROI", "workbook"):
         summary.add_column(column, justify="left" if column in ("client", "workbook") else "right")
-    for outcome in result.outcomes:
-        if outcome.headline:
-            h = outcome.headline
-            summary.add_row(escape(outcome.client), _format(h["roi"], "fraction"), _format(h["roas"], "ratio"),
-                            _format(h["profit_roi"], "fraction"), _format(h["blended_roi"], "fraction"),
-                            escape(outcome.path.name if outcome.path else ""))
+    for outcome in shown:
+        if outcome is None:
+            summary.add_row("…", "…", "…", "…", "…", "…")
+            continue
+        h = outcome.headline
+        summary.add_row(escape(outcome.client), _format(h["roi"], "fraction"), _format(h["roas"], "ratio"),
+                        _format(h["profit_roi"], "fraction"), _format(h["blended_roi"], "fraction"),
+                        escape(outcome.path.name if outcome.path else ""))
     if summary.row_count:
         console.print(summary)
     console.print(f"summary: [bold]{result.summary}[/]   problems: [bold]{result.errors}[/]")

@@ -13,6 +13,7 @@ range arguments declared ``ndim=2``.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -790,6 +791,37 @@ _BENCHMARKS_DOC = "Benchmark table (header benchmark, low, base, high), e.g. XHS
 
 
 def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None):
+    """The forecast behind the planner functions. A sheet usually asks for the same plan several times in one
+    recalculation (the band, the per-line table, the ROI, the findings in two languages), so the last
+    forecasts are kept, keyed on the arguments' values and types; a forecast is immutable."""
+    arguments = (lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
+    key = _cache_key(arguments)
+    if key is None:
+        return _forecast_now(*arguments)
+    return _forecast_kept(key)
+
+
+def _cache_key(value: Any) -> Any:
+    """An argument as a hashable key that tells 1, 1.0 and TRUE apart; None when it cannot be one."""
+    if isinstance(value, (list, tuple)):
+        parts = tuple(_cache_key(item) for item in value)
+        return None if None in parts else ("[", parts)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return (type(value).__name__, value)
+    return None
+
+
+def _from_cache_key(key: Any) -> Any:
+    kind, value = key
+    return [_from_cache_key(item) for item in value] if kind == "[" else value
+
+
+@functools.lru_cache(maxsize=16)
+def _forecast_kept(key: Any) -> planner.Forecast:
+    return _forecast_now(*_from_cache_key(key))
+
+
+def _forecast_now(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None):
     budget = planner_tables.read_budget_lines(lines)
     return planner.forecast(
         budget.lines, cell_text(stage, "stage", None), planner_tables.read_benchmarks(benchmarks),

@@ -7,6 +7,7 @@ column with one bad row says which row.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,16 @@ def numeric(
     """
     if value is None:
         raise XhsInputError(f"{name} is required (got a blank)")
+    if value.__class__ is float or value.__class__ is int:
+        # The common case, a plain number within its bounds, without numpy's per-call cost; anything that
+        # fails a check goes the general way below, which words the error.
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if (math.isfinite(number) and (gt is None or number > gt) and (ge is None or number >= ge)
+                and (lt is None or number < lt) and (le is None or number <= le)):
+            return np.array(number)
     raw = np.asarray(value)
     if raw.dtype == bool:
         raise XhsInputError(f"{name} must be a number, not a true/false value")
@@ -68,6 +79,9 @@ def numeric(
     if raw.dtype.kind not in "iuf":
         try:
             raw = raw.astype(float)
+        except OverflowError:
+            bad = next((v for v in raw.ravel() if isinstance(v, int) and abs(v) > 2 ** 1023), value)
+            raise XhsInputError(f"{name} must be a finite number (got {describe(bad)})") from None
         except (TypeError, ValueError):
             flat = raw.ravel()
             bad = next((v for v in flat if not _is_number(v)), flat[0] if flat.size else value)
@@ -106,6 +120,8 @@ def scalar_or_array(result: np.ndarray) -> float | np.ndarray:
 
     A result that overflowed (inputs near 1e308) is refused rather than returned as ``inf`` or ``nan``.
     """
+    if result.__class__ is float and math.isfinite(result):
+        return result
     result = np.asarray(result, dtype=float)
     if not np.isfinite(result).all():
         raise XhsInputError(

@@ -31,7 +31,6 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import ARC_CORE
 from openpyxl.xml.functions import tostring
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
 import xhsxl
@@ -42,6 +41,7 @@ from xhsxl.schema import (
 )
 from xhsxl.workbook import layout
 from xhsxl.workbook.formula import CellError, Expr, Name, calls_xhs
+from xhsxl.workbook.sheet_xml import SheetXml
 
 __all__ = [
     "build_workbook", "workbook_bytes", "WorkbookFactory", "example_campaign", "Placement", "write_text", "FIXED_TIME",
@@ -178,6 +178,7 @@ class _Builder:
         self.deferred_tables: list[tuple[Worksheet, layout.TableSpec, int, int]] = []
         self.input_cells: dict[str, Cell] = {}
         self._campaign_dependence: dict[str, bool] | None = None
+        self._static_plan: dict[bool, Any] = {}
 
     # ----------------------------------------------------------------------------------------- helpers
     def sheet(self, name: str) -> Worksheet:
@@ -763,24 +764,35 @@ class _Builder:
                 ws.cell(row, column).value = ArrayFormula(ref, "=" + spec.expr.excel(self.place))
         self.write_static_values()
 
-    def write_static_values(self) -> None:
-        """In a static workbook, the values that stand in for XHS_ formulas (they depend on the campaign)."""
+    def write_static_values(self, varying_only: bool = False) -> None:
+        """In a static workbook, the values that stand in for XHS_ formulas; ``varying_only``: only those that
+        depend on the campaign (the others hold the worked examples' values from the build)."""
         if not self.static:
             return
-        for ws, cell, name, expr in self.deferred:
-            if calls_xhs(expr):
-                _write_value(cell, self.evaluation.value(name))
-        for ws, spec, row, column in self.deferred_tables:
-            values = self.evaluation.value(spec.name)
-            for r in range(spec.rows):
-                for c in range(spec.columns):
+        cells, tables = self._static_places(varying_only)
+        for cell, name in cells:
+            _write_value(cell, self.evaluation.value(name))
+        for name, grid in tables:
+            values = self.evaluation.value(name)
+            for r, row in enumerate(grid):
+                for c, cell in enumerate(row):
                     if isinstance(values, CellError):
                         value = values if r == c == 0 else None
                     elif not isinstance(values, list):
                         value = values  # one value (n/a): Excel repeats it over the whole array range
                     else:
                         value = values[r][c] if r < len(values) and c < len(values[r]) else None
-                    _write_value(ws.cell(row + r, column + c), value)
+                    _write_value(cell, value)
+
+    def _static_places(self, varying_only: bool) -> tuple[list[tuple[Cell, str]], list[tuple[str, list[list[Cell]]]]]:
+        """The cells a static workbook fills with values: single cells with their names, and each table's grid."""
+        if varying_only not in self._static_plan:
+            wanted = self.depends_on_campaign if varying_only else (lambda name: True)
+            cells = [(cell, name) for _, cell, name, expr in self.deferred if calls_xhs(expr) and wanted(name)]
+            tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)] for r in range(spec.rows)])
+                      for ws, spec, row, column in self.deferred_tables if wanted(spec.name)]
+            self._static_plan[varying_only] = (cells, tables)
+        return self._static_plan[varying_only]
 
     def bind(self, campaign: ClientCampaign) -> Workbook:
         """Put another campaign into the built workbook: its inputs, and in a static workbook its values.
@@ -793,9 +805,11 @@ class _Builder:
             self.inputs[f.key] = getattr(campaign, f.key)
             _write_input(self.input_cells[f.key], f, self.inputs[f.key])
         # The worked examples' tables (attribution, calibration) read no campaign input: computed once.
-        known = {name: self.evaluation.value(name) for name in self.exprs if not self.depends_on_campaign(name)}
-        self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans, known if self.static else None)
-        self.write_static_values()
+        known = None
+        if self.static:
+            known = {name: self.evaluation.value(name) for name in self.exprs if not self.depends_on_campaign(name)}
+        self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans, known)
+        self.write_static_values(varying_only=True)
         self.wb.properties.title = _title(campaign)
         return self.wb
 
@@ -898,6 +912,10 @@ def _write_value(cell: Cell, value: Any) -> None:
     """
     if isinstance(value, CellError):
         value = f"Error: {value.message}"
+    old = cell._value
+    same = old.__class__ is value.__class__ and old == value and (old.__class__ is not str or cell.data_type == "s")
+    if same and value != 0:
+        return  # as it was (a zero is written again: 0.0 and -0.0 are equal but not written alike)
     if isinstance(value, str):
         cell.value = value
         cell.data_type = "s"
@@ -954,8 +972,9 @@ class WorkbookFactory:
     for byte, in a fraction of the time. The layout is built once; each client's inputs (and, when static,
     values) are written into it. The first workbook is saved by openpyxl in full and every part of the file
     is kept; for each later client only the parts that depend on the client — the worksheets holding its
-    inputs or values, written by openpyxl's own worksheet writer, and the document properties — are made
-    again, and the rest (styles, names, comments, charts, the other sheets) is reused as it was written.
+    inputs or values and the document properties — are made again, and the rest (styles, names, comments,
+    charts, the other sheets) is reused as it was written. Within those worksheets only the cells whose
+    content changed are serialised again, by openpyxl's cell writer (:class:`~xhsxl.workbook.sheet_xml.SheetXml`).
     Tests hold the result to a fresh build's bytes for many clients in both modes.
     """
 
@@ -965,6 +984,7 @@ class WorkbookFactory:
         self._builder.build()
         self._varying = self._builder.varying_sheets()
         self._parts: list[tuple[str, bytes]] | None = None
+        self._sheets: dict[str, SheetXml] = {}
 
     def workbook_bytes(self, campaign: ClientCampaign) -> bytes:
         workbook = self._builder.bind(campaign)
@@ -976,27 +996,19 @@ class WorkbookFactory:
             data = workbook_bytes(workbook)
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 self._parts = [(name, archive.read(name)) for name in archive.namelist()]
+            parts = dict(self._parts)
+            self._sheets = {ws.path[1:]: SheetXml(ws, parts[ws.path[1:]])
+                            for ws in workbook.worksheets if ws.title in self._varying}
             return data
-        fresh = {ws.path[1:]: ws for ws in workbook.worksheets if ws.title in self._varying}
         workbook.properties.created = FIXED_TIME
         workbook.properties.modified = FIXED_TIME
         buffer = io.BytesIO()
         with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             for name, kept in self._parts:
-                if name in fresh:
-                    kept = _worksheet_xml(fresh[name])
+                if name in self._sheets:
+                    kept = self._sheets[name].xml()
                 elif name == ARC_CORE:
                     kept = tostring(workbook.properties.to_tree())
                 archive.writestr(name, kept)
         return buffer.getvalue()
 
-
-def _worksheet_xml(ws: Worksheet) -> bytes:
-    """One worksheet's XML exactly as openpyxl writes it inside a full save."""
-    writer = WorksheetWriter(ws)
-    try:
-        writer.write()
-        with open(writer.out, "rb") as source:
-            return source.read()
-    finally:
-        writer.cleanup()
