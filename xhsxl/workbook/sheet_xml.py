@@ -110,7 +110,8 @@ class SheetXml:
         ws = self.ws
         self._full = full
         self._keys = frozenset(ws._cells)
-        self._rows: list[tuple[bytes, list[list[Any]]]] | None = None
+        self._rows: list[tuple[bytes, list[list[Any]]]] = []
+        self._whole = True  # until the pieces are known to add up
         if LXML or any(cell.hyperlink for cell in ws._cells.values()):
             return  # another serialiser, or hyperlinks the tail lists: always written whole
         start = full.find(_SHEET_DATA)
@@ -143,12 +144,15 @@ class SheetXml:
             return
         self._head, self._tail = full[:start + len(_SHEET_DATA)], full[end:]
         self._rows = rows
+        self._whole = False
 
     def xml(self) -> bytes:
         """The sheet's XML as it stands now."""
         ws = self.ws
         cells = ws._cells
-        if self._rows is None or len(cells) != len(self._keys) or cells.keys() != self._keys:
+        if self._whole:
+            return worksheet_xml(ws)  # the pieces did not add up once; they would not now
+        if len(cells) != len(self._keys) or cells.keys() != self._keys:
             self._cut(worksheet_xml(ws))
             return self._full
         parts = [self._head]
