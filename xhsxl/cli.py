@@ -508,11 +508,12 @@ def _campaign_from_json(path: Path) -> ClientCampaign:
         raise typer.Exit(2) from None
 
 
-def _write(campaign: ClientCampaign | None, out: Path, static: bool, overwrite: bool) -> None:
+def _write(campaign: ClientCampaign | None, out: Path, static: bool, overwrite: bool,
+           sheet_values: dict[str, Any] | None = None) -> None:
     from xhsxl.workbook.fill import write_workbook
 
     try:
-        write_workbook(campaign, out, static=static, overwrite=overwrite)
+        write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values)
     except FileExistsError as error:
         errors.print(f"[bold red]error:[/] {error}; add --overwrite to replace it")
         raise typer.Exit(1) from None
@@ -688,11 +689,13 @@ def recalc(
         for problem in inputs.problems:
             errors.print(f"[bold red]error:[/] {problem}")
         raise typer.Exit(2)
-    mismatches = static_mismatches(inputs.campaign, result)
+    for problem in inputs.sheet_problems:
+        errors.print(f"[yellow]warning:[/] {escape(str(problem))}")
+    mismatches = static_mismatches(inputs.campaign, result, sheet_values=inputs.sheet_values)
     for mismatch in mismatches:
         errors.print(f"[bold red]error:[/] static and live disagree at {mismatch}")
     target = out or workbook.with_name(workbook.stem + ".static.xlsx")
-    _write(inputs.campaign, target, True, overwrite)
+    _write(inputs.campaign, target, True, overwrite, inputs.sheet_values)
     raise typer.Exit(2 if result.errors or mismatches else 0)
 
 

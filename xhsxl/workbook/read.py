@@ -7,17 +7,20 @@ reader never crashes on a cell's content and never guesses.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import to_excel
 from pydantic import ValidationError
 
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
 from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive
+from xhsxl.workbook.template import sheet_inputs
 
 __all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
 
@@ -40,12 +43,16 @@ class CellProblem:
 
 @dataclass(frozen=True)
 class WorkbookInputs:
-    """The raw input values by field key, the validated campaign (None if any problem) and the problems."""
+    """The raw input values by field key, the validated campaign (None if any problem) and the problems;
+    and what the analyst typed in the yellow cells outside the schema (tables, overrides), by input key,
+    with what could not be carried from them (a block renamed away or resized)."""
 
     path: Path
     values: dict[str, Any]
     campaign: ClientCampaign | None
     problems: list[CellProblem]
+    sheet_values: dict[str, Any] = field(default_factory=dict)
+    sheet_problems: list[CellProblem] = field(default_factory=list)
 
 
 def named_places(workbook: Any) -> dict[str, tuple[str, int, int, int, int]]:
@@ -116,4 +123,47 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
             problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
     if problems:
         campaign = None
-    return WorkbookInputs(path, values, campaign, problems)
+    sheet_values, sheet_problems = _sheet_values(workbook)
+    return WorkbookInputs(path, values, campaign, problems, sheet_values, sheet_problems)
+
+
+def _sheet_values(workbook: Any) -> tuple[dict[str, Any], list[CellProblem]]:
+    """The yellow cells outside the schema, found through the defined name of their block.
+
+    A block the analyst shrank (rows deleted) reads blank beyond its end, as the live formulas see it; a
+    block that grew or lost its name is reported, since its cells cannot all be carried.
+    """
+    places = named_places(workbook)
+    blocks: dict[str, list[tuple[str, int, int]]] = {}
+    for key, (block, row, column) in sheet_inputs().items():
+        blocks.setdefault(block, []).append((key, row, column))
+    values: dict[str, Any] = {}
+    problems: list[CellProblem] = []
+    for block, cells in blocks.items():
+        rows = max(row for _, row, _ in cells) + 1
+        columns = max(column for _, _, column in cells) + 1
+        place = places.get(block)
+        if place is None or place[0] not in workbook.sheetnames:
+            problems.append(CellProblem(block, block, "", "", None, "the named range is missing; the worked example "
+                                                                    "is used in its place"))
+            continue
+        sheet, first_row, first_column, found_rows, found_columns = place
+        if found_rows > rows or found_columns > columns:
+            problems.append(CellProblem(
+                block, block, sheet, "", None,
+                f"the range grew to {found_rows} x {found_columns} cells; only the template's {rows} x {columns} "
+                "are carried (resize it back, or keep the live workbook)"))
+        ws = workbook[sheet]
+        for key, row, column in cells:
+            inside = row < found_rows and column < found_columns
+            values[key] = _plain(ws.cell(first_row + row, first_column + column).value) if inside else None
+    return values, problems
+
+
+def _plain(value: Any) -> Any:
+    """A cell's value as the worksheet functions see it: dates and times as Excel serial numbers."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return float(to_excel(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value

@@ -8,7 +8,7 @@ the ``formulas`` engine). This module lists every cell where the two differ, so 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
@@ -20,8 +20,9 @@ from xhsxl.workbook.template import build_workbook
 __all__ = ["xhs_cells", "same_value", "static_mismatches"]
 
 
-def xhs_cells(workbook: Workbook) -> Iterator[tuple[str, str]]:
-    """(sheet, cell) of every cell whose formula calls an ``XHS_`` function, each cell of an array formula."""
+def xhs_cells(workbook: Workbook) -> Iterator[tuple[str, str, bool]]:
+    """(sheet, cell, part of an array formula) of every cell whose formula calls an ``XHS_`` function, each
+    cell of an array formula."""
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -30,9 +31,9 @@ def xhs_cells(workbook: Workbook) -> Iterator[tuple[str, str]]:
                     low_col, low_row, high_col, high_row = range_boundaries(value.ref)
                     for r in range(low_row, high_row + 1):
                         for c in range(low_col, high_col + 1):
-                            yield ws.title, ws.cell(r, c).coordinate
+                            yield ws.title, ws.cell(r, c).coordinate, True
                 elif isinstance(value, str) and value.startswith("=") and "XHS_" in value:
-                    yield ws.title, cell.coordinate
+                    yield ws.title, cell.coordinate, False
 
 
 def same_value(left: Any, right: Any, rel: float = 1e-9) -> bool:
@@ -46,16 +47,20 @@ def same_value(left: Any, right: Any, rel: float = 1e-9) -> bool:
     return left == right
 
 
-def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float = 1e-9) -> list[str]:
-    """Cells where ``campaign``'s static workbook differs from ``recalculation`` of its live workbook."""
-    live = build_workbook(campaign, static=False)
-    static = build_workbook(campaign, static=True)
+def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float = 1e-9,
+                      sheet_values: Mapping[str, Any] | None = None) -> list[str]:
+    """Cells where ``campaign``'s static workbook (with ``sheet_values``, what the analyst typed outside the
+    schema) differs from ``recalculation`` of its live workbook."""
+    live = build_workbook(campaign, static=False, sheet_values=sheet_values)
+    static = build_workbook(campaign, static=True, sheet_values=sheet_values)
     problems = []
-    for sheet, cell in xhs_cells(live):
+    for sheet, cell, in_array in xhs_cells(live):
         if "XHS_VERSION(" in str(live[sheet][cell].value):
             continue  # the add-in status cell says "static copy" there by design
         expected = recalculation.value(sheet, cell)
         shown = static[sheet][cell].value
+        if in_array and shown is None and expected == "#N/A":
+            continue  # an array range larger than its result: Excel pads it with #N/A; static leaves it blank
         if not same_value(shown, expected, rel):
             problems.append(f"{sheet}!{cell}: static {shown!r}, live {expected!r}")
     return problems

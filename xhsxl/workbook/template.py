@@ -12,11 +12,12 @@ their defined names.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -45,6 +46,7 @@ from xhsxl.workbook.sheet_xml import SheetXml
 
 __all__ = [
     "build_workbook", "workbook_bytes", "WorkbookFactory", "example_campaign", "Placement", "write_text", "FIXED_TIME",
+    "sheet_inputs",
 ]
 
 #: Document timestamps of every workbook we write, so the same inputs give the same bytes.
@@ -164,9 +166,14 @@ def example_campaign() -> ClientCampaign:
 
 
 class _Builder:
-    def __init__(self, campaign: ClientCampaign, static: bool) -> None:
+    def __init__(self, campaign: ClientCampaign, static: bool, sheet_values: Mapping[str, Any] | None = None) -> None:
         self.campaign = campaign
         self.static = static
+        #: What an analyst typed in the yellow cells outside the schema (tables, overrides), by input key;
+        #: a key left out keeps the example's value.
+        self.sheet_values = dict(sheet_values or {})
+        #: Every such input: key -> (defined name of its block or cell, row and column offset in it).
+        self.sheet_inputs: dict[str, tuple[str, int, int]] = {}
         self.wb = Workbook()
         self.place = Placement()
         self.exprs: dict[str, Expr] = {}
@@ -409,10 +416,22 @@ class _Builder:
             ws.column_dimensions[column].width = width
         ws.freeze_panes = "A3"
 
+    def sheet_input(self, cell: Cell, key: str, block: str, offset: tuple[int, int], example: Any,
+                    unit: str | None) -> None:
+        """A yellow input cell outside the schema, part of the named ``block``: the example's value, or what
+        the analyst typed there (``sheet_values``)."""
+        value = self.sheet_values.get(key, example)
+        value = value if value is None or isinstance(value, (str, bool)) else float(value)
+        self.inputs[key] = value
+        self.sheet_inputs[key] = (block, *offset)
+        self.input_cell(cell, value, unit)
+
     def input_cell(self, cell: Cell, value: Any, unit: str | None) -> None:
         """A yellow, unlocked input cell outside the schema (an example an analyst overwrites)."""
         if isinstance(value, str):
             write_text(cell, value)
+        elif isinstance(value, bool):
+            cell.value = value
         elif value is not None:
             cell.value = float(value)
         cell.fill = _INPUT_FILL
@@ -436,9 +455,8 @@ class _Builder:
             row_keys = []
             for c, value in enumerate(row_values):
                 key = f"{name}_{r + 1}_{c + 1}"
-                self.inputs[key] = value if value is None or isinstance(value, str) else float(value)
                 unit = units[c] or (row_units[r] if r < len(row_units) else None)
-                self.input_cell(ws.cell(row + r, column + c), value, unit)
+                self.sheet_input(ws.cell(row + r, column + c), key, name, (r, c), value, unit)
                 row_keys.append(key)
             keys.append(row_keys)
         self.spans[name] = keys
@@ -459,9 +477,8 @@ class _Builder:
     def named_input(self, ws: Worksheet, row: int, column: int, name: str, unit: str) -> None:
         """One blank yellow input cell of its own name (an optional override: blank means the default)."""
         self.place.put(name, ws.title, row, column)
-        self.inputs[name] = None
         cell = ws.cell(row, column)
-        self.input_cell(cell, None, unit)
+        self.sheet_input(cell, name, name, (0, 0), None, unit)
         validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                                     showErrorMessage=True, error="Enter an amount of at least 0, or leave it blank.")
         validation.add(cell.coordinate)
@@ -661,19 +678,10 @@ class _Builder:
             keys = []
             for offset in range(layout.ATTRIBUTION_INPUT_ROWS):
                 example = layout.ATTRIBUTION_EXAMPLE[offset] if offset < len(layout.ATTRIBUTION_EXAMPLE) else None
-                value = None if example is None else example[column - 1]
                 key = f"{name}_{offset + 1}"
-                self.inputs[key] = value if unit == "text" or value is None else float(value)
+                self.sheet_input(ws.cell(first + offset, column), key, name, (offset, 0),
+                                 None if example is None else example[column - 1], unit)
                 keys.append(key)
-                cell = ws.cell(first + offset, column)
-                if isinstance(value, str):
-                    write_text(cell, value)
-                elif value is not None:
-                    cell.value = float(value)
-                cell.fill = _INPUT_FILL
-                cell.border = _BOX
-                cell.protection = _UNLOCKED
-                cell.number_format = NUMBER_FORMATS[unit]
             self.spans[name] = keys
             letter = get_column_letter(column)
             if unit == "text":
@@ -927,9 +935,28 @@ def _title(campaign: ClientCampaign) -> str:
     return f"{campaign.client_name} — Xiaohongshu campaign economics"
 
 
-def build_workbook(campaign: ClientCampaign | None = None, static: bool = False) -> Workbook:
-    """The xhsxl workbook for ``campaign`` (the example case study when None), live or static."""
-    return _Builder(campaign or example_campaign(), static).build()
+def build_workbook(campaign: ClientCampaign | None = None, static: bool = False,
+                   sheet_values: Mapping[str, Any] | None = None) -> Workbook:
+    """The xhsxl workbook for ``campaign`` (the example case study when None), live or static.
+
+    ``sheet_values``: what an analyst typed in the yellow cells outside the schema (attribution paths,
+    calibration history, benchmarks, checkpoints, caps, overrides), by the keys of :func:`sheet_inputs`, as
+    :func:`xhsxl.workbook.read.read_inputs` reads them; keys left out keep the worked examples.
+    """
+    builder = _Builder(campaign or example_campaign(), static, sheet_values)
+    unknown = set(builder.sheet_values) - set(sheet_inputs())
+    if unknown:
+        raise KeyError(f"no such input cell outside the schema: {', '.join(sorted(unknown))}")
+    return builder.build()
+
+
+@functools.lru_cache(maxsize=1)
+def sheet_inputs() -> dict[str, tuple[str, int, int]]:
+    """The yellow input cells outside the schema: key -> (defined name of the block or cell holding it, row
+    and column offset inside it). A reader finds them by the defined name, wherever the analyst moved it."""
+    builder = _Builder(example_campaign(), False)
+    builder.build()
+    return dict(builder.sheet_inputs)
 
 
 class _FixedTimeZip(zipfile.ZipFile):
