@@ -1,4 +1,5 @@
-"""XHS_ATTRIBUTION and XHS_REMOVAL_EFFECTS as Excel calls them: ranges in, the core's tables out.
+"""XHS_ATTRIBUTION, XHS_ATTRIBUTION_TOUCHES and XHS_REMOVAL_EFFECTS as Excel calls them: ranges in, the core's
+tables out.
 
 Excel passes each range as a list of rows (``ndim=2``), blank cells as ``None``; analysts select whole
 columns, so ranges end in blank rows and often start with a title row. The functions must give exactly the
@@ -6,6 +7,7 @@ core's numbers for the rows that hold paths, name the row of any problem, and re
 explanation — to run a data-driven model without non-converting counts, since Excel shows no warnings.
 """
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -233,7 +235,7 @@ def test_models_that_do_not_read_nulls_run_without_them(model):
     "arguments, message",
     [
         ({"model": "time_decay"}, "time_decay needs the days between each touch"),
-        ({"model": "time decay"}, "xhsxl attribute --touchpoints"),
+        ({"model": "time decay"}, "use XHS_ATTRIBUTION_TOUCHES on the touch log"),
         ({"model": "best"}, "model must be one of markov|model must be one of first_touch"),
         ({"model": 3.0}, "model must be one of"),
         ({"order": 0.0}, 'order must be a whole number from 1 to 4 or "auto" \\(got 0\\)'),
@@ -276,3 +278,89 @@ def test_a_one_million_row_column_selection_is_one_call():
     paths = column(PATHS, blank_rows=rows - len(PATHS))
     counts = [column(v, blank_rows=rows - len(v)) for v in (CONVERSIONS, VALUES, NULLS)]
     assert udfs.XHS_ATTRIBUTION(paths, *counts) == attribution.markov(core_table()).table()
+
+
+# ------------------------------------------------------------------------------------------ touch logs
+
+
+def touch_log(rows=300, seed=3):
+    """A seeded touch log: users, days, channels, a conversion ending some journeys, its value."""
+    rng = np.random.default_rng(seed)
+    channels = ["kol_mid", "koc_micro", "search_ads", "feed_ads", "tmall_direct"]
+    users = [f"u{int(u)}" for u in rng.integers(0, 60, rows)]
+    days = np.round(rng.uniform(0, 90, rows), 3).tolist()
+    touched = [channels[int(c)] for c in rng.integers(0, len(channels), rows)]
+    converted = (rng.random(rows) < 0.15).tolist()
+    values = [float(round(rng.uniform(80, 900))) if c else None for c in converted]
+    return users, days, touched, converted, values
+
+
+@pytest.mark.parametrize("model", MODELS + ["time_decay"])
+def test_a_touch_log_is_credited_as_the_core_credits_its_journeys(model):
+    users, days, channels, converted, values = touch_log()
+    got = udfs.XHS_ATTRIBUTION_TOUCHES(column(users, 5, "user"), column(days, 5, "time"), column(channels, 5, "channel"),
+                                       column(converted, 5, "converted"), column(values, 5, "value"), model)
+    journeys = attribution.journeys_from_touchpoints(users, days, channels, converted, values)
+    expected = attribution.attribute(journeys, model).table()
+    assert got == expected
+    assert got[0] == ["channel", "conversions", "value", "share"]
+
+
+def test_time_decay_reads_its_half_life_and_the_lookback_from_cells():
+    users, days, channels, converted, values = touch_log()
+    args = [column(users), column(days), column(channels), column(converted), column(values), "time decay"]
+    journeys = attribution.journeys_from_touchpoints(users, days, channels, converted, values, lookback_days=10)
+    assert udfs.XHS_ATTRIBUTION_TOUCHES(*args, 10.0, 2.0) == attribution.time_decay(journeys, 2.0).table()
+    default = udfs.XHS_ATTRIBUTION_TOUCHES(*args)
+    assert udfs.XHS_ATTRIBUTION_TOUCHES(*args, 10.0, 2.0) != default
+
+
+def test_date_cells_give_the_same_credit_as_day_numbers():
+    users, days, channels, converted, values = touch_log()
+    start = dt.datetime(2025, 6, 1)
+    dates = [start + dt.timedelta(days=d) for d in days]
+    by_number = udfs.XHS_ATTRIBUTION_TOUCHES(column(users), column(days), column(channels), column(converted),
+                                             column(values), "time_decay")
+    by_date = udfs.XHS_ATTRIBUTION_TOUCHES(column(users), column(dates), column(channels), column(converted),
+                                           column(values), "time_decay")
+    for left, right in zip(by_number[1:], by_date[1:]):
+        assert left[0] == right[0] and left[1:] == pytest.approx(right[1:], rel=1e-9)
+
+
+def test_blank_rows_inside_the_log_are_skipped_and_values_may_be_left_out():
+    users, days, channels, converted, values = touch_log(40)
+    gap = lambda xs: xs[:20] + [None, None] + xs[20:]  # noqa: E731 - two blank rows in the middle
+    got = udfs.XHS_ATTRIBUTION_TOUCHES(column(gap(users)), column(gap(days)), column(gap(channels)),
+                                       column(gap(converted)), None, "linear")
+    journeys = attribution.journeys_from_touchpoints(users, days, channels, converted)
+    assert got == attribution.linear(journeys).table()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"channels": 3}, "channels is blank in row 4 where users has a value"),
+        ({"converted": (3, "maybe")}, "converted must be TRUE or FALSE \\(got 'maybe'\\) in row 4"),
+        ({"timestamps": (3, "soon")}, "timestamps in row 4 must be a number like the rows above"),
+        ({"values": "converting"}, "values of a converting row must be a number at least 0 .* in row"),
+        ({"model": "best"}, "model must be one of"),
+        ({"half_life_days": -1.0}, "half_life_days"),
+    ],
+)
+def test_a_bad_touch_log_names_the_row_and_the_column(change, message):
+    users, days, channels, converted, values = touch_log(30)
+    call = {"users": column(users), "timestamps": column(days), "channels": column(channels),
+            "converted": column(converted), "values": column(values), "model": "time_decay", "half_life_days": None}
+    for name, how in change.items():
+        if name in ("model", "half_life_days"):
+            call[name] = how
+        elif how == "converting":
+            first = converted.index(True)
+            call["values"] = column(values[:first] + [None] + values[first + 1:])
+        else:
+            row, value = (how, None) if isinstance(how, int) else how
+            cells = [list(cell) for cell in call[name]]
+            cells[row] = [value]
+            call[name] = cells
+    with pytest.raises(XhsInputError, match=message):
+        udfs.XHS_ATTRIBUTION_TOUCHES(**call)

@@ -191,6 +191,8 @@ def test_a_killed_worker_leaves_no_partial_workbook_and_a_rerun_completes(tmp_pa
     finally:
         if process.poll() is None:
             process.kill()
+    partial = [p.name for p in out.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    assert all(not name.endswith(".xlsx") for name in partial), partial  # a temporary is never an .xlsx
     for path in out.glob("*.xlsx"):  # every workbook there is whole
         load_workbook(path, read_only=True).close()
     assert len(list(out.glob("Client-*.xlsx"))) < len(rows)

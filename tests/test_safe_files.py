@@ -212,7 +212,8 @@ def test_atomic_write_creates_the_file_and_leaves_no_temporary(tmp_path):
 
     atomic_write(target, write)
     assert target.read_bytes() == b"new"
-    assert seen[0].parent == tmp_path and seen[0].name.startswith(TEMP_PREFIX) and seen[0].suffix == ".xlsx"
+    assert seen[0].parent == tmp_path and seen[0].name.startswith(TEMP_PREFIX)
+    assert seen[0].name.endswith(".xlsx.part")  # never ".xlsx": a killed run leaves nothing Excel would open
     assert leftovers(tmp_path) == []
 
 
@@ -335,8 +336,10 @@ def test_a_process_killed_mid_write_leaves_the_target_intact_and_a_temporary_tha
 
 
 def test_clean_stray_temps_touches_nothing_but_its_own_temporaries(tmp_path):
-    ours = tmp_path / f"{TEMP_PREFIX}{'ab' * 8}.xlsx"
-    ours.write_bytes(b"")
+    ours = [tmp_path / f"{TEMP_PREFIX}{'ab' * 8}.xlsx",  # as earlier versions named them
+            tmp_path / f"{TEMP_PREFIX}{'ab' * 8}.xlsx.part"]
+    for path in ours:
+        path.write_bytes(b"")
     kept = [
         tmp_path / f"{TEMP_PREFIX}{'AB' * 8}.xlsx",  # upper-case hex is not a name we make
         tmp_path / f"{TEMP_PREFIX}{'ab' * 8}.xlsx.bak",
@@ -350,7 +353,7 @@ def test_clean_stray_temps_touches_nothing_but_its_own_temporaries(tmp_path):
     if hasattr(os, "symlink"):
         link = tmp_path / f"{TEMP_PREFIX}{'ef' * 8}.xlsx"
         link.symlink_to(tmp_path / "brand.xlsx")
-    assert clean_stray_temps(tmp_path) == [ours]
+    assert clean_stray_temps(tmp_path) == sorted(ours)
     assert all(path.read_bytes() == b"keep" for path in kept)
     assert folder.is_dir()
     assert clean_stray_temps(tmp_path / "missing") == []

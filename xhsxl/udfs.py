@@ -594,11 +594,91 @@ def XHS_ATTRIBUTION(paths, conversions, values=None, nulls=None, model=None, ord
     name = attribution.model_name(cell_text(model, "model", "markov"))
     if name == "time_decay":
         raise XhsInputError("model time_decay needs the days between each touch and the conversion, which a path "
-                            "table does not carry; run xhsxl attribute --touchpoints on the touch log instead")
+                            "table does not carry; use XHS_ATTRIBUTION_TOUCHES on the touch log instead")
     chosen_order = _markov_order(order)
     table = _path_table(paths, conversions, values, nulls, sep)
     _require_nulls(table, name)
     return to_excel_table(attribution.attribute(table, name, order=chosen_order).table())
+
+
+def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
+               values: Any) -> tuple[dict[str, list[Any]], list[int]]:
+    """The touch log in the ranges, as columns of the rows kept (blank rows and a title row dropped), with
+    each kept row's number as the user counts it (1 = the ranges' first row)."""
+    ranges = {"users": users, "timestamps": timestamps, "channels": channels, "converted": converted, "values": values}
+    for name in ("users", "timestamps", "channels", "converted"):
+        if _blank(ranges[name]):
+            raise XhsInputError(f"{name} is required (the cell is blank)")
+    columns = {name: _path_cells(value, name) for name, value in ranges.items() if value is not None}
+    n_rows = len(columns["users"])
+    for name, cells in columns.items():
+        if len(cells) != n_rows:
+            raise XhsInputError(f"{name} has {len(cells)} rows but users has {n_rows}; select ranges of the same size")
+    end = max(_after_last_filled(cells) for cells in columns.values())
+    columns = {name: cells[:end] for name, cells in columns.items()}
+    kept: list[int] = []
+    for index in range(end):
+        blanks = {name: _blank(cells[index]) for name, cells in columns.items()}
+        if all(blanks.values()):
+            continue
+        # a value is only read on converting rows; every other column must be filled
+        missing = next((name for name, blank in blanks.items() if blank and name != "values"), None)
+        if missing:
+            filled = next(name for name, blank in blanks.items() if not blank)
+            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+        kept.append(index)
+    if kept and isinstance(columns["timestamps"][kept[0]], str) and not _reads_as_flag(columns["converted"][kept[0]]):
+        kept = kept[1:]  # a title row ("user", "time", "channel", "converted")
+    if not kept:
+        raise XhsInputError("the touch log has no rows (every row is blank)")
+    rows = [index + 1 for index in kept]
+    log = {name: [cells[index] for index in kept] for name, cells in columns.items()}
+    if "values" in log and all(map(_blank, log["values"])):
+        del log["values"]  # an optional column left entirely blank was not given
+    flags = []
+    for cell, row in zip(log["converted"], rows):
+        try:
+            flags.append(_flag(cell, "converted", False))
+        except XhsInputError as error:
+            raise XhsInputError(f"{error} in row {row}") from None
+    log["converted"] = flags
+    return log, rows
+
+
+def _reads_as_flag(cell: Any) -> bool:
+    try:
+        _flag(cell, "converted", False)
+    except XhsInputError:
+        return False
+    return True
+
+
+@xw.func(category="XHS")
+@xw.arg("users", ndim=2, doc="Who was touched, one touch per row: a user id (text or number). Blank rows are ignored.")
+@xw.arg("timestamps", ndim=2, doc="When: a date and time, or a number of days (Excel dates are days).")
+@xw.arg("channels", ndim=2, doc='The channel of each touch ("kol_mid", "search_ads" ...).')
+@xw.arg("converted", ndim=2, doc="TRUE (or 1) where the user converted at this touch, which ends their journey; FALSE or 0 elsewhere.")
+@xw.arg("values", ndim=2, doc="Conversion value of the converting rows, ¥ (other rows may be blank); blank = no value column in the result.")
+@xw.arg("model", doc="markov (default), time_decay, first_touch, last_touch, last_non_direct, linear, position_based, shapley, simplified_shapley.")
+@xw.arg("lookback_days", doc="Touches more than this many days before their journey's end are left out; blank = 30 (GA4's default).")
+@xw.arg("half_life_days", doc="time_decay only: a touch this many days earlier gets half the credit; blank = 7 (GA4's).")
+@xw.arg("order", doc='markov only: memory of the chain, 1 (default) to 4, or "auto" (chosen by BIC).')
+def XHS_ATTRIBUTION_TOUCHES(users, timestamps, channels, converted, values=None, model=None, lookback_days=None,
+                            half_life_days=None, order=None):
+    """Table (channel, conversions, value, share) from a touch log: each user's touches become journeys (split at each conversion, within the lookback), then the model credits them. Time decay needs this form."""
+    name = attribution.model_name(cell_text(model, "model", "markov"))
+    chosen_order = _markov_order(order)
+    lookback = cell_number(lookback_days, "lookback_days", attribution.LOOKBACK_DAYS.value)
+    half_life = cell_number(half_life_days, "half_life_days", attribution.TIME_DECAY_HALF_LIFE_DAYS.value)
+    log, rows = _touch_log(users, timestamps, channels, converted, values)
+    try:
+        table = attribution.journeys_from_touchpoints(log["users"], log["timestamps"], log["channels"],
+                                                      log["converted"], log.get("values"), lookback_days=lookback)
+        result = attribution.attribute(table, name, order=chosen_order, half_life_days=half_life)
+    except XhsInputError as error:
+        message = _POSITION_IN_CORE.sub(lambda match: f"in row {rows[int(match.group(1)) - 1]}", str(error))
+        raise XhsInputError(message) from None
+    return to_excel_table(result.table())
 
 
 @xw.func(category="XHS")

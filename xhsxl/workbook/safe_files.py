@@ -58,7 +58,11 @@ TEMP_PREFIX = ".xhsxl-tmp-"
 
 _TEMP_TOKEN_BYTES = 8
 _TEMP_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,16}")
-_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + rf"[0-9a-f]{{{2 * _TEMP_TOKEN_BYTES}}}(?:{_TEMP_SUFFIX.pattern})?")
+#: A temporary file never ends in the target's extension, so that a killed run leaves no ``.xlsx`` that Excel
+#: would offer to open (a dot-name is not hidden on Windows).
+_TEMP_END = ".part"
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + rf"[0-9a-f]{{{2 * _TEMP_TOKEN_BYTES}}}(?:{_TEMP_SUFFIX.pattern})?"
+                        + rf"(?:{re.escape(_TEMP_END)})?")
 
 # Control characters, format characters (which include every bidi mark and override, U+200E/F, U+202A-E,
 # U+2066-9, the zero-width space and joiners, the BOM) and lone surrogates, which no file system can store.
@@ -194,7 +198,7 @@ def safe_path(out_dir: Path, stem: str, suffix: str = ".xlsx") -> Path:
 def atomic_write(target: Path, write: Callable[[Path], None], overwrite: bool = False) -> None:
     """Write ``target`` through ``write(temp_path)`` so that it is either the old file or the whole new one.
 
-    ``write`` receives the path of an empty temporary file (``.xhsxl-tmp-<random><suffix>``) in the same
+    ``write`` receives the path of an empty temporary file (``.xhsxl-tmp-<random><suffix>.part``) in the same
     folder as ``target`` and must write the complete content there (``lambda p: workbook.save(p)``). Then the
     temporary file is flushed to disk (``os.fsync``), moved onto ``target`` and the folder entry is flushed
     too where the operating system allows it (POSIX). If ``write`` or any step raises, the temporary file is
@@ -239,7 +243,7 @@ def _create_temp(directory: Path, suffix: str) -> Path:
     suffix = suffix if _TEMP_SUFFIX.fullmatch(suffix) else ""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     for _attempt in range(100):
-        temp = directory / f"{TEMP_PREFIX}{secrets.token_hex(_TEMP_TOKEN_BYTES)}{suffix}"
+        temp = directory / f"{TEMP_PREFIX}{secrets.token_hex(_TEMP_TOKEN_BYTES)}{suffix}{_TEMP_END}"
         try:
             descriptor = os.open(temp, flags, 0o666)
         except FileExistsError:
@@ -300,7 +304,7 @@ def _fsync_directory(directory: Path) -> None:
 def clean_stray_temps(out_dir: Path) -> list[Path]:
     """Remove the temporary files an interrupted :func:`atomic_write` left in ``out_dir``; return them, sorted.
 
-    Only regular files whose whole name has the form ``.xhsxl-tmp-<16 hex digits>[.ext]`` are removed, so a
+    Only regular files whose whole name has the form ``.xhsxl-tmp-<16 hex digits>[.ext][.part]`` are removed, so a
     user's ``.xhsxl-tmp-notes.txt``, a symlink or a folder is never touched. Call it when a run starts,
     before writing: it would also remove the temporary file of another run writing to the same folder at
     that moment.

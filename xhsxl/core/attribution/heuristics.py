@@ -250,7 +250,8 @@ def time_decay(paths: PathTable, half_life_days: float = TIME_DECAY_HALF_LIFE_DA
     half_life = float(numeric(half_life_days, "half_life_days", gt=0))
     days = paths.days_before_conversion
     nearest = np.minimum.reduceat(days, paths.offsets[:-1])
-    weight = np.exp2(-(days - nearest[paths.path_of_touch]) / half_life)
+    with np.errstate(over="ignore"):  # a half-life near 0: every earlier touch's weight is 2^-inf = 0, its limit
+        weight = np.exp2(-(days - nearest[paths.path_of_touch]) / half_life)
     total = np.add.reduceat(weight, paths.offsets[:-1])
     share = weight / total[paths.path_of_touch]
     return _per_touch(paths, "time_decay", share, {"half_life_days": half_life})
