@@ -236,12 +236,10 @@ class _ErrorArgument(Exception):
         self.error = error
 
 
-def _excel_cell(value: Any) -> Any:
-    """One cell as xlwings passes it: float, str, bool or None."""
-    engine = _engine()
-    if isinstance(value, engine.XlError):
-        raise _ErrorArgument(value)
-    if value is engine.EMPTY or value is None:
+def _engine_scalar(value: Any) -> Any:
+    """An engine value that is not an error as Python has it: blank as None, numbers as float, booleans as
+    such, anything else unchanged."""
+    if value is _engine().EMPTY or value is None:
         return None
     if isinstance(value, np.generic):
         value = value.item()
@@ -250,6 +248,13 @@ def _excel_cell(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return float(value)
     return value
+
+
+def _excel_cell(value: Any) -> Any:
+    """One cell as xlwings passes it: float, str, bool or None; an error argument makes the call that error."""
+    if isinstance(value, _engine().XlError):
+        raise _ErrorArgument(value)
+    return _engine_scalar(value)
 
 
 def _excel_argument(value: Any) -> Any:
@@ -386,19 +391,11 @@ class _Target:
 
 
 def _plain(value: Any) -> Any:
-    """An engine value as a plain Python value: float, str, bool, None, or an error's text."""
-    engine = _engine()
-    if isinstance(value, engine.XlError):
+    """An engine value as a plain Python value: float, str, bool, None, a date, or an error's text."""
+    if isinstance(value, _engine().XlError):
         return str(value)
-    if value is engine.EMPTY or value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+    value = _engine_scalar(value)
+    if value is None or isinstance(value, (bool, float, dt.datetime, dt.date, dt.time)):
         return value
     return str(value)
 

@@ -463,16 +463,20 @@ class _Builder:
         for c, unit in enumerate(units):
             if unit is None or (validated is not None and not validated[c]):
                 continue
-            letter = get_column_letter(column + c)
-            if unit == "text":
-                validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500",
-                                            allow_blank=True, showErrorMessage=True, error="At most 500 characters.")
-            else:
-                validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                            allow_blank=True, showErrorMessage=True,
-                                            error="Enter a number of at least 0.")
-            validation.add(f"{letter}{row}:{letter}{row + len(values) - 1}")
-            ws.add_data_validation(validation)
+            self.column_validation(ws, column + c, row, row + len(values) - 1, unit)
+
+    def column_validation(self, ws: Worksheet, column: int, first: int, last: int, unit: str,
+                          number_error: str = "Enter a number of at least 0.") -> None:
+        """Validation of a column of yellow inputs: text of at most 500 characters, or a number of at least 0."""
+        if unit == "text":
+            validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500",
+                                        allow_blank=True, showErrorMessage=True, error="At most 500 characters.")
+        else:
+            validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                        allow_blank=True, showErrorMessage=True, error=number_error)
+        letter = get_column_letter(column)
+        validation.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(validation)
 
     def named_input(self, ws: Worksheet, row: int, column: int, name: str, unit: str) -> None:
         """One blank yellow input cell of its own name (an optional override: blank means the default)."""
@@ -683,16 +687,7 @@ class _Builder:
                                  None if example is None else example[column - 1], unit)
                 keys.append(key)
             self.spans[name] = keys
-            letter = get_column_letter(column)
-            if unit == "text":
-                validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500",
-                                            allow_blank=True, showErrorMessage=True, error="At most 500 characters.")
-            else:
-                validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                            allow_blank=True, showErrorMessage=True,
-                                            error=f"{english} must be a number of at least 0.")
-            validation.add(f"{letter}{first}:{letter}{last}")
-            ws.add_data_validation(validation)
+            self.column_validation(ws, column, first, last, unit, f"{english} must be a number of at least 0.")
         row = last + 2
         chart_row = row
         for spec in layout.ATTRIBUTION_TABLES:
