@@ -14,11 +14,12 @@ from openpyxl.worksheet.formula import ArrayFormula
 from typer.testing import CliRunner
 
 from xhsxl.cli import app
-from xhsxl.workbook.batch import run_batch
+from xhsxl.workbook.batch import BatchResult, Outcome, run_batch, summary_workbook
 from xhsxl.workbook.read import read_inputs
 from xhsxl.workbook.recalc import recalculate
 from xhsxl.workbook.safe_files import TEMP_PREFIX
 from xhsxl.workbook.static import static_mismatches
+from xhsxl.workbook.template import workbook_bytes
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "workbooks" / "examples" / "clients.csv"
@@ -97,7 +98,26 @@ def test_summary_links_every_workbook_and_compares_clients_in_a_chart(tmp_path):
     assert all(links[name] == name for name in links)
     clients = [ws.cell(r, 2).value for r in range(5, ws.max_row + 1) if ws.cell(r, 2).value]
     assert '=HYPERLINK("http://x","y")' in clients  # stored as text, not as a formula
-    assert len(ws._charts) == 1
+    ranking = load_workbook(out / "summary.xlsx")["Ranking"]
+    rois = [ranking.cell(r, 3).value for r in range(4, ranking.max_row + 1)]
+    assert len(rois) == 4 and rois == sorted(rois, reverse=True)
+    assert ranking.cell(4, 4).hyperlink.target == ranking.cell(4, 4).value
+    assert len(ranking._charts) == 1
+
+
+def test_a_large_batch_charts_its_highest_and_lowest_roi_not_every_client(tmp_path):
+    outcomes = [Outcome(row=i + 2, client=f"Brand {i:03d}", status="written", path=tmp_path / f"Brand-{i:03d}.xlsx",
+                        headline={"roi": (i * 37 % 101) / 10 - 1}) for i in range(120)]
+    result = BatchResult(None, outcomes, [], tmp_path / "summary.xlsx", tmp_path / "errors.csv")
+    path = tmp_path / "summary.xlsx"
+    path.write_bytes(workbook_bytes(summary_workbook(result)))
+    ranking = load_workbook(path)["Ranking"]
+    rois = [ranking.cell(r, 3).value for r in range(4, 124)]
+    assert rois == pytest.approx(sorted((o.headline["roi"] for o in outcomes), reverse=True), rel=1e-15)
+    charts = summary_workbook(result)["Ranking"]._charts
+    assert len(charts) == 2 and all(chart.height < 20 for chart in charts)
+    assert [c.title.tx.rich.p[0].r[0].t for c in charts] == ["The 25 highest ROI of 120 · 最高",
+                                                           "The 25 lowest ROI of 120 · 最低"]
 
 
 def test_existing_workbooks_are_kept_unless_overwrite_and_the_row_is_reported(tmp_path):

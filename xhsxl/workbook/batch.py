@@ -4,7 +4,8 @@
 file name (:mod:`xhsxl.workbook.safe_files`), builds the workbooks in worker processes — each worker builds
 the layout once and binds one client after another (:class:`~xhsxl.workbook.template.WorkbookFactory`) —
 writes each file atomically, and finishes with ``summary.xlsx`` (headline KPIs, a link to every workbook,
-a chart comparing clients) and ``errors.csv`` (every problem: row, column, value, reason).
+the clients ranked by ROI with charts comparing them) and ``errors.csv`` (every problem: row, column, value,
+reason).
 
 A bad row never stops a good one; an existing workbook is never replaced without ``overwrite``; a run that
 is killed leaves only temporary files, which the next run removes. The same input gives the same bytes.
@@ -20,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Literal, Sequence
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -234,7 +235,7 @@ _STATUS = {"written": "written", "skipped": "kept (existed)", "rejected": "rejec
 
 
 def summary_workbook(result: BatchResult) -> Workbook:
-    """One row per client: status, a link to its workbook, headline KPIs; and a chart comparing ROI."""
+    """One row per client: status, a link to its workbook, headline KPIs; and a sheet ranking them by ROI."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
@@ -274,21 +275,69 @@ def summary_workbook(result: BatchResult) -> Workbook:
     for column, width in enumerate((6, 34, 30, 12, 16, 30, 14, 14, 10, 10, 10, 10, 12, 10), start=1):
         ws.column_dimensions[ws.cell(4, column).column_letter].width = width
     ws.row_dimensions[4].height = 32
-    if last >= 5:
+    _landscape(ws)
+    _ranking_sheet(wb, result)
+    return wb
+
+
+#: Clients a ranking chart shows at most: a batch of more gets one chart of the highest and one of the lowest.
+CHART_CLIENTS = 25
+
+
+def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
+    """Clients with results ranked by ROI, highest first, and bar charts comparing them (all of them up to twice
+    ``CHART_CLIENTS``; beyond, the highest and the lowest, so no chart grows taller than a page)."""
+    ranked = sorted((o for o in result.outcomes if o.headline), key=lambda o: (o.headline["roi"] is None,
+                                                                              -(o.headline["roi"] or 0.0)))
+    ws = wb.create_sheet("Ranking")
+    ws["A1"] = "Clients ranked by ROI · 投资回报率排名"
+    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    for column, name in enumerate(("Rank · 排名", "Client · 客户", "ROI · 投资回报率", "Workbook · 文件"), start=1):
+        cell = ws.cell(3, column, name)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="C0392B")
+    for rank, outcome in enumerate(ranked, start=1):
+        ws.cell(3 + rank, 1, rank)
+        write_text(ws.cell(3 + rank, 2), outcome.client)
+        roi = outcome.headline["roi"]
+        ws.cell(3 + rank, 3, "n/a" if roi is None else roi).number_format = NUMBER_FORMATS["fraction"]
+        if outcome.path is not None:
+            link = ws.cell(3 + rank, 4, outcome.path.name)
+            link.hyperlink = outcome.path.name
+            link.font = Font(color="1D4ED8", underline="single")
+            link.data_type = "s"
+    for column, width in zip("ABCD", (8, 34, 16, 30)):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A4"
+    with_roi = sum(1 for o in ranked if o.headline["roi"] is not None)
+    if with_roi == 0:
+        return
+    if with_roi <= 2 * CHART_CLIENTS:
+        spans = [("ROI by client · 各客户投资回报率", 1, with_roi)]
+    else:
+        spans = [(f"The {CHART_CLIENTS} highest ROI of {with_roi:,} · 最高", 1, CHART_CLIENTS),
+                 (f"The {CHART_CLIENTS} lowest ROI of {with_roi:,} · 最低", with_roi - CHART_CLIENTS + 1, with_roi)]
+    anchor = 3
+    for title, first, final in spans:
         chart = BarChart()
         chart.type = "bar"
-        chart.title = "ROI by client · 各客户投资回报率"
-        roi_column = 7 + HEADLINE.index("roi")
-        chart.add_data(Reference(ws, min_col=roi_column, min_row=4, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=2, min_row=5, max_row=last))
+        chart.title = title
+        chart.add_data(Reference(ws, min_col=3, min_row=3 + first, max_row=3 + final))
+        chart.set_categories(Reference(ws, min_col=2, min_row=3 + first, max_row=3 + final))
+        chart.x_axis.scaling.orientation = "maxMin"  # rank order from the top, as in the table
+        chart.x_axis.tickLblPos = "low"  # client names at the edge, clear of bars below 0 %
         chart.y_axis.numFmt = "0%"
         chart.legend = None
-        chart.width, chart.height = 18, max(6.0, 0.6 * (last - 4) + 3)
-        ws.add_chart(chart, f"A{last + 3}")
+        chart.width, chart.height = 18, 3 + 0.6 * (final - first + 1)
+        ws.add_chart(chart, f"F{anchor}")
+        anchor += int(chart.height / 0.5) + 2  # rows of about 0.5 cm
+    _landscape(ws)
+
+
+def _landscape(ws: Any) -> None:
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToHeight = 0
-    return wb
 
 
 def errors_csv(problems: Sequence[Problem]) -> bytes:
