@@ -5,11 +5,16 @@ caps, budget overrides — are read back through their defined names and built i
 must then equal the recalculated live workbook cell by cell.
 """
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from typer.testing import CliRunner
 
@@ -111,3 +116,38 @@ def test_a_block_that_grew_is_reported_and_the_copy_flagged(tmp_path):
     assert "grew" in str(inputs.sheet_problems[0])
     result = run("recalc", live, "--out", tmp_path / "copy.xlsx")
     assert "warning" in result.output and "reallocation_caps" in result.output
+
+
+typed_values = (st.none() | st.floats(-1e9, 1e9, allow_nan=False) | st.integers(-10**6, 10**6) | st.booleans()
+                | st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=20)
+                | st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2030, 1, 1)))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(sorted(sheet_inputs())), typed_values, min_size=1, max_size=25))
+def test_whatever_is_typed_in_a_yellow_cell_is_read_back_and_built_into_the_copy(tmp_path_factory, typed):
+    path = write_workbook(EXAMPLES[0], tmp_path_factory.mktemp("typed") / "live.xlsx")
+    workbook = load_workbook(path)
+    places = named_places(workbook)
+    for key, value in typed.items():
+        block, r, c = sheet_inputs()[key]
+        sheet, row, column, *_ = places[block]
+        workbook[sheet].cell(row + r, column + c).value = value
+    workbook.save(path)
+    inputs = read_inputs(path)
+    assert inputs.sheet_problems == []
+    for key, value in typed.items():
+        got = inputs.sheet_values[key]
+        if isinstance(value, dt.datetime):  # as an Excel serial number; the file keeps about a millisecond
+            assert got == pytest.approx(to_excel(value), abs=1e-8), key
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            # a float: openpyxl stores 16 significant digits (Excel shows 15)
+            assert got == pytest.approx(value, rel=1e-15) and isinstance(got, float), key
+        else:
+            assert got == value and type(got) is type(value), key
+    copy = build_workbook(EXAMPLES[0], static=True, sheet_values=inputs.sheet_values)
+    for key, value in typed.items():
+        block, r, c = sheet_inputs()[key]
+        sheet, row, column, *_ = places[block]
+        shown = copy[sheet].cell(row + r, column + c).value
+        assert shown == inputs.sheet_values[key], key  # the copy shows what was typed
