@@ -333,7 +333,19 @@ def test_a_table_fills_its_range_as_excel_does(tmp_path):
     assert _grid(result, "Sheet", "E1", len(table), 1) == [[row[0]] for row in table]
     assert _grid(result, "Sheet", "E1", 10, 1)[len(table):] == [["#N/A"]] * (10 - len(table))
     assert _grid(result, "Sheet", "G1", 2, 2) == [[2.0, 2.0], [2.0, 2.0]]
-    assert {(e.cell, e.error) for e in result.errors} == {(f"E{r}", "#N/A") for r in range(len(table) + 1, 11)}
+    # Excel's #N/A below a shorter result is the range's size, not a failed calculation: listed apart
+    assert result.errors == []
+    assert {(e.cell, e.error) for e in result.padding} == {(f"E{r}", "#N/A") for r in range(len(table) + 1, 11)}
+
+
+def test_an_error_result_filling_its_array_range_is_an_error_not_padding(tmp_path):
+    path = _single_sheet(tmp_path, {
+        "A1": -5,
+        "B1": ArrayFormula("B1:C3", "=XHS_STAGE_SPLIT(A1,\"growth\")"),  # a negative budget: the whole range errs
+    })
+    result = recalculate(path)
+    assert result.padding == []
+    assert {e.cell for e in result.errors} == {"B1", "C1", "B2", "C2", "B3", "C3"}
 
 
 def test_blank_cells_of_a_table_stay_blank(campaign):

@@ -151,3 +151,15 @@ def test_whatever_is_typed_in_a_yellow_cell_is_read_back_and_built_into_the_copy
         sheet, row, column, *_ = places[block]
         shown = copy[sheet].cell(row + r, column + c).value
         assert shown == inputs.sheet_values[key], key  # the copy shows what was typed
+
+
+def test_fewer_channels_than_the_example_is_a_note_about_the_table_size_not_an_error(tmp_path):
+    live = write_workbook(EXAMPLES[0], tmp_path / "client.xlsx")
+    few = PATHS[:3]  # three channels where the tables have rows for six
+    type_over(live, {"attribution_paths": [[p[0]] for p in few], "attribution_conversions": [[p[1]] for p in few],
+                     "attribution_values": [[p[2]] for p in few], "attribution_nulls": [[p[3]] for p in few]})
+    result = run("recalc", live, "--out", tmp_path / "copy.xlsx")
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "0 ending in an error" in output and "disagree" not in output
+    assert "cells beyond the result of XHS_ATTRIBUTION show #N/A" in output and "Attribution!A" in output

@@ -7,6 +7,7 @@ core's message (argument, value, rule) and exits with status 2.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -653,6 +654,20 @@ def read(workbook: Annotated[Path, typer.Argument(help="An xhsxl workbook.")]) -
     print(json.dumps(inputs.campaign.model_dump(), ensure_ascii=False, indent=2))
 
 
+def _padding_lines(padding: list[Any]) -> list[str]:
+    """One line per array range with cells beyond its function's result (they show #N/A in Excel)."""
+    ranges: dict[tuple[str, str | None], list[str]] = {}
+    for cell in padding:
+        ranges.setdefault((cell.sheet, cell.formula), []).append(cell.cell)
+    lines = []
+    for (sheet, formula), cells in ranges.items():
+        function = re.search(r"XHS_\w+", formula or "")
+        lines.append(f"{sheet}!{cells[0]}:{cells[-1]}: {len(cells)} cells beyond the result of "
+                     f"{function.group(0) if function else 'the array formula'} show #N/A (the range is larger than "
+                     "the result; select it, F2, Ctrl+Shift+Enter to resize)")
+    return lines
+
+
 @app.command()
 def recalc(
     workbook: Annotated[Path, typer.Argument(help="A workbook to evaluate headlessly.")],
@@ -677,6 +692,8 @@ def recalc(
     count = sum(len(cells) for cells in result.values.values())
     if result.errors:
         console.print(table)
+    for line in _padding_lines(result.padding):
+        console.print(f"[yellow]note:[/] {escape(line)}")
     console.print(f"{count:,} cells evaluated, {len(result.errors)} ending in an error")
     if not (static or out):
         raise typer.Exit(2 if result.errors else 0)

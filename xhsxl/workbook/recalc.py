@@ -97,13 +97,16 @@ class Recalculation:
     (blank), an error as its text (``"#VALUE!"``). ``formulas`` maps sheet → cell → formula as written,
     for each cell a formula fills (every cell of an array formula's range gets the array's formula);
     ``arrays`` maps sheet → anchor cell → range of each array formula (``"D1"`` → ``"D1:J8"``).
-    ``errors`` lists every cell that ends in an Excel error, in sheet order, then row by row.
+    ``errors`` lists every cell that ends in an Excel error, in sheet order, then row by row. ``padding``
+    lists apart the ``#N/A`` cells of an array formula's range beyond its result (a table of 4 channels in
+    a range sized for 6): Excel shows them too, but they are the range's size, not a failed calculation.
     """
 
     values: dict[str, dict[str, Any]]
     errors: list[CellError]
     formulas: dict[str, dict[str, str]]
     arrays: dict[str, dict[str, str]]
+    padding: list[CellError] = dataclasses.field(default_factory=list)
 
     def value(self, sheet: str, cell: str) -> Any:
         """The value of one cell (``None`` when it is blank); an unknown sheet raises ``KeyError``."""
@@ -562,6 +565,7 @@ class Recalculator:
             if node is not None:
                 inputs[node] = [[engine.EMPTY]] if plain is None else plain
         solution = self._evaluate(inputs)
+        padded: set[tuple[str, str]] = set()
         for target in self._targets:
             if target.formula is None:
                 continue
@@ -571,15 +575,18 @@ class Recalculator:
             else:
                 block = np.asarray(getattr(result, "value", result), dtype=object).reshape(target.height,
                                                                                              target.width)
+                beyond = _beyond_result(block)
             cells = values[target.sheet]
             for i in range(target.height):
                 for j in range(target.width):
                     address = _address(target.row + i, target.column + j)
                     cells[address] = _UNCOMPUTED if block is None else block[i, j]
+                    if block is not None and beyond[i, j]:
+                        padded.add((target.sheet, address))
         for sheet, formulas in self._formulas.items():
             for address in formulas.keys() - values[sheet].keys():
                 values[sheet][address] = _UNCOMPUTED  # a formula cell the engine did not take up
-        return self._finish(values)
+        return self._finish(values, padded)
 
     def _evaluate(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
         """Node → value of every formula node: through the compiled pipe when it covers the inputs."""
@@ -592,10 +599,11 @@ class Recalculator:
                 return dict(zip(self._pipe_outputs, outputs))
         return self._model.calculate(inputs=inputs)
 
-    def _finish(self, raw: dict[str, dict[str, Any]]) -> Recalculation:
+    def _finish(self, raw: dict[str, dict[str, Any]], padded: set[tuple[str, str]]) -> Recalculation:
         engine = _engine()
         values: dict[str, dict[str, Any]] = {}
         errors: list[CellError] = []
+        padding: list[CellError] = []
         for sheet in self.sheets:
             formulas = self._formulas[sheet]
             cells = values[sheet] = {}
@@ -607,12 +615,35 @@ class Recalculator:
                                             "reference, or a formula the engine cannot evaluate"))
                     continue
                 cells[address] = plain = _plain(value)
-                if isinstance(value, engine.XlError) or (formula is None and plain in engine.errors):
+                if (sheet, address) in padded:
+                    padding.append(CellError(sheet, address, formula, plain, "beyond the array's result"))
+                elif isinstance(value, engine.XlError) or (formula is None and plain in engine.errors):
                     message = self._unparsed.get((sheet, address), getattr(value, "message", None))
                     errors.append(CellError(sheet, address, formula, plain, message))
         return Recalculation(values=values, errors=errors,
                              formulas={sheet: dict(cells) for sheet, cells in self._formulas.items()},
-                             arrays={sheet: dict(cells) for sheet, cells in self._arrays.items()})
+                             arrays={sheet: dict(cells) for sheet, cells in self._arrays.items()},
+                             padding=padding)
+
+
+def _beyond_result(block: np.ndarray) -> np.ndarray:
+    """Which cells of an array formula's range lie beyond its result: the trailing rows, then columns, that are
+    all ``#N/A`` under a first cell that is not an error (an error result fills the whole range instead)."""
+    engine = _engine()
+    beyond = np.zeros(block.shape, dtype=bool)
+    if block.size <= 1 or isinstance(block[0, 0], engine.XlError):
+        return beyond
+    missing = np.array([[isinstance(v, engine.XlError) and str(v) == "#N/A" for v in row] for row in block],
+                       dtype=bool).reshape(block.shape)
+    rows = block.shape[0]
+    while rows > 1 and missing[rows - 1].all():
+        rows -= 1
+    columns = block.shape[1]
+    while columns > 1 and missing[:rows, columns - 1].all():
+        columns -= 1
+    beyond[rows:, :] = True
+    beyond[:, columns:] = True
+    return beyond
 
 
 def _cell_order(item: tuple[str, Any]) -> tuple[int, int]:
