@@ -116,6 +116,8 @@ def test_a_block_that_grew_is_reported_and_the_copy_flagged(tmp_path):
     assert "grew" in str(inputs.sheet_problems[0])
     result = run("recalc", live, "--out", tmp_path / "copy.xlsx")
     assert "warning" in result.output and "reallocation_caps" in result.output
+    read = run("read", live)
+    assert read.exit_code == 0 and "warning" in read.output and "grew" in read.output
 
 
 typed_values = (st.none() | st.floats(-1e9, 1e9, allow_nan=False) | st.integers(-10**6, 10**6) | st.booleans()

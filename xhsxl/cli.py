@@ -649,6 +649,8 @@ def read(workbook: Annotated[Path, typer.Argument(help="An xhsxl workbook.")]) -
         raise typer.Exit(1) from None
     for problem in inputs.problems:
         errors.print(f"[bold red]error:[/] {problem}")
+    for problem in inputs.sheet_problems:
+        errors.print(f"[yellow]warning:[/] {escape(str(problem))}")
     if inputs.campaign is None:
         raise typer.Exit(2)
     print(json.dumps(inputs.campaign.model_dump(), ensure_ascii=False, indent=2))
