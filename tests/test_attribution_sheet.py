@@ -202,3 +202,35 @@ def test_a_blank_nulls_column_shows_the_cores_explanation_not_a_number(recalcula
     # Last touch does not read the journeys that did not convert: it still computes.
     assert_table(block(result.value, names[layout.LAST_TOUCH_TABLE.name]),
                  attribution.last_touch(EXAMPLE).table())
+
+
+# ------------------------------------------------------------------------------------- time decay, touch log
+
+
+def touch_expected(rows):
+    users, days, channels, converted, values = (list(column) for column in zip(*rows))
+    return attribution.time_decay(attribution.journeys_from_touchpoints(users, days, channels, converted,
+                                                                        values)).table()
+
+
+def test_the_touch_log_is_credited_by_time_decay_as_the_core_does_live_and_static(recalculated, names):
+    expected = touch_expected(layout.TOUCH_EXAMPLE)
+    assert names[layout.TIME_DECAY_TABLE.name][0] == SHEET
+    assert_table(block(recalculated.value, names[layout.TIME_DECAY_TABLE.name]), expected)
+    static = build_workbook(static=True)
+    assert_table(block(lambda sheet, cell: static[sheet][cell].value, names[layout.TIME_DECAY_TABLE.name]), expected)
+    assert [row[0] for row in expected[1:]] == list(layout.TIME_DECAY_CHANNELS)
+
+
+def test_an_analysts_own_touch_log_recalculates_to_the_core(recalculator, names):
+    own = [("ann", 1.0, "kol_mid", False, None), ("ann", 9.5, "search_ads", True, 300.0),
+           ("bo", 2.0, "feed_ads", False, None), ("bo", 2.5, "kol_top", False, None), ("bo", 3.0, "tmall_direct", True, 90.0),
+           ("cy", 0.0, "koc_micro", False, None), ("cy", 20.0, "search_ads", True, 150.0)]
+    values = {}
+    for index, (name, *_rest) in enumerate(layout.TOUCH_COLUMNS):
+        sheet, row, column, count, _ = names[name]
+        for offset in range(count):
+            values[(sheet, f"{get_column_letter(column)}{row + offset}")] = own[offset][index] if offset < len(own) else None
+    result = recalculator.calculate(values)
+    assert result.errors == []
+    assert_table(block(result.value, names[layout.TIME_DECAY_TABLE.name]), touch_expected(own))

@@ -49,8 +49,8 @@ __all__ = [
     "validation_problems",
 ]
 
-Unit = Literal["CNY", "CNY per action", "count", "fraction", "rate", "ratio", "elasticity", "months", "text",
-               "stage"]
+Unit = Literal["CNY", "CNY per action", "count", "fraction", "rate", "ratio", "elasticity", "months", "days",
+               "text", "stage"]
 
 #: Excel number format per unit, used by the template and every generated workbook.
 NUMBER_FORMATS: dict[str, str] = {
@@ -62,6 +62,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "ratio": '"1:"0.00',
     "elasticity": "0.000",
     "months": "0",
+    "days": "0.0",
     "text": "@",
     "stage": "@",
 }
@@ -77,6 +78,7 @@ UNIT_LABELS: dict[str, str] = {
     "ratio": "ROI 1:x",
     "elasticity": "number",
     "months": "months",
+    "days": "days",
     "text": "text",
     "stage": "choice",
 }

@@ -19,7 +19,8 @@ __all__ = [
     "BREAKDOWN_TABLE", "ALLOCATION_CELLS", "ALLOCATION_TABLE", "STAGE_TABLE", "CURVE_ROWS", "CURVE_COLUMNS",
     "OPTIMAL_TABLE", "DASHBOARD_TILES", "CHARTS", "ATTRIBUTION_EXAMPLE", "ATTRIBUTION_COLUMNS",
     "ATTRIBUTION_INPUT_ROWS", "ATTRIBUTION_CHANNELS", "LAST_TOUCH_TABLE", "MARKOV_TABLE", "REMOVAL_EFFECTS_TABLE",
-    "ATTRIBUTION_TABLES", "ATTRIBUTION_CHART", "PLANNER_PLAN_ROWS", "PLANNER_LINES", "planner_line_cells",
+    "ATTRIBUTION_TABLES", "ATTRIBUTION_CHART", "TOUCH_EXAMPLE", "TOUCH_COLUMNS", "TOUCH_INPUT_ROWS",
+    "TIME_DECAY_CHANNELS", "TIME_DECAY_TABLE", "PLANNER_PLAN_ROWS", "PLANNER_LINES", "planner_line_cells",
     "PLANNER_ROI", "PLANNER_BUDGET", "FORECAST_TABLE", "BAND_COLUMNS", "BAND_CASES", "band_cell",
     "FORECAST_LINES_TABLE", "RECOMMENDATION_TABLES", "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS",
     "BENCHMARK_UNITS", "BENCHMARK_ROWS", "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER",
@@ -331,6 +332,43 @@ REMOVAL_EFFECTS_TABLE = TableSpec(
     Call("XHS_REMOVAL_EFFECTS", *_PATH_TABLE, 1), (None, "fraction", "fraction"),
 )
 ATTRIBUTION_TABLES: tuple[TableSpec, ...] = (LAST_TOUCH_TABLE, MARKOV_TABLE, REMOVAL_EFFECTS_TABLE)
+
+#: The touch-log example under the path table: a week of touches of six shoppers (user, day, channel, whether
+#: they bought at that touch, the order's value ¥), for the time-decay table, which needs when each touch
+#: happened. Illustrative numbers, not from the articles.
+TOUCH_EXAMPLE: tuple[tuple[str, float, str, bool, float | None], ...] = (
+    ("u01", 0.5, "kol_top", False, None), ("u01", 3.0, "search_ads", False, None),
+    ("u01", 6.2, "tmall_direct", True, 420.0),
+    ("u02", 1.0, "koc_micro", False, None), ("u02", 1.4, "kol_mid", False, None),
+    ("u02", 2.1, "search_ads", True, 310.0),
+    ("u03", 0.2, "kol_mid", False, None), ("u03", 5.5, "feed_ads", False, None),
+    ("u03", 6.8, "tmall_direct", True, 280.0),
+    ("u04", 2.0, "koc_micro", False, None), ("u04", 4.5, "feed_ads", False, None),
+    ("u05", 0.8, "kol_top", False, None), ("u05", 1.0, "search_ads", True, 650.0),
+    ("u05", 4.0, "kol_top", False, None),
+    ("u06", 3.3, "feed_ads", False, None), ("u06", 3.6, "search_ads", False, None),
+    ("u06", 6.9, "tmall_direct", True, 190.0),
+)
+
+#: The touch log's input columns: defined name, header, Chinese header, unit (None: TRUE/FALSE, unformatted).
+TOUCH_COLUMNS: tuple[tuple[str, str, str, Unit | None], ...] = (
+    ("touch_users", "User", "用户", "text"),
+    ("touch_days", "Day of the touch", "触点日期（天）", "days"),
+    ("touch_channels", "Channel", "渠道", "text"),
+    ("touch_converted", "Bought here (TRUE/FALSE)", "是否转化", None),
+    ("touch_values", "Order value", "订单金额", "CNY"),
+)
+
+#: Rows of touch-log input cells: the example fills the first ones; blank rows below it are ignored.
+TOUCH_INPUT_ROWS = 30
+
+TIME_DECAY_CHANNELS: tuple[str, ...] = tuple(sorted({row[2] for row in TOUCH_EXAMPLE}))
+
+TIME_DECAY_TABLE = TableSpec(
+    "attribution_time_decay", "Time-decay credit from the touch log (half-life 7 days)", "时间衰减归因",
+    len(TIME_DECAY_CHANNELS) + 1, len(attribution.RESULT_HEADER),
+    Call("XHS_ATTRIBUTION_TOUCHES", *(Span(name) for name, _, _, _ in TOUCH_COLUMNS), "time_decay"), _CREDIT_UNITS,
+)
 
 _CREDITED = attribution.RESULT_HEADER.index("conversions") + 1
 ATTRIBUTION_CHART = ChartSpec(

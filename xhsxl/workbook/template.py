@@ -693,8 +693,28 @@ class _Builder:
         for spec in layout.ATTRIBUTION_TABLES:
             row = self.table(ws, row, spec)
         ws.add_chart(self.chart(layout.ATTRIBUTION_CHART), f"F{chart_row}")
+        self.touch_log(ws, row)
         for column, width in zip("ABCD", (46, 16, 16, 22)):
             ws.column_dimensions[column].width = width
+
+    def touch_log(self, ws: Worksheet, row: int) -> None:
+        """Under the path-table example: a touch log in yellow cells and its time-decay credit."""
+        ws.cell(row, 1, "Time decay from a touch log · 时间衰减归因").font = _BOLD
+        row = self.notes(ws, row + 1, (
+            "Time decay gives a touch half the credit of one 7 days later; it needs when each touch happened, "
+            "which a path table does not hold. One row per touch: the shopper, the day (a date or a number of "
+            "days), the channel, TRUE on the touch where they bought, and that order's value.",
+            "Each shopper's touches up to a purchase form one journey (30-day lookback); touches after their last "
+            "purchase form one that did not convert. Replace the example; blank rows are ignored.",
+        ))
+        self.header(ws, row, [f"{english} · {chinese}" for _, english, chinese, _ in layout.TOUCH_COLUMNS])
+        ws.row_dimensions[row].height = 30
+        first = row + 1
+        examples = [list(example) for example in layout.TOUCH_EXAMPLE]
+        examples += [[None] * len(layout.TOUCH_COLUMNS)] * (layout.TOUCH_INPUT_ROWS - len(examples))
+        for column, (name, _english, _chinese, unit) in enumerate(layout.TOUCH_COLUMNS, start=1):
+            self.input_block(ws, first, column, name, [[example[column - 1]] for example in examples], (unit,))
+        self.table(ws, first + layout.TOUCH_INPUT_ROWS + 1, layout.TIME_DECAY_TABLE)
 
     def dashboard_sheet(self) -> None:
         ws = self.sheet("Dashboard")
