@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 Unit = Literal["CNY", "CNY per action", "count", "fraction", "rate", "ratio", "elasticity", "months", "days",
-               "text", "stage"]
+               "flag", "text", "stage"]
 
 #: Excel number format per unit, used by the template and every generated workbook.
 NUMBER_FORMATS: dict[str, str] = {
@@ -63,6 +63,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "elasticity": "0.000",
     "months": "0",
     "days": "0.0",
+    "flag": '"TRUE";"TRUE";"FALSE"',  # Excel shows a TRUE/FALSE cell as such; this makes other readers do so too
     "text": "@",
     "stage": "@",
 }
@@ -79,6 +80,7 @@ UNIT_LABELS: dict[str, str] = {
     "elasticity": "number",
     "months": "months",
     "days": "days",
+    "flag": "TRUE/FALSE",
     "text": "text",
     "stage": "choice",
 }

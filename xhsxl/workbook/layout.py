@@ -350,12 +350,12 @@ TOUCH_EXAMPLE: tuple[tuple[str, float, str, bool, float | None], ...] = (
     ("u06", 6.9, "tmall_direct", True, 190.0),
 )
 
-#: The touch log's input columns: defined name, header, Chinese header, unit (None: TRUE/FALSE, unformatted).
-TOUCH_COLUMNS: tuple[tuple[str, str, str, Unit | None], ...] = (
+#: The touch log's input columns: defined name, header, Chinese header, unit.
+TOUCH_COLUMNS: tuple[tuple[str, str, str, Unit], ...] = (
     ("touch_users", "User", "用户", "text"),
     ("touch_days", "Day of the touch", "触点日期（天）", "days"),
     ("touch_channels", "Channel", "渠道", "text"),
-    ("touch_converted", "Bought here (TRUE/FALSE)", "是否转化", None),
+    ("touch_converted", "Bought here (TRUE/FALSE)", "是否转化", "flag"),
     ("touch_values", "Order value", "订单金额", "CNY"),
 )
 

@@ -713,7 +713,9 @@ class _Builder:
         examples = [list(example) for example in layout.TOUCH_EXAMPLE]
         examples += [[None] * len(layout.TOUCH_COLUMNS)] * (layout.TOUCH_INPUT_ROWS - len(examples))
         for column, (name, _english, _chinese, unit) in enumerate(layout.TOUCH_COLUMNS, start=1):
-            self.input_block(ws, first, column, name, [[example[column - 1]] for example in examples], (unit,))
+            # TRUE/FALSE takes no number validation; days, amounts and text do
+            self.input_block(ws, first, column, name, [[example[column - 1]] for example in examples], (unit,),
+                             validated=(unit != "flag",))
         self.table(ws, first + layout.TOUCH_INPUT_ROWS + 1, layout.TIME_DECAY_TABLE)
 
     def dashboard_sheet(self) -> None:
