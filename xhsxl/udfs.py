@@ -499,36 +499,49 @@ def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
     return numbers
 
 
-def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any) -> attribution.PathTable:
-    """The path table in the ranges: rows blank in every range dropped, a title row skipped, rows named as
-    the user counts them (1 = the range's first row) in every message."""
-    ranges = {"paths": paths, "conversions": conversions, "values": values, "nulls": nulls}
-    for name in ("paths", "conversions"):
+def _range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = (),
+                   may_be_blank: tuple[str, ...] = ()) -> tuple[dict[str, list[Any]], list[int]]:
+    """Same-sized one-column ranges (None: not given) as columns, with the indices of the rows holding data.
+
+    A ``required`` range must not be blank; the first range sets the size the others must have; the blank
+    tail of a whole-column selection is cut before any cell is looked at; an ``optional`` column blank
+    throughout counts as not given; a row blank in every column is skipped, and one blank in some column
+    (other than ``may_be_blank``) where another has a value is refused, naming the row (1 = the first)."""
+    for name in required:
         if _blank(ranges[name]):
             raise XhsInputError(f"{name} is required (the cell is blank)")
     columns = {name: _path_cells(value, name) for name, value in ranges.items() if value is not None}
-    n_rows = len(columns["paths"])
+    first = next(iter(columns))
+    n_rows = len(columns[first])
     for name, cells in columns.items():
         if len(cells) != n_rows:
-            raise XhsInputError(f"{name} has {len(cells)} rows but paths has {n_rows}; select ranges of the same size")
+            raise XhsInputError(f"{name} has {len(cells)} rows but {first} has {n_rows}; "
+                                "select ranges of the same size")
     # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
     end = max(_after_last_filled(cells) for cells in columns.values())
     columns = {name: cells[:end] for name, cells in columns.items()}
-    n_rows = end
     blank = {name: list(map(_blank, cells)) for name, cells in columns.items()}
-    for name in ("values", "nulls"):  # an optional column left entirely blank was not given
+    for name in optional:
         if name in columns and all(blank[name]):
             del columns[name], blank[name]
     kept: list[int] = []
-    for index in range(n_rows):
+    for index in range(end):
         blanks = [blank[name][index] for name in columns]
         if all(blanks):
             continue
-        if any(blanks):
-            missing = next(name for name in columns if blank[name][index])
+        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
+        if missing:
             filled = next(name for name in columns if not blank[name][index])
             raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
         kept.append(index)
+    return columns, kept
+
+
+def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any) -> attribution.PathTable:
+    """The path table in the ranges: rows blank in every range dropped, a title row skipped, rows named as
+    the user counts them (1 = the range's first row) in every message."""
+    columns, kept = _range_columns({"paths": paths, "conversions": conversions, "values": values, "nulls": nulls},
+                                   required=("paths", "conversions"), optional=("values", "nulls"))
     numeric_columns = [name for name in columns if name != "paths"]
     if kept and all(_is_header(columns[name][kept[0]]) for name in numeric_columns):
         kept = kept[1:]
@@ -605,28 +618,10 @@ def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
                values: Any) -> tuple[dict[str, list[Any]], list[int]]:
     """The touch log in the ranges, as columns of the rows kept (blank rows and a title row dropped), with
     each kept row's number as the user counts it (1 = the ranges' first row)."""
-    ranges = {"users": users, "timestamps": timestamps, "channels": channels, "converted": converted, "values": values}
-    for name in ("users", "timestamps", "channels", "converted"):
-        if _blank(ranges[name]):
-            raise XhsInputError(f"{name} is required (the cell is blank)")
-    columns = {name: _path_cells(value, name) for name, value in ranges.items() if value is not None}
-    n_rows = len(columns["users"])
-    for name, cells in columns.items():
-        if len(cells) != n_rows:
-            raise XhsInputError(f"{name} has {len(cells)} rows but users has {n_rows}; select ranges of the same size")
-    end = max(_after_last_filled(cells) for cells in columns.values())
-    columns = {name: cells[:end] for name, cells in columns.items()}
-    kept: list[int] = []
-    for index in range(end):
-        blanks = {name: _blank(cells[index]) for name, cells in columns.items()}
-        if all(blanks.values()):
-            continue
-        # a value is only read on converting rows; every other column must be filled
-        missing = next((name for name, blank in blanks.items() if blank and name != "values"), None)
-        if missing:
-            filled = next(name for name, blank in blanks.items() if not blank)
-            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
-        kept.append(index)
+    # a value is only read on converting rows; every other column must be filled
+    columns, kept = _range_columns(
+        {"users": users, "timestamps": timestamps, "channels": channels, "converted": converted, "values": values},
+        required=("users", "timestamps", "channels", "converted"), optional=("values",), may_be_blank=("values",))
     if kept and isinstance(columns["timestamps"][kept[0]], str) and not _reads_as_flag(columns["converted"][kept[0]]):
         kept = kept[1:]  # a title row ("user", "time", "channel", "converted")
     if not kept:
@@ -634,7 +629,7 @@ def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
     rows = [index + 1 for index in kept]
     log = {name: [cells[index] for index in kept] for name, cells in columns.items()}
     if "values" in log and all(map(_blank, log["values"])):
-        del log["values"]  # an optional column left entirely blank was not given
+        del log["values"]  # blank under its title row: not given either
     flags = []
     for cell, row in zip(log["converted"], rows):
         try:
