@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from xhsxl.schema import FIELDS, ClientCampaign, field_for_header, validation_problems
 
 __all__ = [
+    "read_file_bytes",
     "MAX_FILE_BYTES",
     "MAX_UNPACKED_BYTES",
     "MAX_COMPRESSION_RATIO",
@@ -191,7 +192,7 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    data = _read_bytes(path)
+    data = read_file_bytes(path)
     if suffix in _XLSX_SUFFIXES:
         raw, sheet_name = _read_xlsx(path, data, sheet)
         return _interpret(raw, path, None, "xlsx", sheet_name)
@@ -212,20 +213,22 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
 
 
 # --------------------------------------------------------------------------------------------------- bytes in
-def _read_bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path, limit: int | None = MAX_FILE_BYTES) -> bytes:
+    """The whole file, or :class:`ClientFileError` saying why not (missing, a folder, unreadable, empty, or
+    larger than ``limit`` bytes when there is one; the default is a client table's)."""
     # Read once into memory: the XLSX checks and openpyxl then see the same bytes, so the file cannot be
     # swapped between the zip-bomb check and the parse.
     try:
         with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
+            data = file.read() if limit is None else file.read(limit + 1)
     except FileNotFoundError:
         raise ClientFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ClientFileError(f"{path}: is a folder, not a file") from None
     except OSError as error:
         raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ClientFileError(f"{path.name}: larger than {MAX_FILE_BYTES // 2**20} MiB; not a client table")
+    if limit is not None and len(data) > limit:
+        raise ClientFileError(f"{path.name}: larger than {limit // 2**20} MiB; not a client table")
     if not data.strip():
         raise ClientFileError(f"{path.name}: the file is empty")
     return data
@@ -337,7 +340,7 @@ def check_xlsx_archive(path: Path | str, data: bytes | None = None) -> None:
     """
     path = Path(path)
     if data is None:
-        data = _read_bytes(path)
+        data = read_file_bytes(path)
     if data.startswith(_OLE_MAGIC):
         raise ClientFileError(f"{path.name}: this is an Excel 97-2003 workbook (.xls); save it as .xlsx")
     try:

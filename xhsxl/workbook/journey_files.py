@@ -33,7 +33,7 @@ from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel_shapes import collector_paused
 from xhsxl.schema import coerce_number
-from xhsxl.workbook.clients import ClientFileError, decode_text, check_xlsx_archive
+from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive, decode_text, read_file_bytes
 
 __all__ = [
     "PATH_TABLE_COLUMNS",
@@ -264,16 +264,7 @@ def _open(path: Path, sheet: str | None, progress: Progress | None) -> _Source:
         raise ClientFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
     if suffix in PARQUET_SUFFIXES:
         return _open_parquet(path, progress)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ClientFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ClientFileError(f"{path}: is a folder, not a file") from None
-    except OSError as error:
-        raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
-    if not data.strip():
-        raise ClientFileError(f"{path.name}: the file is empty")
+    data = read_file_bytes(path, limit=None)  # touch logs run to hundreds of MiB: no client-table cap
     if progress is not None:
         progress(f"reading {path.name} ({len(data) / 2**20:,.1f} MiB)")
     if suffix in XLSX_SUFFIXES:
