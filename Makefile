@@ -1,11 +1,12 @@
 # Two entry points on a fresh machine (python3, pip and make are all it needs):
 #   make demo   set up a virtualenv and generate a workbook per bundled example client (into out/)
 #   make test   set up the same virtualenv and run the whole test suite
+#   make wheel  build the pure-Python wheel into dist/ and check it in a clean virtualenv
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test wheel bench docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,12 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+wheel: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet "build>=1.2" "twine>=5"
+	rm -rf dist build
+	$(BIN)/python -m build --wheel --sdist --outdir dist .
+	bash scripts/check_wheel.sh dist $(BIN)/python
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_udfs.py
