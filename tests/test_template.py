@@ -17,7 +17,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from xhsxl.core import figures
 from xhsxl.schema import FIELDS, OUTPUTS, ClientCampaign
-from xhsxl.workbook import layout
+from xhsxl.workbook.sheets import dashboard as dashboard_sheet
+from xhsxl.workbook.sheets import results as results_sheet
+from xhsxl.workbook.sheets import SHEETS
+from xhsxl.schema import SPANS
 from xhsxl.workbook.formula import NOT_APPLICABLE
 from xhsxl.workbook.read import named_places, read_inputs
 from xhsxl.workbook.recalc import Recalculator, recalculate
@@ -172,7 +175,7 @@ def test_every_input_cell_has_a_name_a_validation_a_comment_and_is_unlocked():
 def test_every_computed_cell_is_locked_and_formatted():
     workbook = build_workbook()
     names = named_cells(workbook)
-    for item in layout.RESULT_CELLS:
+    for item in results_sheet.RESULT_CELLS:
         target = workbook["Results"][cell(names[item.name])[1]]
         assert target.protection.locked is not False
         assert target.number_format not in ("", "General"), item.name
@@ -188,23 +191,23 @@ def test_static_workbook_has_no_xhs_formula_and_equals_the_live_one(tmp_path):
                 assert not (isinstance(text, str) and text.startswith("=") and "XHS_" in text), (ws.title, c.coordinate)
     live = save(campaign, tmp_path / "live.xlsx")
     assert static_mismatches(campaign, recalculate(live)) == []
-    assert len(static["Dashboard"]._charts) == len(load_workbook(live)["Dashboard"]._charts) == len(layout.CHARTS)
+    assert len(static["Dashboard"]._charts) == len(load_workbook(live)["Dashboard"]._charts) == len(dashboard_sheet.CHARTS)
 
 
 def test_charts_reference_the_right_ranges():
     workbook = build_workbook()
     names = named_cells(workbook)
     charts = {chart.title.tx.rich.p[0].r[0].t: chart for chart in workbook["Dashboard"]._charts}
-    assert len(charts) == len(layout.CHARTS)
+    assert len(charts) == len(dashboard_sheet.CHARTS)
 
     def ref(source, column, first, last):
         sheet, row, col, _, _ = names[source]
         from openpyxl.utils import get_column_letter
 
-        letter = get_column_letter(column if source in layout.SPANS else col + column - 1)
+        letter = get_column_letter(column if source in SPANS else col + column - 1)
         return f"'{sheet}'!${letter}${row + first - 1}:${letter}${row + last - 1}"
 
-    for spec in layout.CHARTS:
+    for spec in dashboard_sheet.CHARTS:
         chart = charts[spec.title]
         assert [s.val.numRef.f for s in chart.series] == [ref(*s[1:]) for s in spec.series]
         categories = chart.series[0].cat
@@ -212,7 +215,7 @@ def test_charts_reference_the_right_ranges():
         assert formula == ref(*spec.categories)
     # spot-check one against the layout a reader sees: the cost pie is over the seven cost inputs
     sheet, row, _, rows, _ = names["cost_lines"]
-    assert charts[layout.CHARTS[0].title].series[0].val.numRef.f == f"'Inputs'!$C${row}:$C${row + rows - 1}"
+    assert charts[dashboard_sheet.CHARTS[0].title].series[0].val.numRef.f == f"'Inputs'!$C${row}:$C${row + rows - 1}"
 
 
 def test_formula_like_client_text_comes_back_as_the_same_text(tmp_path):
@@ -265,7 +268,7 @@ def test_template_carries_the_xlwings_conf_sheet_and_the_addin_status_cell():
     conf = workbook["xlwings.conf"]
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xhsxl.udfs")
     assert "XHS_VERSION()" in workbook["Start"]["B7"].value
-    assert workbook.sheetnames == list(layout.SHEETS)
+    assert workbook.sheetnames == [sheet.name for sheet in SHEETS]
 
 
 def test_case_study_1_plan_matches_the_articles_ranges():
