@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from xhsxl.core import allocation, figures
 from xhsxl.schema import NUMBER_FORMATS
-from xhsxl.workbook.formula import Call, Expr, If, IsBlank, Lit, Name, Span, TableCell
+from xhsxl.workbook.formula import Call, If, IsBlank, Lit, Name, Span, TableCell
 from xhsxl.workbook.sheets.kit import BOLD, SUBTITLE, ComputedCell, Kit, Sheet, TableSpec
 
 __all__ = [
@@ -46,19 +46,36 @@ CURVE_COLUMNS: tuple[str, ...] = ("tier", "curve", "scale", "elasticity", "shape
 
 @dataclass(frozen=True)
 class CurveRow:
+    """One reference tier's response curve: its share range from the articles and the computed cells of its
+    row (the curve's scale and elasticity, with the reference spend and ROI 1:x it passes through)."""
+
     tier: str
     reference_share: float
     min_share: float
     max_share: float
 
     @property
-    def reference_spend(self) -> Expr:
-        return Name("creator_budget") * Lit(self.reference_share)
+    def reference_spend(self) -> ComputedCell:
+        return ComputedCell(f"reference_spend_{self.tier}", "Reference spend", "参考投放", "CNY",
+                            Name("creator_budget") * Lit(self.reference_share))
 
     @property
-    def scale(self) -> Call:
-        spend = Name(f"reference_spend_{self.tier}")
-        return Call("XHS_CURVE_SCALE", spend, Name(f"roas_{self.tier}") * spend, Name("elasticity"))
+    def roas(self) -> ComputedCell:
+        return ComputedCell(f"roas_at_reference_{self.tier}", "ROI 1:x", "投产比", "ratio", Name(f"roas_{self.tier}"))
+
+    @property
+    def scale(self) -> ComputedCell:
+        spend = Name(self.reference_spend.name)
+        return ComputedCell(f"scale_{self.tier}", "Scale", "系数", "elasticity",
+                            Call("XHS_CURVE_SCALE", spend, Name(f"roas_{self.tier}") * spend, Name("elasticity")))
+
+    @property
+    def elasticity(self) -> ComputedCell:
+        return ComputedCell(f"elasticity_{self.tier}", "Elasticity", "弹性", "elasticity", Name("elasticity"))
+
+    @property
+    def cells(self) -> tuple[ComputedCell, ...]:
+        return (self.reference_spend, self.roas, self.scale, self.elasticity)
 
 
 CURVE_ROWS: tuple[CurveRow, ...] = tuple(
@@ -99,18 +116,16 @@ def draw(kit: Kit) -> None:
         r = first + offset
         ws.cell(r, 1, curve.tier)
         ws.cell(r, 2, "power")
-        spend_name, roas_name = f"reference_spend_{curve.tier}", f"roas_at_reference_{curve.tier}"
-        kit.computed(ws, r, 8, ComputedCell(spend_name, "Reference spend", "参考投放", "CNY", curve.reference_spend))
-        kit.computed(ws, r, 9, ComputedCell(roas_name, "ROI 1:x", "投产比", "ratio", Name(f"roas_{curve.tier}")))
-        kit.computed(ws, r, 3, ComputedCell(f"scale_{curve.tier}", "Scale", "系数", "elasticity", curve.scale))
-        kit.computed(ws, r, 4, ComputedCell(f"elasticity_{curve.tier}", "Elasticity", "弹性", "elasticity",
-                                            Name("elasticity")))
+        kit.computed(ws, r, 8, curve.reference_spend)
+        kit.computed(ws, r, 9, curve.roas)
+        kit.computed(ws, r, 3, curve.scale)
+        kit.computed(ws, r, 4, curve.elasticity)
         ws.cell(r, 5, 1.0)
         ws.cell(r, 6, curve.min_share).number_format = NUMBER_FORMATS["fraction"]
         ws.cell(r, 7, curve.max_share).number_format = NUMBER_FORMATS["fraction"]
     rows = []
     for curve in CURVE_ROWS:
-        computed = {2: f"scale_{curve.tier}", 3: f"elasticity_{curve.tier}"}
+        computed = {2: curve.scale.name, 3: curve.elasticity.name}
         constants = {0: curve.tier, 1: "power", 4: 1.0, 5: curve.min_share, 6: curve.max_share}
         keys = []
         for index in range(len(CURVE_COLUMNS)):
@@ -129,5 +144,6 @@ def draw(kit: Kit) -> None:
     ws.freeze_panes = "A3"
 
 
-SHEET = Sheet("Allocation", "预算分配", draw, cells=(*ALLOCATION_CELLS, CREATOR_BUDGET),
+SHEET = Sheet("Allocation", "预算分配", draw,
+              cells=(*ALLOCATION_CELLS, CREATOR_BUDGET, *(cell for curve in CURVE_ROWS for cell in curve.cells)),
               tables=(ALLOCATION_TABLE, STAGE_TABLE, OPTIMAL_TABLE))

@@ -271,6 +271,8 @@ def draw(kit: Kit) -> None:
 
 
 SHEET = Sheet("Planner", "投放预测", draw, inputs=(*OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
-              cells=(PLANNER_BUDGET, PLANNER_ROI), tables=(FORECAST_TABLE, FORECAST_LINES_TABLE,
-                                                           *RECOMMENDATION_TABLES, CALIBRATION_TABLE),
+              cells=(PLANNER_BUDGET, PLANNER_ROI,
+                     *(cell for line in PLANNER_LINES for cell in planner_line_cells(line)[::2]),
+                     *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS)),
+              tables=(FORECAST_TABLE, FORECAST_LINES_TABLE, *RECOMMENDATION_TABLES, CALIBRATION_TABLE),
               charts=(PLANNER_CHART,))
