@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
@@ -32,6 +31,8 @@ from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.read import named_places
 from xhsxl.workbook.template import build_workbook, workbook_bytes
+
+from field_strategies import campaigns
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = [ClientCampaign.model_validate(item)
@@ -185,7 +186,7 @@ def campaign_inputs(names, campaign):
     return {address(names[f.key]): getattr(campaign, f.key) for f in FIELDS}
 
 
-# ------------------------------------------------------------------------------------------------- layout
+# ------------------------------------------------------------------------------------------------- sheets
 
 
 def test_the_sheets_follow_the_plan_they_forecast_and_precede_attribution():
@@ -356,31 +357,8 @@ def test_without_a_reserve_the_reallocation_reads_n_a_and_nothing_errs(recalcula
     assert static_mismatches(campaign, result) == []
 
 
-def percent(low, high):
-    return st.integers(round(low * 10_000), round(high * 10_000)).map(lambda n: n / 10_000)
-
-
-@st.composite
-def campaigns(draw):
-    """Campaigns varying what the planner reads: costs or a next budget, the plan's shares, stage, margins."""
-    costs = draw(st.lists(st.floats(0, 3e6), min_size=4, max_size=4).filter(lambda xs: sum(xs) > 100))
-    lines = draw(st.lists(percent(0, 0.25), min_size=4, max_size=4))
-    tiers = draw(st.lists(st.integers(0, 100), min_size=4, max_size=4).filter(lambda xs: sum(xs) > 0))
-    total = sum(tiers)
-    return ClientCampaign.model_validate({
-        "client_name": "random", "brand_stage": draw(st.sampled_from(["cold_start", "growth", "maturity", "成熟期"])),
-        "creator_fees": costs[0], "content_production": costs[1], "paid_ads": costs[2], "tech_analytics": costs[3],
-        "planned_budget": draw(st.one_of(st.none(), st.floats(1_000, 1e8))),
-        "reserve_share": lines[0], "content_share": lines[1], "paid_ads_share": lines[2], "tech_share": lines[3],
-        "share_top": tiers[0] / total, "share_mid": tiers[1] / total, "share_micro": tiers[2] / total,
-        "share_nano": 1 - (tiers[0] + tiers[1] + tiers[2]) / total,
-        "gross_margin": draw(percent(0, 1)), "refund_rate": draw(percent(0, 0.5)),
-        "commission_rate": draw(percent(0, 0.3)),
-    })
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(campaigns())
+@given(campaigns(max_cost=3e6))
 def test_random_campaigns_recalculate_to_the_core(recalculator, names, campaign):
     result = recalculator.calculate(campaign_inputs(names, campaign))
     assert result.errors == []

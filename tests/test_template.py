@@ -27,6 +27,8 @@ from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.template import build_workbook, workbook_bytes
 
+from field_strategies import campaigns
+
 ROOT = Path(__file__).parent.parent
 EXAMPLES = [ClientCampaign.model_validate(item)
             for item in json.loads((ROOT / "examples" / "case_studies.json").read_text(encoding="utf-8"))]
@@ -93,51 +95,6 @@ def test_case_study_workbook_recalculates_to_the_core_without_errors(tmp_path, i
     assert_matches_core(campaign, result.value, names)
     assert round(result.value(*cell(names["roi"])) * 100) == (273, 624)[index]
     assert static_mismatches(campaign, result) == []
-
-
-money = st.floats(0, 5e7)
-count = st.integers(0, 10**8)
-conversions = st.one_of(st.just(0.0), st.floats(0.5, 1e7))
-
-
-def percent(low, high):
-    """Rates as analysts type them, to 0.01 % (a margin of 1e-300 is not a margin)."""
-    return st.integers(round(low * 10_000), round(high * 10_000)).map(lambda n: n / 10_000)
-
-
-share = percent(0, 1)
-
-
-@st.composite
-def campaigns(draw):
-    costs = draw(st.lists(st.floats(0, 5e6), min_size=7, max_size=7).filter(lambda xs: sum(xs) > 100))
-    tiers = draw(st.lists(st.floats(0.01, 1), min_size=4, max_size=4))
-    lines = draw(st.lists(st.floats(0, 0.25), min_size=4, max_size=4))
-    data = {
-        "client_name": draw(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30)
-                            .filter(str.strip)),
-        "brand_stage": draw(st.sampled_from(["cold_start", "growth", "maturity", "成长期"])),
-        **dict(zip([f.key for f in FIELDS if f.group == "costs"], costs)),
-        "impressions": draw(count), "clicks": draw(count), "conversions": draw(conversions),
-        "direct_revenue": draw(money), "cross_platform_revenue": draw(money),
-        "cross_platform_baseline": draw(money), "cross_platform_conversions": draw(conversions),
-        "new_customers": draw(count), "starting_followers": draw(count),
-        "likes": draw(count), "saves": draw(count), "comments": draw(count), "shares": draw(count),
-        "new_followers": draw(count), "value_per_save": draw(st.floats(0, 50)), "brand_value": draw(money),
-        "gross_margin": draw(share), "refund_rate": draw(percent(0, 0.5)), "commission_rate": draw(percent(0, 0.3)),
-        "orders_per_month": draw(st.floats(0, 5)), "retention_rate": draw(percent(0, 0.99)),
-        "discount_rate": draw(percent(0, 0.2)), "clv_months": draw(st.integers(1, 60)),
-        "planned_budget": draw(st.one_of(st.none(), st.floats(1_000, 1e8))),
-        "reserve_share": lines[0], "content_share": lines[1], "paid_ads_share": lines[2], "tech_share": lines[3],
-        "share_top": tiers[0] / sum(tiers), "share_mid": tiers[1] / sum(tiers), "share_micro": tiers[2] / sum(tiers),
-        "share_nano": 1 - (tiers[0] + tiers[1] + tiers[2]) / sum(tiers),
-        "roas_top": draw(st.floats(0.1, 20)), "roas_mid": draw(st.floats(0.1, 20)), "roas_micro": draw(st.floats(0.1, 20)),
-        "elasticity": draw(st.floats(0.2, 1)),
-        "weight_engagement": draw(share), "weight_brand": draw(share),
-        "campaign_name": draw(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20)
-                              | st.sampled_from([" spaced ", "a & b <c>", "=1+1", "618 大促"])),
-    }
-    return ClientCampaign.model_validate(data)
 
 
 @pytest.fixture(scope="module")
