@@ -2,6 +2,8 @@
 module plus one registry line — built, named, read back and carried into a static copy with no other edit."""
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -88,6 +90,7 @@ EXTRA = Sheet("Extra", "额外", draw_extra, inputs=(EXTRA_BLOCK,), cells=(EXTRA
 
 @pytest.fixture
 def with_extra_sheet(monkeypatch):
+    # the one registry line a new sheet needs, here for this test only
     monkeypatch.setattr(sheets, "SHEETS", (*sheets.SHEETS[:-1], EXTRA, sheets.SHEETS[-1]))
 
 
@@ -121,3 +124,21 @@ def test_a_registered_sheet_is_built_named_read_and_carried_into_the_static_copy
     assert static["Extra"]["A6"].value == 50_000.0
     assert math.isclose(static["Extra"]["B8"].value, expected, rel_tol=1e-12)
     assert static_mismatches(campaign, recalculation, sheet_values=inputs.sheet_values) == []
+
+
+def readme_sheet() -> Sheet:
+    """The example sheet module of the README's "For developers" part, run as written."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("## For developers"):]
+    code = re.search(r"```python\n(.*?)```", part, flags=re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["SHEET"]
+
+
+def test_the_readmes_new_sheet_is_this_tests_sheet_and_builds_the_same_workbook(monkeypatch):
+    registered, registry = {}, sheets.SHEETS
+    for name, sheet in (("test", EXTRA), ("readme", readme_sheet())):
+        monkeypatch.setattr(sheets, "SHEETS", (*registry[:-1], sheet, registry[-1]))
+        registered[name] = (workbook_bytes(build_workbook()), sheet_inputs())
+    assert registered["readme"] == registered["test"]
