@@ -167,7 +167,8 @@ def test_every_input_range_is_a_run_of_consecutive_fields_and_the_costs_are_thei
         first = keys.index(span[0])
         assert keys[first:first + len(span)] == list(span), name
     assert SPANS["cost_lines"] == tuple(f.key for f in FIELDS if f.group == "costs")
-    assert ClientCampaign(client_name="x", creator_fees=1).engagement_counts() == [0.0] * len(SPANS["engagement_counts"])
+    counts = ClientCampaign(client_name="x", creator_fees=1).engagement_counts()
+    assert counts == [0.0] * len(SPANS["engagement_counts"])
 
 
 def test_the_headline_metrics_are_declared_outputs():

@@ -24,8 +24,8 @@ ROOT = Path(__file__).parent.parent
 NEW_COST = '''    InputField("live_stream_fees", "Live-stream fees", "直播费用", group="costs",
                help="Hosts and studio of the campaign's live streams, ¥.", **_MONEY),
 '''
-NEW_SHARE = '''    InputField("member_share", "Members' share of buyers", "会员购买占比", group="customers", default=0.2,
-               help="Share of buyers who are loyalty members.", **_SHARE),
+NEW_SHARE = '''    InputField("member_share", "Members' share of buyers", "会员购买占比", group="customers",
+               default=0.2, help="Share of buyers who are loyalty members.", **_SHARE),
 '''
 
 #: Runs in the copy: draws campaigns from the copy's FIELDS and checks every consumer against the core.

@@ -192,14 +192,15 @@ class _Builder(Kit):
         return known[name]
 
     def varying_sheets(self) -> set[str]:
-        """Sheets whose content depends on the campaign: those holding inputs and, when static, values computed
-        from them (a table over a worked example alone is the same for every campaign)."""
-        sheets = {cell.parent.title for cell in self.input_cells.values()}
+        """Sheets whose content depends on the campaign, by the registry's declarations: those holding the
+        schema's inputs and, when static, the XHS_ results computed from them (a table over a worked example
+        alone is the same for every campaign)."""
+        varying = {cell.parent.title for cell in self.input_cells.values()}
         if self.static:
-            sheets |= {ws.title for ws, _, name, expr in self.deferred
-                       if calls_xhs(expr) and self.depends_on_campaign(name)}
-            sheets |= {ws.title for ws, spec, _, _ in self.deferred_tables if self.depends_on_campaign(spec.name)}
-        return sheets
+            varying |= {sheet.name for sheet in self.registry
+                        if any(calls_xhs(item.expr) and self.depends_on_campaign(item.name) for item in sheet.cells)
+                        or any(self.depends_on_campaign(spec.name) for spec in sheet.tables)}
+        return varying
 
     def finish(self) -> Workbook:
         for ws in self.sheets.values():

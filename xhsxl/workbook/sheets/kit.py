@@ -281,11 +281,11 @@ class Kit:
         self.deferred.append((ws, cell, item.name, item.expr))
         return cell
 
-    def labelled(self, ws: Worksheet, row: int, column: int, item: ComputedCell, note_column: int | None = None) -> None:
+    def labelled(self, ws: Worksheet, row: int, column: int, item: ComputedCell) -> None:
         """A computed cell in a row of its own: bold label in column A, the value, its note beside it."""
         ws.cell(row, 1, f"{item.label_en} · {item.label_zh}").font = BOLD
         self.computed(ws, row, column, item)
-        ws.cell(row, note_column or column + 1, item.note)
+        ws.cell(row, column + 1, item.note)
 
     def result_row(self, ws: Worksheet, row: int, item: ComputedCell) -> None:
         """A computed cell as a row of a list: labels, value, unit, note."""
