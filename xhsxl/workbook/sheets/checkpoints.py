@@ -74,8 +74,8 @@ def draw(kit: Kit) -> None:
     """Steering during the campaign: checkpoint results in, the reserve reallocated out, with a chart."""
     ws = kit.sheet(SHEET.name)
     kit.title(ws, "Checkpoints and reserve reallocation", "检查点与预留预算调配",
-               "During the campaign: move the reserve to the lines that perform best at 24 h, 72 h and 7 days "
-               "(article 000).")
+              "During the campaign: move the reserve to the lines that perform best at 24 h, 72 h and 7 days "
+              "(article 000).")
     lines = len(CHECKPOINT_LINES)
     row = kit.notes(ws, 3, (
         "Each line's curve is fitted to its checkpoints (elasticity 0.686 from article 003 for a line with one); "
@@ -108,7 +108,6 @@ def draw(kit: Kit) -> None:
     kit.table(ws, first + CHECKPOINT_INPUT_ROWS + 1, REALLOCATION_TABLE)
     ws.add_chart(kit.chart(REALLOCATION_CHART), f"{get_column_letter(caps_column + 3)}{row}")
     kit.widths(ws, (36, 16, 16, 18, 16, 18, 16, 14, 14, 14, 14, 14, 14, 14, 10))
-
 
 
 SHEET = Sheet("Checkpoints", "检查点调配", draw, inputs=(RESERVE_BLOCK, CHECKPOINT_BLOCK, CAPS_BLOCK),

@@ -185,8 +185,8 @@ def draw(kit: Kit) -> None:
     and an optional calibration of the benchmarks on the client's past campaigns."""
     ws = kit.sheet(SHEET.name)
     kit.title(ws, "Campaign planner", "投放预测",
-               "Before the campaign: what the planned budget should bring — funnel, revenue and ROI in a low / "
-               "base / high band, line by line, with findings.")
+              "Before the campaign: what the planned budget should bring — funnel, revenue and ROI in a low / "
+              "base / high band, line by line, with findings.")
     row = kit.notes(ws, 3, (
         "The budget lines are the Allocation sheet's rule-based plan of the next budget (Inputs). Type an amount "
         "in a yellow cell to forecast another plan; clear it to follow the plan again.",
@@ -267,7 +267,6 @@ def draw(kit: Kit) -> None:
     ws.cell(row, 1, "Benchmarks the forecasts read (paste values here) · 预测所用基准").font = BOLD
     kit.input_block(ws, row + 1, 1, BENCHMARKS_BLOCK)
     kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16))
-
 
 
 SHEET = Sheet("Planner", "投放预测", draw, inputs=(*OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
