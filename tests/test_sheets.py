@@ -34,6 +34,14 @@ def test_every_computed_cell_and_table_a_sheet_places_is_one_it_declares():
         assert tables == {spec.name for spec in sheet.tables}, sheet.name
 
 
+def test_every_chart_a_sheet_draws_is_one_it_declares():
+    workbook = build_workbook()
+    for sheet in sheets.SHEETS:
+        drawn = sorted(chart.title.tx.rich.p[0].r[0].t for chart in workbook[sheet.name]._charts)
+        assert drawn == sorted(spec.title for spec in sheet.charts), sheet.name
+        assert all(spec.sheet == sheet.name for spec in sheet.charts), sheet.name
+
+
 def test_the_declared_xhs_results_are_exactly_the_cells_whose_formulas_call_xhs_functions():
     live = build_workbook()
     status = ("Start", "B7")  # XHS_VERSION, the add-in status cell: no result, in no declaration
