@@ -429,7 +429,7 @@ class _CampaignBase(BaseModel):
         tiers = sum(getattr(self, key) for key in TIER_SHARE_KEYS.values())
         if abs(tiers - 1) > 1e-6:
             raise XhsInputError(f"the creator tier shares must add up to 100 % (they add up to {tiers:.2%})")
-        lines = math.fsum(getattr(self, key) for key in SPANS["line_shares"])
+        lines = sum(getattr(self, key) for key in SPANS["line_shares"])
         if lines > 1 + 1e-9:
             raise XhsInputError(
                 f"reserve, content, paid-ads and tech shares add up to {lines:.1%}, leaving nothing for creators"
