@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 from xhsxl.cli import app
 from xhsxl.core import attribution
 from xhsxl.core.errors import XhsInputError
-from xhsxl.workbook import layout
+from xhsxl.workbook.sheets import attribution as attribution_sheet
 from xhsxl.workbook.clients import ClientFileError
 from xhsxl.workbook.journey_files import read_path_table, read_touchpoints
 
 runner = CliRunner()
-ROWS = [list(row) for row in layout.ATTRIBUTION_EXAMPLE]
+ROWS = [list(row) for row in attribution_sheet.ATTRIBUTION_EXAMPLE]
 HEADER = ["path", "conversions", "value", "nulls"]
 TABLE = attribution.path_table(*(list(column) for column in zip(*ROWS)))
 TOUCHES = [

@@ -14,14 +14,16 @@ from openpyxl.utils import get_column_letter
 from xhsxl.core import attribution
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.schema import FIELDS
-from xhsxl.workbook import layout
+from xhsxl.workbook.sheets import attribution as attribution_sheet
+from xhsxl.workbook.sheets import dashboard as dashboard_sheet
+from xhsxl.workbook.sheets import SHEETS
 from xhsxl.workbook.recalc import Recalculator
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.read import named_places
 from xhsxl.workbook.template import build_workbook, example_campaign, workbook_bytes
 
 SHEET = "Attribution"
-EXAMPLE = attribution.path_table(*(list(column) for column in zip(*layout.ATTRIBUTION_EXAMPLE)))
+EXAMPLE = attribution.path_table(*(list(column) for column in zip(*attribution_sheet.ATTRIBUTION_EXAMPLE)))
 
 
 def places(workbook):
@@ -45,9 +47,9 @@ def assert_table(got, expected):
 def expected_tables(table):
     markov = attribution.markov(table, 1)
     return {
-        layout.LAST_TOUCH_TABLE.name: attribution.last_touch(table).table(),
-        layout.MARKOV_TABLE.name: markov.table(),
-        layout.REMOVAL_EFFECTS_TABLE.name: markov.removal_effects_table(),
+        attribution_sheet.LAST_TOUCH_TABLE.name: attribution.last_touch(table).table(),
+        attribution_sheet.MARKOV_TABLE.name: markov.table(),
+        attribution_sheet.REMOVAL_EFFECTS_TABLE.name: markov.removal_effects_table(),
     }
 
 
@@ -74,7 +76,7 @@ def recalculated(recalculator):
 
 
 def test_the_sheet_sits_between_allocation_and_dashboard():
-    sheets = list(layout.SHEETS)
+    sheets = [sheet.name for sheet in SHEETS]
     assert sheets.index("Allocation") < sheets.index(SHEET) == sheets.index("Dashboard") - 1
     assert build_workbook().sheetnames == sheets
 
@@ -82,7 +84,7 @@ def test_the_sheet_sits_between_allocation_and_dashboard():
 def test_the_example_is_a_realistic_path_table_of_a_few_channels():
     assert 10 <= EXAMPLE.n_paths <= 15 and 5 <= EXAMPLE.n_channels <= 6
     assert EXAMPLE.nulls.sum() > 10 * EXAMPLE.conversions.sum()  # most journeys do not convert
-    assert layout.ATTRIBUTION_CHANNELS == EXAMPLE.channels == tuple(sorted(EXAMPLE.channels))
+    assert attribution_sheet.ATTRIBUTION_CHANNELS == EXAMPLE.channels == tuple(sorted(EXAMPLE.channels))
 
 
 def test_the_recalculated_tables_equal_the_core_with_no_error_cell_anywhere(recalculated, names):
@@ -93,12 +95,12 @@ def test_the_recalculated_tables_equal_the_core_with_no_error_cell_anywhere(reca
 
 
 def test_both_credit_tables_list_the_same_channels_in_the_same_order(recalculated, names):
-    last = block(recalculated.value, names[layout.LAST_TOUCH_TABLE.name])
-    markov = block(recalculated.value, names[layout.MARKOV_TABLE.name])
-    removal = block(recalculated.value, names[layout.REMOVAL_EFFECTS_TABLE.name])
+    last = block(recalculated.value, names[attribution_sheet.LAST_TOUCH_TABLE.name])
+    markov = block(recalculated.value, names[attribution_sheet.MARKOV_TABLE.name])
+    removal = block(recalculated.value, names[attribution_sheet.REMOVAL_EFFECTS_TABLE.name])
     channels = [row[0] for row in last[1:]]
     assert channels == [row[0] for row in markov[1:]] == [row[0] for row in removal[1:]]
-    assert channels == list(layout.ATTRIBUTION_CHANNELS)
+    assert channels == list(attribution_sheet.ATTRIBUTION_CHANNELS)
     for table in (last, markov):
         assert math.isclose(sum(row[1] for row in table[1:]), EXAMPLE.total_conversions, rel_tol=1e-12)
         assert math.isclose(sum(row[2] for row in table[1:]), EXAMPLE.total_value, rel_tol=1e-12)
@@ -110,28 +112,28 @@ def test_both_credit_tables_list_the_same_channels_in_the_same_order(recalculate
 def test_tables_are_fixed_size_array_formulas_of_one_row_per_channel_plus_the_header(template, names):
     workbook = load_workbook(template)
     ws = workbook[SHEET]
-    for spec in layout.ATTRIBUTION_TABLES:
+    for spec in attribution_sheet.ATTRIBUTION_TABLES:
         sheet, row, column, rows, columns = names[spec.name]
-        assert (rows, columns) == (len(layout.ATTRIBUTION_CHANNELS) + 1, spec.columns)
+        assert (rows, columns) == (len(attribution_sheet.ATTRIBUTION_CHANNELS) + 1, spec.columns)
         anchor = ws.cell(row, column)
         assert anchor.value.ref == f"A{row}:{get_column_letter(columns)}{row + rows - 1}"
         assert anchor.value.text.startswith(f"={spec.expr.function}(attribution_paths,attribution_conversions,")
     notes = " ".join(str(c.value) for c in ws["A"][:8] if c.value)
-    assert f"{len(layout.ATTRIBUTION_CHANNELS)} channels" in notes and "resize each table" in notes
+    assert f"{len(attribution_sheet.ATTRIBUTION_CHANNELS)} channels" in notes and "resize each table" in notes
 
 
 def test_the_path_cells_are_yellow_unlocked_inputs_outside_the_schema(template, names):
     ws = load_workbook(template)[SHEET]
     field_keys = {f.key for f in FIELDS}
-    for name, _english, _chinese, unit in layout.ATTRIBUTION_COLUMNS:
+    for name, _english, _chinese, unit in attribution_sheet.ATTRIBUTION_COLUMNS:
         assert name not in field_keys
         sheet, row, column, rows, columns = names[name]
-        assert (sheet, rows, columns) == (SHEET, layout.ATTRIBUTION_INPUT_ROWS, 1)
+        assert (sheet, rows, columns) == (SHEET, attribution_sheet.ATTRIBUTION_INPUT_ROWS, 1)
         for r in range(row, row + rows):
             cell = ws.cell(r, column)
             assert cell.fill.fgColor.rgb.endswith("FFF2CC") and cell.protection.locked is False
     sheet, row, column, _, _ = names["attribution_paths"]
-    assert [ws.cell(row + i, column).value for i in range(EXAMPLE.n_paths)] == [p for p, *_ in layout.ATTRIBUTION_EXAMPLE]
+    assert [ws.cell(row + i, column).value for i in range(EXAMPLE.n_paths)] == [p for p, *_ in attribution_sheet.ATTRIBUTION_EXAMPLE]
     assert ws.cell(row + EXAMPLE.n_paths, column).value is None  # room below for more paths
     assert ws.protection.sheet is True
 
@@ -139,7 +141,7 @@ def test_the_path_cells_are_yellow_unlocked_inputs_outside_the_schema(template, 
 def test_the_chart_compares_the_two_credit_columns_per_channel(template, names):
     ws = load_workbook(template)[SHEET]
     [chart] = ws._charts
-    assert chart.title.tx.rich.p[0].r[0].t == layout.ATTRIBUTION_CHART.title
+    assert chart.title.tx.rich.p[0].r[0].t == attribution_sheet.ATTRIBUTION_CHART.title
 
     def column_ref(table, column):
         sheet, row, first_column, rows, _ = names[table]
@@ -147,12 +149,12 @@ def test_the_chart_compares_the_two_credit_columns_per_channel(template, names):
         return f"'{sheet}'!${letter}${row + 1}:${letter}${row + rows - 1}"
 
     credited = attribution.RESULT_HEADER.index("conversions") + 1
-    assert [s.val.numRef.f for s in chart.series] == [column_ref(layout.LAST_TOUCH_TABLE.name, credited),
-                                                     column_ref(layout.MARKOV_TABLE.name, credited)]
+    assert [s.val.numRef.f for s in chart.series] == [column_ref(attribution_sheet.LAST_TOUCH_TABLE.name, credited),
+                                                     column_ref(attribution_sheet.MARKOV_TABLE.name, credited)]
     assert [s.tx.v for s in chart.series] == ["Last touch", "Markov"]
     categories = chart.series[0].cat
-    assert (categories.strRef or categories.numRef).f == column_ref(layout.LAST_TOUCH_TABLE.name, 1)
-    assert len(load_workbook(template)["Dashboard"]._charts) == len(layout.CHARTS)
+    assert (categories.strRef or categories.numRef).f == column_ref(attribution_sheet.LAST_TOUCH_TABLE.name, 1)
+    assert len(load_workbook(template)["Dashboard"]._charts) == len(dashboard_sheet.CHARTS)
 
 
 def test_static_equals_live_on_the_attribution_sheet_too(recalculated, tmp_path):
@@ -167,7 +169,7 @@ def test_static_equals_live_on_the_attribution_sheet_too(recalculated, tmp_path)
 def _inputs(names, rows):
     """Input cells → values for a path table typed over the example (rows beyond it left blank)."""
     values = {}
-    for index, (name, *_rest) in enumerate(layout.ATTRIBUTION_COLUMNS):
+    for index, (name, *_rest) in enumerate(attribution_sheet.ATTRIBUTION_COLUMNS):
         sheet, row, column, count, _ = names[name]
         for offset in range(count):
             cell = f"{get_column_letter(column)}{row + offset}"
@@ -192,15 +194,15 @@ def test_an_analysts_own_paths_recalculate_to_the_core(recalculator, names):
 
 
 def test_a_blank_nulls_column_shows_the_cores_explanation_not_a_number(recalculator, names):
-    rows = [(path, conversions, value, None) for path, conversions, value, _ in layout.ATTRIBUTION_EXAMPLE]
+    rows = [(path, conversions, value, None) for path, conversions, value, _ in attribution_sheet.ATTRIBUTION_EXAMPLE]
     result = recalculator.calculate(_inputs(names, rows))
     failed = {error.cell for error in result.errors if error.sheet == SHEET}
-    markov = names[layout.MARKOV_TABLE.name]
+    markov = names[attribution_sheet.MARKOV_TABLE.name]
     assert f"A{markov[1]}" in failed and all(error.error == "#VALUE!" for error in result.errors)
     message = next(error.message for error in result.errors if error.cell == f"A{markov[1]}")
     assert message.startswith(MISSING_NON_CONVERSIONS_MESSAGE)
     # Last touch does not read the journeys that did not convert: it still computes.
-    assert_table(block(result.value, names[layout.LAST_TOUCH_TABLE.name]),
+    assert_table(block(result.value, names[attribution_sheet.LAST_TOUCH_TABLE.name]),
                  attribution.last_touch(EXAMPLE).table())
 
 
@@ -214,12 +216,12 @@ def touch_expected(rows):
 
 
 def test_the_touch_log_is_credited_by_time_decay_as_the_core_does_live_and_static(recalculated, names):
-    expected = touch_expected(layout.TOUCH_EXAMPLE)
-    assert names[layout.TIME_DECAY_TABLE.name][0] == SHEET
-    assert_table(block(recalculated.value, names[layout.TIME_DECAY_TABLE.name]), expected)
+    expected = touch_expected(attribution_sheet.TOUCH_EXAMPLE)
+    assert names[attribution_sheet.TIME_DECAY_TABLE.name][0] == SHEET
+    assert_table(block(recalculated.value, names[attribution_sheet.TIME_DECAY_TABLE.name]), expected)
     static = build_workbook(static=True)
-    assert_table(block(lambda sheet, cell: static[sheet][cell].value, names[layout.TIME_DECAY_TABLE.name]), expected)
-    assert [row[0] for row in expected[1:]] == list(layout.TIME_DECAY_CHANNELS)
+    assert_table(block(lambda sheet, cell: static[sheet][cell].value, names[attribution_sheet.TIME_DECAY_TABLE.name]), expected)
+    assert [row[0] for row in expected[1:]] == list(attribution_sheet.TIME_DECAY_CHANNELS)
 
 
 def test_an_analysts_own_touch_log_recalculates_to_the_core(recalculator, names):
@@ -227,10 +229,10 @@ def test_an_analysts_own_touch_log_recalculates_to_the_core(recalculator, names)
            ("bo", 2.0, "feed_ads", False, None), ("bo", 2.5, "kol_top", False, None), ("bo", 3.0, "tmall_direct", True, 90.0),
            ("cy", 0.0, "koc_micro", False, None), ("cy", 20.0, "search_ads", True, 150.0)]
     values = {}
-    for index, (name, *_rest) in enumerate(layout.TOUCH_COLUMNS):
+    for index, (name, *_rest) in enumerate(attribution_sheet.TOUCH_COLUMNS):
         sheet, row, column, count, _ = names[name]
         for offset in range(count):
             values[(sheet, f"{get_column_letter(column)}{row + offset}")] = own[offset][index] if offset < len(own) else None
     result = recalculator.calculate(values)
     assert result.errors == []
-    assert_table(block(result.value, names[layout.TIME_DECAY_TABLE.name]), touch_expected(own))
+    assert_table(block(result.value, names[attribution_sheet.TIME_DECAY_TABLE.name]), touch_expected(own))

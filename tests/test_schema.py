@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from pydantic import ValidationError
+
+from field_strategies import campaigns
 
 from xhsxl.core import figures, metrics
 from xhsxl.core.errors import XhsInputError
@@ -15,7 +16,9 @@ from xhsxl.schema import (
     FIELDS,
     FIELDS_BY_KEY,
     GROUPS,
+    HEADLINE_METRICS,
     OUTPUTS,
+    SPANS,
     ClientCampaign,
     coerce_number,
     field_for_header,
@@ -139,27 +142,13 @@ def test_client_text_that_looks_like_a_formula_is_kept_as_given():
     assert ClientCampaign(client_name=name, creator_fees=1).client_name == name
 
 
-money = st.floats(min_value=0, max_value=1e9)
-counts = st.integers(min_value=0, max_value=10**8)
-
-
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(money, min_size=7, max_size=7).filter(lambda xs: sum(xs) > 1),
-    money, money, money, counts, counts, counts, st.floats(0, 1), st.floats(0, 0.99),
-    st.sampled_from(["cold_start", "growth", "maturity", "冷启动", "成长期"]),
-)
-def test_random_valid_campaigns_compute_without_nan_and_agree_with_the_core(
-    costs, direct, cross, baseline, impressions, clicks, conversions, margin, retention, stage
-):
-    data = {"client_name": "Brand", "brand_stage": stage, "direct_revenue": direct, "cross_platform_revenue": cross,
-            "cross_platform_baseline": baseline, "impressions": impressions, "clicks": clicks,
-            "conversions": conversions, "gross_margin": margin, "retention_rate": retention}
-    data.update(zip([f.key for f in FIELDS if f.group == "costs"], costs))
-    campaign = ClientCampaign.model_validate(data)
+@given(campaigns(max_cost=1e9))
+def test_random_valid_campaigns_compute_without_nan_and_agree_with_the_core(campaign):
     results = campaign.results()
     assert all(v is None or math.isfinite(v) for v in results.values.values())
-    revenue = direct + cross - baseline
+    assert results["total_cost"] == pytest.approx(math.fsum(getattr(campaign, k) for k in SPANS["cost_lines"]))
+    revenue = campaign.direct_revenue + campaign.cross_platform_revenue - campaign.cross_platform_baseline
     assert results["revenue"] == pytest.approx(revenue, rel=1e-12, abs=1e-6)
     if revenue >= 0:
         assert results["roi"] == pytest.approx(metrics.roi(revenue, campaign.total_cost), rel=1e-12)
@@ -170,3 +159,17 @@ def test_text_with_control_characters_is_refused_with_the_code_point():
     with pytest.raises(ValidationError, match=r"invisible control character \(U\+0008\)"):
         ClientCampaign(client_name="Acme\x08", creator_fees=1)
     assert ClientCampaign(client_name="Acme\tChina", creator_fees=1).client_name == "Acme\tChina"
+
+
+def test_every_input_range_is_a_run_of_consecutive_fields_and_the_costs_are_their_whole_group():
+    keys = [f.key for f in FIELDS]
+    for name, span in SPANS.items():
+        first = keys.index(span[0])
+        assert keys[first:first + len(span)] == list(span), name
+    assert SPANS["cost_lines"] == tuple(f.key for f in FIELDS if f.group == "costs")
+    counts = ClientCampaign(client_name="x", creator_fees=1).engagement_counts()
+    assert counts == [0.0] * len(SPANS["engagement_counts"])
+
+
+def test_the_headline_metrics_are_declared_outputs():
+    assert set(HEADLINE_METRICS) <= {o.key for o in OUTPUTS} and len(set(HEADLINE_METRICS)) == len(HEADLINE_METRICS)

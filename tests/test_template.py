@@ -17,12 +17,17 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from xhsxl.core import figures
 from xhsxl.schema import FIELDS, OUTPUTS, ClientCampaign
-from xhsxl.workbook import layout
+from xhsxl.workbook.sheets import dashboard as dashboard_sheet
+from xhsxl.workbook.sheets import results as results_sheet
+from xhsxl.workbook.sheets import SHEETS
+from xhsxl.schema import SPANS
 from xhsxl.workbook.formula import NOT_APPLICABLE
 from xhsxl.workbook.read import named_places, read_inputs
 from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.template import build_workbook, workbook_bytes
+
+from field_strategies import campaigns
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = [ClientCampaign.model_validate(item)
@@ -92,51 +97,6 @@ def test_case_study_workbook_recalculates_to_the_core_without_errors(tmp_path, i
     assert static_mismatches(campaign, result) == []
 
 
-money = st.floats(0, 5e7)
-count = st.integers(0, 10**8)
-conversions = st.one_of(st.just(0.0), st.floats(0.5, 1e7))
-
-
-def percent(low, high):
-    """Rates as analysts type them, to 0.01 % (a margin of 1e-300 is not a margin)."""
-    return st.integers(round(low * 10_000), round(high * 10_000)).map(lambda n: n / 10_000)
-
-
-share = percent(0, 1)
-
-
-@st.composite
-def campaigns(draw):
-    costs = draw(st.lists(st.floats(0, 5e6), min_size=7, max_size=7).filter(lambda xs: sum(xs) > 100))
-    tiers = draw(st.lists(st.floats(0.01, 1), min_size=4, max_size=4))
-    lines = draw(st.lists(st.floats(0, 0.25), min_size=4, max_size=4))
-    data = {
-        "client_name": draw(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30)
-                            .filter(str.strip)),
-        "brand_stage": draw(st.sampled_from(["cold_start", "growth", "maturity", "成长期"])),
-        **dict(zip([f.key for f in FIELDS if f.group == "costs"], costs)),
-        "impressions": draw(count), "clicks": draw(count), "conversions": draw(conversions),
-        "direct_revenue": draw(money), "cross_platform_revenue": draw(money),
-        "cross_platform_baseline": draw(money), "cross_platform_conversions": draw(conversions),
-        "new_customers": draw(count), "starting_followers": draw(count),
-        "likes": draw(count), "saves": draw(count), "comments": draw(count), "shares": draw(count),
-        "new_followers": draw(count), "value_per_save": draw(st.floats(0, 50)), "brand_value": draw(money),
-        "gross_margin": draw(share), "refund_rate": draw(percent(0, 0.5)), "commission_rate": draw(percent(0, 0.3)),
-        "orders_per_month": draw(st.floats(0, 5)), "retention_rate": draw(percent(0, 0.99)),
-        "discount_rate": draw(percent(0, 0.2)), "clv_months": draw(st.integers(1, 60)),
-        "planned_budget": draw(st.one_of(st.none(), st.floats(1_000, 1e8))),
-        "reserve_share": lines[0], "content_share": lines[1], "paid_ads_share": lines[2], "tech_share": lines[3],
-        "share_top": tiers[0] / sum(tiers), "share_mid": tiers[1] / sum(tiers), "share_micro": tiers[2] / sum(tiers),
-        "share_nano": 1 - (tiers[0] + tiers[1] + tiers[2]) / sum(tiers),
-        "roas_top": draw(st.floats(0.1, 20)), "roas_mid": draw(st.floats(0.1, 20)), "roas_micro": draw(st.floats(0.1, 20)),
-        "elasticity": draw(st.floats(0.2, 1)),
-        "weight_engagement": draw(share), "weight_brand": draw(share),
-        "campaign_name": draw(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20)
-                              | st.sampled_from([" spaced ", "a & b <c>", "=1+1", "618 大促"])),
-    }
-    return ClientCampaign.model_validate(data)
-
-
 @pytest.fixture(scope="module")
 def template_names(template_path):
     return named_cells(load_workbook(template_path))
@@ -172,7 +132,7 @@ def test_every_input_cell_has_a_name_a_validation_a_comment_and_is_unlocked():
 def test_every_computed_cell_is_locked_and_formatted():
     workbook = build_workbook()
     names = named_cells(workbook)
-    for item in layout.RESULT_CELLS:
+    for item in results_sheet.RESULT_CELLS:
         target = workbook["Results"][cell(names[item.name])[1]]
         assert target.protection.locked is not False
         assert target.number_format not in ("", "General"), item.name
@@ -188,23 +148,23 @@ def test_static_workbook_has_no_xhs_formula_and_equals_the_live_one(tmp_path):
                 assert not (isinstance(text, str) and text.startswith("=") and "XHS_" in text), (ws.title, c.coordinate)
     live = save(campaign, tmp_path / "live.xlsx")
     assert static_mismatches(campaign, recalculate(live)) == []
-    assert len(static["Dashboard"]._charts) == len(load_workbook(live)["Dashboard"]._charts) == len(layout.CHARTS)
+    assert len(static["Dashboard"]._charts) == len(load_workbook(live)["Dashboard"]._charts) == len(dashboard_sheet.CHARTS)
 
 
 def test_charts_reference_the_right_ranges():
     workbook = build_workbook()
     names = named_cells(workbook)
     charts = {chart.title.tx.rich.p[0].r[0].t: chart for chart in workbook["Dashboard"]._charts}
-    assert len(charts) == len(layout.CHARTS)
+    assert len(charts) == len(dashboard_sheet.CHARTS)
 
     def ref(source, column, first, last):
         sheet, row, col, _, _ = names[source]
         from openpyxl.utils import get_column_letter
 
-        letter = get_column_letter(column if source in layout.SPANS else col + column - 1)
+        letter = get_column_letter(column if source in SPANS else col + column - 1)
         return f"'{sheet}'!${letter}${row + first - 1}:${letter}${row + last - 1}"
 
-    for spec in layout.CHARTS:
+    for spec in dashboard_sheet.CHARTS:
         chart = charts[spec.title]
         assert [s.val.numRef.f for s in chart.series] == [ref(*s[1:]) for s in spec.series]
         categories = chart.series[0].cat
@@ -212,7 +172,7 @@ def test_charts_reference_the_right_ranges():
         assert formula == ref(*spec.categories)
     # spot-check one against the layout a reader sees: the cost pie is over the seven cost inputs
     sheet, row, _, rows, _ = names["cost_lines"]
-    assert charts[layout.CHARTS[0].title].series[0].val.numRef.f == f"'Inputs'!$C${row}:$C${row + rows - 1}"
+    assert charts[dashboard_sheet.CHARTS[0].title].series[0].val.numRef.f == f"'Inputs'!$C${row}:$C${row + rows - 1}"
 
 
 def test_formula_like_client_text_comes_back_as_the_same_text(tmp_path):
@@ -265,7 +225,7 @@ def test_template_carries_the_xlwings_conf_sheet_and_the_addin_status_cell():
     conf = workbook["xlwings.conf"]
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xhsxl.udfs")
     assert "XHS_VERSION()" in workbook["Start"]["B7"].value
-    assert workbook.sheetnames == list(layout.SHEETS)
+    assert workbook.sheetnames == [sheet.name for sheet in SHEETS]
 
 
 def test_case_study_1_plan_matches_the_articles_ranges():

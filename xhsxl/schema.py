@@ -12,12 +12,10 @@ digits and blank cells are understood; ``30`` in a percentage field is refused w
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -42,9 +40,8 @@ __all__ = [
     "coerce_number",
     "ClientCampaign",
     "CampaignResults",
-    "PlannerResults",
-    "CHECKPOINT_EXAMPLE",
-    "CHECKPOINT_CAPS_EXAMPLE",
+    "SPANS",
+    "HEADLINE_METRICS",
     "field_for_header",
     "validation_problems",
 ]
@@ -103,6 +100,9 @@ class InputField:
     gt: float | None = None
     choices: tuple[str, ...] = ()
     integer: bool = False
+    #: The named range this field belongs to, passed whole to an XHS_ function (see :data:`SPANS`); the
+    #: costs need none: their range is their group.
+    span: str = ""
 
     @property
     def is_numeric(self) -> bool:
@@ -143,6 +143,7 @@ _SHARE = {"unit": "fraction", "ge": 0.0, "le": 1.0}
 _MONEY = {"unit": "CNY", "ge": 0.0, "default": 0.0}
 _COUNT = {"unit": "count", "ge": 0.0, "default": 0.0, "integer": True}
 _CONVERSIONS = {"unit": "count", "ge": 0.0, "default": 0.0}
+_ENGAGEMENT_COUNT = {**_COUNT, "group": "engagement", "span": "engagement_counts"}
 
 
 FIELDS: tuple[InputField, ...] = (
@@ -194,16 +195,17 @@ FIELDS: tuple[InputField, ...] = (
     InputField("starting_followers", "Followers at start", "活动前粉丝数", group="results",
                help="Brand account followers when the campaign started (for follower growth rate).", **_COUNT),
     # engagement
-    InputField("likes", "Likes", "点赞", group="engagement", help="Likes (点赞).", **_COUNT),
-    InputField("saves", "Saves", "收藏", group="engagement", help="Saves (收藏), a strong purchase signal.", **_COUNT),
-    InputField("comments", "Comments", "评论", group="engagement", help="Comments (评论).", **_COUNT),
-    InputField("shares", "Shares", "分享", group="engagement", help="Shares (分享).", **_COUNT),
-    InputField("new_followers", "New followers", "新增关注", group="engagement",
-               help="Follows gained; counted as an engagement, as Juguang does.", **_COUNT),
+    InputField("likes", "Likes", "点赞", help="Likes (点赞).", **_ENGAGEMENT_COUNT),
+    InputField("saves", "Saves", "收藏", help="Saves (收藏), a strong purchase signal.", **_ENGAGEMENT_COUNT),
+    InputField("comments", "Comments", "评论", help="Comments (评论).", **_ENGAGEMENT_COUNT),
+    InputField("shares", "Shares", "分享", help="Shares (分享).", **_ENGAGEMENT_COUNT),
+    InputField("new_followers", "New followers", "新增关注",
+               help="Follows gained; counted as an engagement, as Juguang does.", **_ENGAGEMENT_COUNT),
     *(
         InputField(f"value_per_{action[:-1]}", f"Value per {action[:-1]}", f"每次{zh}价值", "CNY per action",
                    "engagement", f"¥ value of one {action[:-1]}; 0 leaves {action} out of the blended return. "
-                   "Set from the client's own link between engagement and later sales.", default=0.0, ge=0.0)
+                   "Set from the client's own link between engagement and later sales.", default=0.0, ge=0.0,
+                   span="engagement_unit_values")
         for action, zh in zip(returns.ENGAGEMENT_ACTIONS, ("点赞", "收藏", "评论", "分享", "关注"))
     ),
     InputField("brand_value", "Brand / earned-media value", "品牌/赢得媒体价值", group="engagement",
@@ -232,21 +234,25 @@ FIELDS: tuple[InputField, ...] = (
     InputField("planned_budget", "Next budget", "下期预算", "CNY", "strategy",
                "Budget to plan the allocation for, ¥; blank uses this campaign's total cost.", default=None, ge=0.0),
     InputField("reserve_share", "Reserve", "预留调整预算", group="strategy", default=allocation.DEFAULT_RESERVE_SHARE,
-               help="Held back for mid-campaign reallocation at 24 h, 72 h and 7 days (000: 15-20 %).", **_SHARE),
+               help="Held back for mid-campaign reallocation at 24 h, 72 h and 7 days (000: 15-20 %).",
+               span="line_shares", **_SHARE),
     InputField("content_share", "Content production share", "内容制作占比", group="strategy",
                default=allocation.DEFAULT_CONTENT_SHARE,
-               help="Share of the budget for content production (000: 25-35 %).", **_SHARE),
+               help="Share of the budget for content production (000: 25-35 %).",
+               span="line_shares", **_SHARE),
     InputField("paid_ads_share", "Paid ads share", "付费广告占比", group="strategy",
                default=allocation.DEFAULT_PAID_ADS_SHARE,
-               help="Share of the budget for paid ads (the case studies spent 16 % and 26 %).", **_SHARE),
+               help="Share of the budget for paid ads (the case studies spent 16 % and 26 %).",
+               span="line_shares", **_SHARE),
     InputField("tech_share", "Tech & analytics share", "技术分析占比", group="strategy",
                default=allocation.DEFAULT_TECH_SHARE,
-               help="Share of the budget for tracking and analytics (the case studies spent 4-7 %).", **_SHARE),
+               help="Share of the budget for tracking and analytics (the case studies spent 4-7 %).",
+               span="line_shares", **_SHARE),
     *(
         InputField(f"share_{tier}", f"{tier.capitalize()} creators' share", f"{zh}预算占比", group="strategy",
                    default=allocation.DEFAULT_TIER_SHARES.get(tier, 0.0),
                    help=f"Share of the creator budget for {tier} creators "
-                        f"({figures.TIER_BUDGET_SHARE[tier].quote}).", **_SHARE)
+                        f"({figures.TIER_BUDGET_SHARE[tier].quote}).", span="tier_shares", **_SHARE)
         for tier, zh in (("top", "头部达人"), ("mid", "腰部达人"), ("micro", "初级达人/KOC"), ("nano", "素人"))
     ),
     *(
@@ -263,14 +269,36 @@ FIELDS: tuple[InputField, ...] = (
     # weights
     *(
         InputField(f"weight_{key}", f"Weight: {label_en}", f"权重：{label_zh}", "fraction", "weights",
-                   f"Weight of '{label_en}' in the blended return (0-100 %).", default=1.0, ge=0.0, le=1.0)
+                   f"Weight of '{label_en}' in the blended return (0-100 %).", default=1.0, ge=0.0, le=1.0,
+                   span="blended_weights")
         for key, (label_en, label_zh) in returns.RETURN_COMPONENTS.items()
     ),
 )
 
 FIELDS_BY_KEY: dict[str, InputField] = {f.key: f for f in FIELDS}
 COST_KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.group == "costs")
-TIER_SHARE_KEYS: dict[str, str] = {tier: f"share_{tier}" for tier in ("top", "mid", "micro", "nano")}
+
+
+def _spans() -> dict[str, tuple[str, ...]]:
+    """Every named multi-cell input range: the whole costs group (the core sums every cost, so the workbook
+    must too), then each declared ``span``. A range is consecutive cells on the Inputs sheet, so its fields
+    must be consecutive in FIELDS; a field declared out of place is refused here, not summed short."""
+    spans: dict[str, tuple[str, ...]] = {"cost_lines": COST_KEYS}
+    for f in FIELDS:
+        if f.span:
+            spans.setdefault(f.span, ())
+            spans[f.span] += (f.key,)
+    order = [f.key for f in FIELDS]
+    for name, keys in spans.items():
+        first = order.index(keys[0])
+        if tuple(order[first:first + len(keys)]) != keys:
+            raise ValueError(f"the fields of the range {name} are not consecutive in FIELDS: {', '.join(keys)}")
+    return spans
+
+
+#: Named input ranges passed whole to XHS_ functions: name → field keys, in schema (and cell) order.
+SPANS: dict[str, tuple[str, ...]] = _spans()
+TIER_SHARE_KEYS: dict[str, str] = {key.removeprefix("share_"): key for key in SPANS["tier_shares"]}
 
 
 # --------------------------------------------------------------------------------------------------- input text
@@ -401,7 +429,7 @@ class _CampaignBase(BaseModel):
         tiers = sum(getattr(self, key) for key in TIER_SHARE_KEYS.values())
         if abs(tiers - 1) > 1e-6:
             raise XhsInputError(f"the creator tier shares must add up to 100 % (they add up to {tiers:.2%})")
-        lines = self.reserve_share + self.content_share + self.paid_ads_share + self.tech_share
+        lines = sum(getattr(self, key) for key in SPANS["line_shares"])
         if lines > 1 + 1e-9:
             raise XhsInputError(
                 f"reserve, content, paid-ads and tech shares add up to {lines:.1%}, leaving nothing for creators"
@@ -451,41 +479,9 @@ OUTPUTS: tuple[OutputMetric, ...] = (
 )
 
 
-#: The Checkpoints sheet's worked example (the revenue columns of examples/checkpoints.csv): five lines'
-#: cumulative spend and revenue at article 000's 24 h, 72 h and 7-day reviews — line, hours, spend ¥, revenue ¥.
-#: Illustrative numbers, not from the articles: micro creators return the most per ¥, top-tier creators the
-#: least. The sheet and :attr:`CampaignResults.planner` reallocate the campaign's planned reserve over them.
-CHECKPOINT_EXAMPLE: tuple[tuple[str, float, float, float], ...] = (
-    ("top", 24, 30_000, 54_000), ("top", 72, 55_000, 88_000), ("top", 168, 70_000, 101_000),
-    ("mid", 24, 15_000, 52_000), ("mid", 72, 40_000, 131_000), ("mid", 168, 85_000, 262_000),
-    ("micro", 24, 10_000, 41_000), ("micro", 72, 28_000, 104_000), ("micro", 168, 60_000, 205_000),
-    ("paid_ads", 24, 12_000, 30_000), ("paid_ads", 72, 35_000, 80_000), ("paid_ads", 168, 72_000, 150_000),
-    ("content_production", 24, 20_000, 40_000), ("content_production", 72, 50_000, 95_000),
-    ("content_production", 168, 100_000, 170_000),
-)
-#: The example's caps: at most ¥40,000 more for micro creators, so a large reserve also reaches the next best.
-CHECKPOINT_CAPS_EXAMPLE: tuple[tuple[str, float], ...] = (("micro", 40_000),)
-
-
-@dataclass(frozen=True)
-class PlannerResults:
-    """What the template's Planner and Checkpoints sheets show, computed by the core as the sheets compute them.
-
-    ``lines`` are the budget lines the forecasts read: the rule-based plan's amount of each line (the
-    Planner's default). A table is None where the sheet reads n/a in every cell: the forecast, its ROI and
-    the findings when gross margin × (1 − refund rate) does not exceed the commission (no sale covers its
-    cost), the reallocation when the plan holds no reserve. The per-line table takes no margins and is
-    always computed.
-    """
-
-    lines: dict[str, float]
-    forecast: list[list[Any]] | None
-    roi: float | None
-    lines_table: list[list[Any]]
-    recommendations: list[list[str]] | None
-    recommendations_zh: list[list[str]] | None
-    reserve: float
-    reallocation: list[list[Any]] | None
+#: The results a client reads first, in order: the Dashboard's tiles, the batch summary's columns.
+HEADLINE_METRICS: tuple[str, ...] = ("total_cost", "revenue", "roi", "roas", "profit_roi", "blended_roi", "cpa",
+                                     "cpm")
 
 
 @dataclass(frozen=True)
@@ -498,55 +494,9 @@ class CampaignResults:
     allocation: list[list[Any]]
     stage: list[list[Any]]
     optimal: list[list[Any]]
-    campaign: ClientCampaign | None = dataclass_field(default=None, repr=False, compare=False)
 
     def __getitem__(self, key: str) -> float | None:
         return self.values[key]
-
-    @functools.cached_property
-    def planner(self) -> PlannerResults:
-        """The Planner and Checkpoints sheets' numbers, computed on first use: a forecast and a reallocation
-        cost about as much as every other result together, and a batch's summary needs none of them."""
-        if self.campaign is None:
-            raise ValueError("these results carry no campaign to forecast")
-        return _planner_results(self.campaign, self.allocation)
-
-
-def _planner_results(campaign: ClientCampaign, plan: list[list[Any]]) -> PlannerResults:
-    from xhsxl.core import planner  # on first use only: the command line and the batch start without it
-
-    amount = list(plan[0]).index("amount")
-    lines = {planner.normalize_line(row[0]): float(row[amount]) for row in plan[1:] if row[0] != "creators"}
-    stage = campaign.brand_stage or None
-    margins = dict(gross_margin=campaign.gross_margin, refund_rate=campaign.refund_rate,
-                   commission_rate=campaign.commission_rate)
-    # The forecast's own test, in its order of operations: without a margin kept on direct sales it refuses.
-    kept = (1 - campaign.refund_rate) * campaign.gross_margin - campaign.commission_rate
-    forecast = planner.forecast(lines, stage, **margins) if kept > 0 else None
-    findings = planner.recommend(forecast) if forecast is not None else None
-    # The per-line table reads no margins (XHS_FORECAST_LINES takes none): its numbers do not depend on them.
-    per_line = (forecast if forecast is not None else planner.forecast(lines, stage)).lines_table("base")
-    reserve = lines["reserve"]
-    reallocation = None
-    if reserve > 0:
-        names = [row[0] for row in CHECKPOINT_EXAMPLE]
-        reallocation = planner.reallocate(
-            names, [row[2] for row in CHECKPOINT_EXAMPLE], [row[3] for row in CHECKPOINT_EXAMPLE], reserve,
-            hours=[row[1] for row in CHECKPOINT_EXAMPLE], caps=dict(CHECKPOINT_CAPS_EXAMPLE),
-            lines_order=list(dict.fromkeys(names)),
-        ).table()
-    return PlannerResults(
-        lines=lines,
-        forecast=forecast.table() if forecast is not None else None,
-        roi=forecast.roi("base", "net") if forecast is not None else None,
-        lines_table=per_line,
-        recommendations=None if findings is None else planner.findings_column(
-            findings, planner.RECOMMENDATION_ROWS, "en"),
-        recommendations_zh=None if findings is None else planner.findings_column(
-            findings, planner.RECOMMENDATION_ROWS, "zh"),
-        reserve=reserve,
-        reallocation=reallocation,
-    )
 
 
 def _when(defined: bool, compute: Any, *args: Any) -> float | None:
@@ -576,14 +526,18 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
         """The budget the allocation plans for: the planned budget, or this campaign's total cost."""
         return self.planned_budget if self.planned_budget is not None else self.total_cost
 
+    def span(self, name: str) -> list[float]:
+        """The values of a named input range (:data:`SPANS`), in its order."""
+        return [getattr(self, key) for key in SPANS[name]]
+
     def engagement_counts(self) -> list[float]:
-        return [self.likes, self.saves, self.comments, self.shares, self.new_followers]
+        return self.span("engagement_counts")
 
     def engagement_unit_values(self) -> list[float]:
-        return [getattr(self, f"value_per_{a[:-1]}") for a in returns.ENGAGEMENT_ACTIONS]
+        return self.span("engagement_unit_values")
 
     def blended_weights(self) -> list[float]:
-        return [getattr(self, f"weight_{key}") for key in returns.RETURN_COMPONENTS]
+        return self.span("blended_weights")
 
     def tier_shares(self) -> dict[str, float]:
         return {tier: getattr(self, key) for tier, key in TIER_SHARE_KEYS.items()}
@@ -647,7 +601,6 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
             allocation=plan.table(),
             stage=stage_split(self.budget, self.brand_stage).table(),
             optimal=allocation.optimal_allocation(plan.creator_budget, curves).table(),
-            campaign=self,
         )
 
 

@@ -28,7 +28,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.schema import NUMBER_FORMATS, OUTPUTS, ClientCampaign
+from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
 from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, Problem, read_clients
 from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
@@ -38,8 +38,8 @@ __all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "E
 SUMMARY_NAME = "summary"
 ERRORS_NAME = "errors"
 
-#: The KPIs the summary shows per client, in column order.
-HEADLINE: tuple[str, ...] = ("total_cost", "revenue", "roi", "roas", "profit_roi", "blended_roi", "cpa", "cpm")
+#: The KPIs the summary shows per client, in column order: the schema's headline, as on the Dashboard.
+HEADLINE: tuple[str, ...] = HEADLINE_METRICS
 
 Status = Literal["written", "skipped", "rejected", "failed"]
 

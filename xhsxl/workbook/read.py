@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
 from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive
-from xhsxl.workbook.template import sheet_inputs
+from xhsxl.workbook.sheets import input_blocks
 
 __all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
 
@@ -134,27 +134,23 @@ def _sheet_values(workbook: Any) -> tuple[dict[str, Any], list[CellProblem]]:
     block that grew or lost its name is reported, since its cells cannot all be carried.
     """
     places = named_places(workbook)
-    blocks: dict[str, list[tuple[str, int, int]]] = {}
-    for key, (block, row, column) in sheet_inputs().items():
-        blocks.setdefault(block, []).append((key, row, column))
     values: dict[str, Any] = {}
     problems: list[CellProblem] = []
-    for block, cells in blocks.items():
-        rows = max(row for _, row, _ in cells) + 1
-        columns = max(column for _, _, column in cells) + 1
-        place = places.get(block)
+    for block in input_blocks():
+        rows, columns = block.rows, block.columns
+        place = places.get(block.name)
         if place is None or place[0] not in workbook.sheetnames:
-            problems.append(CellProblem(block, block, "", "", None, "the named range is missing; the worked example "
-                                                                    "is used in its place"))
+            problems.append(CellProblem(block.name, block.name, "", "", None, "the named range is missing; the "
+                                                                              "worked example is used in its place"))
             continue
         sheet, first_row, first_column, found_rows, found_columns = place
         if found_rows > rows or found_columns > columns:
             problems.append(CellProblem(
-                block, block, sheet, "", None,
+                block.name, block.name, sheet, "", None,
                 f"the range grew to {found_rows} x {found_columns} cells; only the template's {rows} x {columns} "
                 "are carried (resize it back, or keep the live workbook)"))
         ws = workbook[sheet]
-        for key, row, column in cells:
+        for key, row, column in block.cells():
             inside = row < found_rows and column < found_columns
             values[key] = _plain(ws.cell(first_row + row, first_column + column).value) if inside else None
     return values, problems

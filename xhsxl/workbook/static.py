@@ -2,7 +2,9 @@
 
 A client without Python receives the static workbook (values in place of ``XHS_`` formulas). Its values
 come from evaluating the layout's expressions in Python; the live workbook's come from Excel (or, here,
-the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift.
+the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift. The cells
+compared are the results the sheets of the registry declare as computed by ``XHS_`` functions, found in the
+workbook by their defined names.
 """
 
 from __future__ import annotations
@@ -10,19 +12,37 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator, Mapping
 
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
 from xhsxl.schema import ClientCampaign
+from xhsxl.workbook import sheets
+from xhsxl.workbook.formula import calls_xhs
+from xhsxl.workbook.read import named_places
 from xhsxl.workbook.template import build_workbook
 
-__all__ = ["xhs_cells", "same_value", "static_mismatches"]
+__all__ = ["xhs_cells", "result_cells", "same_value", "static_mismatches"]
+
+
+def result_cells(workbook: Workbook) -> Iterator[tuple[str, str, bool]]:
+    """(sheet, cell, part of a table) of every result the registry's sheets declare as computed by an ``XHS_``
+    function — each such cell, each cell of each table — where ``workbook``'s defined names put it."""
+    places = named_places(workbook)
+    for sheet in sheets.SHEETS:
+        computed = [(item.name, False) for item in sheet.cells if calls_xhs(item.expr)]
+        computed += [(table.name, True) for table in sheet.tables if calls_xhs(table.expr)]
+        for name, in_table in computed:
+            title, first_row, first_column, rows, columns = places[name]
+            for r in range(first_row, first_row + rows):
+                for c in range(first_column, first_column + columns):
+                    yield title, f"{get_column_letter(c)}{r}", in_table
 
 
 def xhs_cells(workbook: Workbook) -> Iterator[tuple[str, str, bool]]:
     """(sheet, cell, part of an array formula) of every cell whose formula calls an ``XHS_`` function, each
-    cell of an array formula."""
+    cell of an array formula: found by reading every formula, whatever the sheets declare."""
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -54,9 +74,7 @@ def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float =
     live = build_workbook(campaign, static=False, sheet_values=sheet_values)
     static = build_workbook(campaign, static=True, sheet_values=sheet_values)
     problems = []
-    for sheet, cell, in_array in xhs_cells(live):
-        if "XHS_VERSION(" in str(live[sheet][cell].value):
-            continue  # the add-in status cell says "static copy" there by design
+    for sheet, cell, in_array in result_cells(live):
         expected = recalculation.value(sheet, cell)
         shown = static[sheet][cell].value
         if in_array and shown is None and expected == "#N/A":

@@ -1,0 +1,34 @@
+"""The workbook's sheets, one module each, and :data:`SHEETS`, the registry listing them in workbook order.
+
+Each module declares what its sheet shows (computed cells, tables, yellow input blocks, charts, its worked
+example) and draws it with :mod:`xhsxl.workbook.sheets.kit`. The template builder draws the registry in order;
+the reader, the static copy and the batch find every yellow block through it. A new sheet is a module with a
+``SHEET`` and one line here.
+"""
+
+from __future__ import annotations
+
+from xhsxl.workbook.sheets import (
+    allocation, attribution, checkpoints, dashboard, inputs, planner, results, start, xlwings_conf,
+)
+from xhsxl.workbook.sheets.kit import InputBlock, Sheet
+
+__all__ = ["SHEETS", "input_blocks"]
+
+#: Every sheet, in workbook order.
+SHEETS: tuple[Sheet, ...] = (
+    start.SHEET,
+    inputs.SHEET,
+    results.SHEET,
+    allocation.SHEET,
+    planner.SHEET,
+    checkpoints.SHEET,
+    attribution.SHEET,
+    dashboard.SHEET,
+    xlwings_conf.SHEET,
+)
+
+
+def input_blocks(sheets: tuple[Sheet, ...] | None = None) -> tuple[InputBlock, ...]:
+    """The yellow input blocks outside the schema of ``sheets`` (default: the registry), in workbook order."""
+    return tuple(block for sheet in (SHEETS if sheets is None else sheets) for block in sheet.inputs)

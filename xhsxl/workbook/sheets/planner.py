@@ -1,0 +1,277 @@
+"""The Planner sheet: the forecast of the planned budget before the campaign — budget lines (the Allocation
+sheet's plan, each overridable in a yellow cell), the funnel in a low / base / high band with a chart, the
+per-line table and findings — and an optional calibration of the benchmarks on the client's past campaigns."""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment
+
+from xhsxl.core import allocation, figures, planner
+from xhsxl.core.planner.funnel import BAND_ROWS, LINE_LABELS_ZH
+from xhsxl.schema import Unit
+from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Lit, Name, Span, Sum, TableCell
+from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
+from xhsxl.workbook.sheets.kit import (
+    BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, write_text,
+)
+
+__all__ = [
+    "SHEET", "PLANNER_PLAN_ROWS", "PLANNER_LINES", "planner_line_cells", "PLANNER_ROI", "PLANNER_BUDGET",
+    "FORECAST_TABLE", "BAND_COLUMNS", "BAND_CASES", "band_cell", "FORECAST_LINES_TABLE", "RECOMMENDATION_TABLES",
+    "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS", "BENCHMARK_UNITS", "BENCHMARK_ROWS",
+    "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER", "PLANNER_CHART", "OVERRIDE_BLOCKS",
+    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK",
+]
+
+#: The Planner's budget lines (the forecast's lines, in its order), each with its row in the plan table: the
+#: default amount of a line is the Allocation sheet's plan for it. The template's plan names every tier (its
+#: tier shares are inputs), and its "creators" row is the sum of the tiers, not a line of its own.
+_ANY_PLAN = allocation.allocate_budget(1.0, tier_shares={tier: 1 / len(figures.CREATOR_TIERS)
+                                                         for tier in figures.CREATOR_TIERS})
+PLANNER_PLAN_ROWS: dict[str, int] = {
+    planner.normalize_line(row[0]): number
+    for number, row in enumerate(_ANY_PLAN.table(), start=1)
+    if number > 1 and row[0] != "creators"
+}
+PLANNER_LINES: tuple[str, ...] = planner.LINES
+if set(PLANNER_PLAN_ROWS) != set(PLANNER_LINES):  # pragma: no cover - the plan and the forecast disagree on lines
+    raise RuntimeError(f"the plan table's lines {sorted(PLANNER_PLAN_ROWS)} are not the forecast's {PLANNER_LINES}")
+
+
+def planner_line_cells(line: str) -> tuple[ComputedCell, str, ComputedCell]:
+    """One budget line of the Planner: the plan's amount, the name of its optional override (a yellow input)
+    and the amount the forecast reads — the override when one is typed, else the plan."""
+    plan_name, override, amount_name = f"planner_plan_{line}", f"planner_override_{line}", f"planner_amount_{line}"
+    label_zh = LINE_LABELS_ZH[line]
+    plan = ComputedCell(plan_name, f"Plan: {line}", f"方案：{label_zh}", "CNY",
+                        TableCell(ALLOCATION_TABLE.name, PLANNER_PLAN_ROWS[line], AMOUNT_COLUMN))
+    amount = ComputedCell(amount_name, f"Forecast: {line}", f"预测：{label_zh}", "CNY",
+                          If(IsBlank(override), Name(plan_name), Name(override)))
+    return plan, override, amount
+
+
+#: What every forecast reads: the budget lines (line, amount) and the brand stage, then benchmarks and margins.
+_PLANNER_LINES, _STAGE = Span("planner_lines"), Name("brand_stage")
+_BENCHMARKS = Span("planner_benchmarks")
+_MARGINS = (Name("gross_margin"), Name("commission_rate"), Name("refund_rate"))
+#: The forecast refuses a margin that no sale covers: gross margin × (1 − refunds) must exceed the commission
+#: (the core's test, in its order of operations). Otherwise every guarded planner cell reads n/a.
+_KEPT_ON_DIRECT_SALES = (Lit(1) - Name("refund_rate")) * Name("gross_margin") - Name("commission_rate")
+
+
+def _forecast_guard(expr: Expr) -> If:
+    return If(_KEPT_ON_DIRECT_SALES > 0, expr, NOT_APPLICABLE)
+
+
+PLANNER_ROI = ComputedCell(
+    "planner_roi", "Projected ROI, base case", "预测投资回报率（基准）", "fraction",
+    _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS)),
+    "(Revenue − cost) / cost of the lines below, on and off Xiaohongshu.")
+PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
+                              "The sum of the lines below.")
+
+_BAND_UNITS: tuple[Unit, ...] = tuple(unit for _metric, _zh, unit in BAND_ROWS)  # type: ignore[misc]
+FORECAST_TABLE = TableSpec(
+    "forecast_table", "Funnel forecast: low, base and high cases", "漏斗预测：低/基准/高", len(BAND_ROWS) + 1,
+    len(planner.BAND_TABLE_HEADER),
+    _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS)),
+    (None,) * len(planner.BAND_TABLE_HEADER), row_units=_BAND_UNITS,
+)
+
+#: The band block beside the chart: one row per case, these metrics of the forecast table as columns.
+BAND_COLUMNS: tuple[tuple[str, str, str, Unit], ...] = (
+    ("revenue", "Revenue", "销售额", "CNY"),
+    ("profit", "Profit", "利润", "CNY"),
+    ("roi", "ROI", "投资回报率", "fraction"),
+    ("roas", "ROI 1:x", "投产比", "ratio"),
+    ("profit_roi", "Profit ROI", "利润回报率", "fraction"),
+)
+BAND_CASES: tuple[tuple[str, str], ...] = (("low", "低"), ("base", "基准"), ("high", "高"))
+_BAND_METRICS = [metric for metric, _zh, _unit in BAND_ROWS]
+
+
+def band_cell(case: str, metric: str) -> ComputedCell:
+    """One number of the band block: the forecast table's cell in the row of ``metric``, column of ``case``."""
+    english = next(label for key, label, _zh, _unit in BAND_COLUMNS if key == metric)
+    chinese = next(label for key, _en, label, _unit in BAND_COLUMNS if key == metric)
+    unit = next(u for key, _en, _zh, u in BAND_COLUMNS if key == metric)
+    row = 2 + _BAND_METRICS.index(metric)
+    column = 1 + planner.BAND_TABLE_HEADER.index(case)
+    return ComputedCell(f"forecast_{metric}_{case}", f"{english}, {case} case", chinese, unit,
+                        TableCell(FORECAST_TABLE.name, row, column))
+
+
+FORECAST_LINES_TABLE = TableSpec(
+    "forecast_lines_table", "Per line, base case: funnel, revenue, ROI 1:x and the return of the next ¥",
+    "各渠道预测（基准）", len(planner.LINES) + 2, len(planner.LINE_TABLE_HEADER),
+    Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS),
+    (None, "CNY", "count", "count", "count", "count", "count", "CNY", "CNY", "CNY", "ratio", "ratio", "fraction",
+     "CNY"),
+)
+RECOMMENDATION_TABLES: tuple[TableSpec, ...] = tuple(
+    TableSpec(f"recommendations_{language}", title, title_zh, planner.RECOMMENDATION_ROWS + 1, 1,
+              _forecast_guard(Call("XHS_RECOMMEND", _PLANNER_LINES, _STAGE, language, _BENCHMARKS, *_MARGINS)),
+              (None,))
+    for language, title, title_zh in (("en", "Recommendations", "建议（英文）"),
+                                      ("zh", "Recommendations in Chinese", "建议"))
+)
+
+#: The calibration example: past campaigns of a beauty brand (examples/history.csv), as the analyst types
+#: them — campaign, then the columns XHS_CALIBRATE reads in its order: spend, impressions, engagements,
+#: conversions, revenue, visits. Illustrative numbers, not from the articles.
+HISTORY_EXAMPLE: tuple[tuple[str, float, float, float, float, float, float], ...] = (
+    ("spring serum seeding 2024-03", 60_000, 1_335_559, 21_274, 844, 261_628, 19_272),
+    ("sunscreen launch 2024-04", 90_000, 1_863_060, 29_413, 1_170, 346_861, 28_015),
+    ("618 warm-up 2024-05", 120_000, 2_190_176, 30_986, 1_689, 595_367, 37_668),
+    ("618 main 2024-06", 150_000, 2_161_042, 29_667, 1_369, 422_826, 30_714),
+    ("summer mask 2024-07", 200_000, 2_555_884, 43_172, 1_824, 565_914, 39_184),
+    ("back to school 2024-09", 260_000, 3_451_652, 51_978, 2_598, 743_815, 55_955),
+    ("golden week 2024-10", 340_000, 4_437_850, 71_033, 3_551, 960_832, 67_308),
+    ("double 11 2024-11", 450_000, 5_249_896, 70_538, 3_658, 1_231_562, 82_320),
+    ("new year gift sets 2025-01", 600_000, 7_125_455, 103_215, 5_861, 1_708_525, 112_002),
+)
+#: Columns of the history block: header, Chinese header, unit. The first is a label for the analyst only.
+HISTORY_COLUMNS: tuple[tuple[str, str, Unit], ...] = (
+    ("Campaign", "活动", "text"), ("Spend", "花费", "CNY"), ("Impressions", "曝光", "count"),
+    ("Engagements", "互动", "count"), ("Conversions", "转化", "count"), ("Revenue", "销售额", "CNY"),
+    ("Visits", "点击/访问", "count"),
+)
+HISTORY_INPUT_ROWS = 12
+
+#: Units of the benchmarks, by the row names of XHS_CALIBRATE's table (and of the benchmarks block).
+BENCHMARK_UNITS: dict[str, Unit] = {
+    "cpm": "CNY per action", "engagement_rate": "rate", "ctr": "rate", "cvr": "rate",
+    "aov": "CNY per action", "cpm_curvature": "elasticity", "cvr_curvature": "elasticity",
+    "elasticity": "elasticity", "reference_spend": "CNY",
+}
+BENCHMARK_ROWS: tuple[str, ...] = tuple(row[0] for row in planner.DEFAULT_BENCHMARKS.table()[1:])
+_BENCHMARK_ROW_UNITS: tuple[Unit, ...] = tuple(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)
+CALIBRATION_TABLE = TableSpec(
+    "calibration_table", "Benchmarks fitted to the history (least squares on the log funnel)", "历史数据校准的基准",
+    len(BENCHMARK_ROWS) + 1, len(planner.BENCHMARK_TABLE_HEADER), Call("XHS_CALIBRATE", Span("planner_history")),
+    (None, None, None, None, None, "elasticity", None, None), row_units=_BENCHMARK_ROW_UNITS,
+)
+#: The benchmarks block the forecasts read: its header row, then blank rows (the case-study defaults) until
+#: the analyst pastes a calibration or types the benchmarks to change.
+BENCHMARKS_BLOCK_ROWS = len(BENCHMARK_ROWS) + 1
+BENCHMARKS_BLOCK_HEADER: tuple[str, ...] = planner.BENCHMARK_TABLE_HEADER
+
+#: The yellow override beside each budget line: blank follows the plan.
+OVERRIDE_BLOCKS: tuple[InputBlock, ...] = tuple(
+    InputBlock.optional_amount(planner_line_cells(line)[1]) for line in PLANNER_LINES)
+_HISTORY_UNITS = tuple(unit for _english, _chinese, unit in HISTORY_COLUMNS)
+#: The past campaigns: their names (for the analyst only), then the columns XHS_CALIBRATE reads.
+HISTORY_BLOCKS: tuple[InputBlock, ...] = (
+    InputBlock.padded("planner_history_campaigns", (row[:1] for row in HISTORY_EXAMPLE), HISTORY_INPUT_ROWS,
+                      _HISTORY_UNITS[:1]),
+    InputBlock.padded("planner_history", (row[1:] for row in HISTORY_EXAMPLE), HISTORY_INPUT_ROWS,
+                      _HISTORY_UNITS[1:]),
+)
+#: The benchmarks the forecasts read: the header row, then blank rows (the defaults) until pasted over.
+BENCHMARKS_BLOCK = InputBlock.padded(
+    "planner_benchmarks", (BENCHMARKS_BLOCK_HEADER,), BENCHMARKS_BLOCK_ROWS, (None,) * len(BENCHMARKS_BLOCK_HEADER),
+    row_units=(None, *(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)))
+
+_BAND_ROWS_SHOWN = (2, 1 + len(BAND_CASES))
+PLANNER_CHART = ChartSpec(
+    "planner_chart", "Projected revenue and profit · 预测销售额与利润", "bar", "Planner",
+    ("forecast_band", 1, *_BAND_ROWS_SHOWN),
+    (("Revenue", "forecast_band", 2, *_BAND_ROWS_SHOWN), ("Profit", "forecast_band", 3, *_BAND_ROWS_SHOWN)),
+)
+
+
+def draw(kit: Kit) -> None:
+    """The forecast of the planned budget: lines in (the plan, overridable), funnel band, per line, findings,
+    and an optional calibration of the benchmarks on the client's past campaigns."""
+    ws = kit.sheet(SHEET.name)
+    kit.title(ws, "Campaign planner", "投放预测",
+              "Before the campaign: what the planned budget should bring — funnel, revenue and ROI in a low / "
+              "base / high band, line by line, with findings.")
+    row = kit.notes(ws, 3, (
+        "The budget lines are the Allocation sheet's rule-based plan of the next budget (Inputs). Type an amount "
+        "in a yellow cell to forecast another plan; clear it to follow the plan again.",
+        "Brand stage (the share of sales made on Tmall, JD and offline), gross margin, refunds and commission come "
+        "from Inputs. Benchmarks are the case-study defaults unless you fill the yellow block at the bottom.",
+        "n/a in the forecast: gross margin × (1 − refund rate) must exceed the platform commission on Inputs, or "
+        "no sale covers its own cost.",
+    ))
+    row += 1
+    for item in (PLANNER_BUDGET, PLANNER_ROI):
+        kit.labelled(ws, row, 2, item)
+        row += 1
+    ws.cell(row, 1, "Brand stage · 品牌阶段").font = BOLD
+    stage = ws.cell(row, 2, '=IF(brand_stage="","",brand_stage)')
+    stage.alignment = Alignment(horizontal="right")
+    stage.border = BOX
+    ws.cell(row, 3, "From Inputs; blank means direct sales only.")
+    row += 2
+
+    kit.header(ws, row, ("Budget line · 预算项", "Forecast ¥ · 预测投入", "Allocation plan ¥ · 方案金额",
+                         "Your amount ¥ · 自定金额", "中文"))
+    ws.row_dimensions[row].height = 30
+    first = row + 1
+    for offset, line in enumerate(PLANNER_LINES):
+        r = first + offset
+        plan, override, amount = planner_line_cells(line)
+        write_text(ws.cell(r, 1), line)
+        kit.constant(f"planner_line_{line}", line)
+        kit.computed(ws, r, 2, amount)
+        kit.computed(ws, r, 3, plan)
+        kit.input_block(ws, r, 4, OVERRIDE_BLOCKS[offset])
+        ws.cell(r, 5, LINE_LABELS_ZH[line])
+    count = len(PLANNER_LINES)
+    kit.range("planner_lines", ws, first, 1, [[f"planner_line_{line}", f"planner_amount_{line}"]
+                                              for line in PLANNER_LINES])
+    kit.range("planner_amounts", ws, first, 2, [f"planner_amount_{line}" for line in PLANNER_LINES])
+    row = first + count + 1
+
+    chart_row = row
+    row = kit.table(ws, row, FORECAST_TABLE)
+    ws.cell(row, 1, "Projected band · 预测区间").font = BOLD
+    band = row + 1
+    header = ["Case · 情形", *(f"{english} · {chinese}" for _key, english, chinese, _unit in BAND_COLUMNS)]
+    for column, text in enumerate(header, start=1):
+        cell = ws.cell(band, column, text)
+        cell.font = BOLD
+        cell.fill = TABLE_HEADER_FILL
+        cell.border = BOX
+    for offset, (case, chinese) in enumerate(BAND_CASES, start=1):
+        label = ws.cell(band + offset, 1, f"{case} · {chinese}")
+        label.border = BOX
+        for column, (metric, *_rest) in enumerate(BAND_COLUMNS, start=2):
+            kit.computed(ws, band + offset, column, band_cell(case, metric))
+    kit.place.put("forecast_band", ws.title, band, 1, 1 + len(BAND_CASES), len(header))
+    ws.add_chart(kit.chart(PLANNER_CHART), f"H{chart_row}")
+    row = band + len(BAND_CASES) + 2
+
+    kit.wrap_header(ws, row + 1, 1, FORECAST_LINES_TABLE.columns)
+    row = kit.table(ws, row, FORECAST_LINES_TABLE)
+    for spec in RECOMMENDATION_TABLES:
+        row = kit.table(ws, row, spec)
+
+    ws.cell(row, 1, "Your own benchmarks (optional) · 自定义基准").font = BOLD
+    row = kit.notes(ws, row + 1, (
+        "1. Past campaigns of the client in the yellow rows below (the example is a beauty brand's); blank rows "
+        "are ignored, visits may be left blank.",
+        "2. The calibration table fits CPM, engagement rate, CTR, CVR, AOV and the curvature to them, with "
+        "standard errors.",
+        "3. To forecast on them, copy the calibration table and paste its values into the yellow benchmarks "
+        "block (header included); rows left blank keep the defaults. Clear the block to return to the defaults.",
+    ))
+    kit.header(ws, row, [f"{english} · {chinese}" for english, chinese, _unit in HISTORY_COLUMNS])
+    ws.row_dimensions[row].height = 30
+    first = row + 1
+    for column, block in zip((1, 2), HISTORY_BLOCKS):
+        kit.input_block(ws, first, column, block)
+    row = kit.table(ws, first + HISTORY_INPUT_ROWS + 1, CALIBRATION_TABLE)
+    ws.cell(row, 1, "Benchmarks the forecasts read (paste values here) · 预测所用基准").font = BOLD
+    kit.input_block(ws, row + 1, 1, BENCHMARKS_BLOCK)
+    kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16))
+
+
+SHEET = Sheet("Planner", "投放预测", draw, inputs=(*OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
+              cells=(PLANNER_BUDGET, PLANNER_ROI,
+                     *(cell for line in PLANNER_LINES for cell in planner_line_cells(line)[::2]),
+                     *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS)),
+              tables=(FORECAST_TABLE, FORECAST_LINES_TABLE, *RECOMMENDATION_TABLES, CALIBRATION_TABLE),
+              charts=(PLANNER_CHART,))

@@ -1,0 +1,57 @@
+"""The Start sheet: what the workbook is for, whose campaign it holds, whether the XHS_ functions are loaded,
+and how to use it."""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Font
+
+import xhsxl
+from xhsxl.workbook.sheets.kit import ACCENT, BOLD, Kit, Sheet
+
+__all__ = ["SHEET", "STEPS"]
+
+#: The how-to under the status cell: (bold left column, text).
+STEPS: tuple[tuple[str, str], ...] = (
+    ("How to use · 使用方法", ""),
+    ("1", "Fill the yellow cells on the Inputs sheet (输入). Hover a cell for its meaning and allowed values."),
+    ("2", "Read ROI, KPIs, the blended return and CLV on Results (结果)."),
+    ("3", "Allocation (预算分配) plans the next budget from the articles' ranges and optimises the creator split."),
+    ("4", "Planner (投放预测) forecasts that plan: funnel, revenue and ROI in a low / base / high band, findings."),
+    ("5", "Checkpoints (检查点调配) moves the reserve to the lines that perform best at 24 h, 72 h and 7 days."),
+    ("6", "Attribution (多触点归因) credits sales to channels from journey paths: last touch against exact Markov."),
+    ("7", "Dashboard (仪表盘) shows the headline numbers and charts for the client."),
+    ("Add-in · 加载项", "Classic Excel: xlwings addin install; this workbook's xlwings.conf sheet names the "
+                       "module xhsxl.udfs; click Import Functions; save as .xlsm."),
+    ("", "xlwings Lite: add xhsxl to requirements.txt and 'from xhsxl.udfs import *' to main.py."),
+    ("Percentages · 百分比", "Enter 30 % or 0.3; both mean thirty per cent."),
+    ("Sources · 来源", "Every benchmark cites its source article; see the README of xhsxl."),
+)
+
+
+def draw(kit: Kit) -> None:
+    ws = kit.sheet(SHEET.name)
+    kit.title(ws, "xhsxl — Xiaohongshu campaign economics", "小红书营销投资回报模型",
+              "ROI, KPIs, blended return, CLV and a budget plan from one set of inputs.")
+    ws["A4"] = "Client · 客户"
+    ws["A4"].font = BOLD
+    ws["B4"] = '=IF(client_name="","",client_name)'
+    ws["A5"] = "Campaign · 活动"
+    ws["A5"].font = BOLD
+    ws["B5"] = '=IF(campaign_name="","",campaign_name)'
+    ws["A7"] = "Functions · 函数"
+    ws["A7"].font = BOLD
+    status = ws["B7"]
+    if kit.static:
+        status.value = f"Static copy: every number was computed by xhsxl {xhsxl.__version__}; no add-in needed."
+    else:
+        # IFERROR around XHS_VERSION only: this cell exists to say the add-in is missing, not to hide it.
+        status.value = ('=IFERROR(XHS_VERSION(),"NOT LOADED: install the xlwings add-in and import the '
+                        'functions (steps below); until then XHS_ cells show #NAME?")')
+    status.font = Font(bold=True, color=ACCENT)
+    for offset, (left, right) in enumerate(STEPS):
+        ws.cell(9 + offset, 1, left).font = BOLD
+        ws.cell(9 + offset, 2, right).alignment = Alignment(wrap_text=True, vertical="top")
+    kit.widths(ws, (22, 100))
+
+
+SHEET = Sheet("Start", "开始", draw)
