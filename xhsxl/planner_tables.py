@@ -193,7 +193,8 @@ def read_benchmarks(value: Any, table: str = "benchmarks") -> FunnelBenchmarks |
     for number, row in enumerate(rows[1:], start=2):
         out = []
         for index, (column, cell) in enumerate(zip(names, row)):
-            if column in ("low", "base", "high"):
+            # std_error and residual_sd carry a calibration's spread into the forecast's prediction interval
+            if column in ("low", "base", "high", "std_error", "residual_sd"):
                 out.append(_number(cell, table, number, column))
             elif column == "benchmark":
                 out.append(cell if isinstance(cell, str) or cell is None else describe(cell))

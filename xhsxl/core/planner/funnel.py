@@ -47,17 +47,22 @@ only (no stage): with these defaults its impressions, visits, conversions, reven
 floating-point precision (the defaults are computed from ``figures``, not typed; rounded as above they agree
 within 0.01 %).
 
-**Spillover share** σ by brand stage (:func:`spillover_share`): the share of the campaign's revenue made on
-other platforms (Tmall, JD, offline). Base: 003's spillover budget share for the stage (cold start 70 %,
-growth 50 %, maturity 40 %) — the article splits budget by where the purchase happens; its "70% of users …
-jump to Tmall" is the cold-start figure too. Band: ± 16 points, the gap between case 2's measured 56 % and
-its stage's 40 % (the example campaigns classify case 2 as maturity), capped at 0 and at 70 %. No stage:
-σ = 0, direct sales only. Cross-platform orders are assumed to have the same AOV (case 2: ¥246 against ¥252).
+**Spillover share** σ (:func:`spillover_share`): the share of the campaign's *sales* made on other platforms
+(Tmall, JD, offline), an input with a source — measured (the platform's off-platform GMV, the client's Tmall / JD
+data, its history), or a stated prior: case study 2's measured 56 % at maturity (42–70 %), or 003's "70% of
+users … jump to Tmall" as a wide prior (0–70 %). Given nothing, σ = 0: direct sales only. The brand stage does
+not set it: 003's 70 / 50 / 40 % "Budget ratio recommendation" is how to divide the *budget* between spillover
+and closed-loop work (:func:`xhsxl.core.allocation.stage_split`); read as a share of sales it forecast case
+study 1 (cold start) at ¥5.6M against its actual ¥1.68M. Cross-platform orders are assumed to have the same
+AOV (case 2: ¥246 against ¥252).
 
-**The band**: the low case takes every benchmark at its pessimistic end (highest CPM, lowest CTR, CVR, AOV,
-σ), the high case at its optimistic end. Revenue is increasing in each of them, so low ≤ base ≤ high holds
-for impressions, conversions, revenue, ROI and profit by construction (profit because the margin kept per ¥
-of sales must be positive). The curvature a, b has one source and is not banded.
+**The band** is a prediction interval at a stated level (``level``, default 80 %): the range that holds a new
+campaign's actual figure with that probability (:mod:`~xhsxl.core.planner.interval`). Its width comes from the
+benchmarks' ``spread`` — a calibration's residuals and leverage on Student's t, or, with no history, the
+articles' priors (ln 1.40 for what a ¥ buys, ln(1 / 0.6) for what it sells) — and from σ's range. Each metric's
+bound is the base times exp(∓ half-width), so low ≤ base ≤ high holds for every count, revenue, ROI and profit.
+The columns are bounds per metric, not one scenario: the low revenue and the low impressions are each the
+interval's lower end. The levels' low / high (case 1 against case 2) describe the evidence, not the band.
 
 Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
 """
@@ -858,7 +863,7 @@ def spillover_share(source: Any = None) -> Benchmark:
     (0.3, 0.0)
     >>> spillover_share("maturity")
     Traceback (most recent call last):
-    xhsxl.core.errors.XhsInputError: spillover must be a measured share, a (low, base, high) range, "case_study_2" or "users" (got 'maturity'): a brand stage's 40 % is 003's budget split between spillover and closed-loop work, not a share of sales
+    xhsxl.core.errors.XhsInputError: spillover must be a measured share, a (low, base, high) range, "case_study_2" or "users" (got 'maturity'): a brand stage's 40% is 003's budget split between spillover and closed-loop work, not a share of sales
     """
     if source is None:
         return Benchmark("spillover_share", 0.0, 0.0, 0.0, source="none given: direct sales only")
@@ -1413,7 +1418,9 @@ def _interval_case(case: str, base: CaseForecast, elasticities: Sequence[float],
         marginal = None if row.marginal_roas is None else row.marginal_roas * factors["revenue"]
         return _line_row(row.line, row.spend, values, marginal, elasticity)
 
-    rows = tuple(scaled(row, elasticity) for row, elasticity in zip(base.lines, elasticities))
+    # The cost-only line and the reserve have no marginal return, so their elasticity is never used.
+    padded = list(elasticities) + [1.0] * (len(base.lines) - len(elasticities))
+    rows = tuple(scaled(row, elasticity) for row, elasticity in zip(base.lines, padded))
     total = scaled(base.total, 1.0)
     spillover = share.pick(case)
     kept_direct, kept_cross = kept_rates
@@ -1451,7 +1458,8 @@ def forecast(
         tech_analytics, reserve; spellings as in :func:`normalize_line`); lines left out spend 0. A number is a
         total budget split by the article's rule-based plan (:func:`plan_lines`).
     stage : str, optional
-        Brand stage for the cross-platform spillover (:func:`spillover_share`); None: direct sales only.
+        Brand stage ("cold_start", "growth", "maturity"), recorded with the forecast. It does not set the
+        off-platform share of sales: 003's stage split divides the budget, not the sales (``spillover``).
     benchmarks : FunnelBenchmarks, optional
         Default :data:`DEFAULT_BENCHMARKS` (case studies); :func:`~xhsxl.core.planner.calibrate` fits a
         client's own.
@@ -1462,17 +1470,21 @@ def forecast(
     commission_rate : float, optional
         Xiaohongshu's commission on its own (direct) sales, in [0, 1] (default 10 %, 002's low end).
         ``(1 − refund_rate) × gross_margin`` must exceed it.
-    spillover : float or (low, base, high), optional
-        The spillover share σ, replacing the stage's.
+    spillover : float, (low, base, high), str or Benchmark, optional
+        The off-platform share of sales σ and its source (:func:`spillover_share`): a measured share, a stated
+        range, "case_study_2" (56 %, 42–70 %) or "users" (0–70 %); default None, direct sales only.
     cpm_index, cvr_index : mapping of line to multiplier, optional
         A funnel line's CPM or conversion rate relative to the benchmark (default 1 for every line: the
         articles give no per-tier CPM or conversion rate).
+    level : float, optional
+        Level of the prediction interval, in (0, 1) (default 0.80).
 
     Returns
     -------
     Forecast
-        ``.low``, ``.base``, ``.high`` (:class:`CaseForecast`: rows per line, total, ROI, ROAS, profit,
-        profit ROI, break-even ROAS); ``.table()`` the band, ``.lines_table(case)`` the lines.
+        ``.base`` (:class:`CaseForecast`: rows per line, total, ROI, ROAS, profit, profit ROI, break-even
+        ROAS), ``.low`` and ``.high`` the interval's ends; ``.level``, ``.interval_source`` (what the width
+        rests on); ``.table()`` the band, ``.lines_table(case)`` the lines.
 
     Notes
     -----
@@ -1480,9 +1492,12 @@ def forecast(
     analytics is cost only. The reserve is deployed over the funnel lines in proportion to their spend; its
     row is what that adds. ROI = revenue / cost − 1, ROAS = revenue / cost; profit = direct revenue ×
     ((1 − refund) · margin − commission) + cross-platform revenue × (1 − refund) · margin − cost; profit
-    ROI = profit / cost; break-even ROAS = 1 / ((1 − refund) · margin − commission · (1 − σ)). The cases take
-    every benchmark at its pessimistic, base or optimistic end, so revenue, ROI and profit are ordered
-    low ≤ base ≤ high.
+    ROI = profit / cost; break-even ROAS = 1 / ((1 − refund) · margin − commission · (1 − σ)).
+    Interval: metric_low, high = base · exp(∓ w), w = √((q · s_m)² · (1 + h) + (z · s_σ)²) with s_m the
+    benchmarks' spread of metric m, q its quantile at ``level`` (t or normal), h the largest leverage among the
+    lines, s_σ one standard deviation of ln(1 / (1 − σ)) (revenue) or ln(σ / (1 − σ)) (cross-platform) from
+    σ's 80 % range. ROI, ROAS and profit follow from the revenue bound (profit at that end's σ), so they are
+    ordered low ≤ base ≤ high.
 
     References
     ----------
@@ -1501,8 +1516,12 @@ def forecast(
     (1680000, 2.7333)
     >>> result.low.total.revenue <= base.total.revenue <= result.high.total.revenue
     True
-    >>> round(forecast(450_000, "growth").roi("base", "ratio"), 2)
+    >>> round(forecast(450_000, "growth").roi("base", "ratio"), 2)  # the stage alone moves no sales off-platform
+    4.03
+    >>> round(forecast(450_000, "growth", spillover=0.5).roi("base", "ratio"), 2)  # a measured 50 % does
     8.06
+    >>> [round(result.roi(case) * 100) for case in ("low", "base", "high")]  # an 80 % interval
+    [94, 273, 618]
     """
     amounts = _line_amounts(lines)
     chosen = DEFAULT_BENCHMARKS if benchmarks is None else benchmarks
