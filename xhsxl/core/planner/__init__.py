@@ -19,6 +19,7 @@ days. This package is that calculator and that steering:
   marginal return under curves estimated from checkpoint results, conserved exactly.
 """
 
+from xhsxl.core.planner.backtest import BACKTEST_TABLE_HEADER, Backtest, BacktestRow, backtest, case_study_backtest
 from xhsxl.core.planner.advice import FINDING_CODES, RECOMMENDATION_ROWS, Finding, findings_column, recommend
 from xhsxl.core.planner.calibration import CALIBRATION_MIN_ROWS, Calibration, calibrate
 from xhsxl.core.planner.funnel import (
@@ -50,10 +51,21 @@ from xhsxl.core.planner.funnel import (
     normalize_line,
     plan_lines,
     spillover_share,
+    SPILLOVER_PRIORS,
 )
+from xhsxl.core.planner.interval import DEFAULT_LEVEL, PRIOR_SPREAD, Spread
 from xhsxl.core.planner.reserve import REALLOCATION_TABLE_HEADER, Reallocation, ReserveLine, reallocate
 
 __all__ = [
+    "BACKTEST_TABLE_HEADER",
+    "Backtest",
+    "BacktestRow",
+    "backtest",
+    "case_study_backtest",
+    "DEFAULT_LEVEL",
+    "PRIOR_SPREAD",
+    "SPILLOVER_PRIORS",
+    "Spread",
     "BAND_TABLE_HEADER",
     "BENCHMARK_TABLE_HEADER",
     "CALIBRATION_MIN_ROWS",
