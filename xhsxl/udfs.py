@@ -394,19 +394,22 @@ _BGNBD_PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
 @xw.arg("months", doc="Months of future purchases counted; blank = 12.")
 @xw.arg("monthly_discount", doc="Discount rate per month; blank = 1 %.")
 @xw.arg("margin", doc="Margin applied to the spend, 0-100 %; blank = 100 %.")
-@xw.arg("days_per_period", doc="Days in one unit of recency and age: 1 for days (blank), 7 for weeks. A month is 30 days.")
+@xw.arg("time_unit", doc='Unit of recency and age: "days" (blank), "weeks", "months", "hours", or days per unit (7: weeks of 30-day months).')
+@xw.arg("month_length", doc="Length of a month in that unit; blank = lifetimes' (30 days, 4.345 weeks, 1 month, 720 hours).")
 def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None,
-                  days_per_period=None):
+                  time_unit=None, month_length=None):
     """CLV from fitted BG/NBD and Gamma-Gamma models (as the lifetimes package scores it): discounted expected spend over the coming months, ¥."""
     fitted = dict(zip(_BGNBD_PARAMS, _vector(params, "params", len(_BGNBD_PARAMS))))
     horizon = cell_integer(months, "months", 12)
     discount = cell_number(monthly_discount, "monthly_discount", 0.01)
     kept = cell_number(margin, "margin", 1.0)
-    unit = cell_number(days_per_period, "days_per_period", 1.0)
+    named = isinstance(time_unit, str) and time_unit.strip() and _number_or_none(time_unit) is None
+    unit = time_unit.strip() if named else cell_number(time_unit, "time_unit", "days")
+    length = cell_number(month_length, "month_length", None)
     return elementwise(
         lambda frequency, recency, age, monetary_value: clv_core.clv_bgnbd(
             frequency, recency, age, monetary_value, **fitted, months=horizon, monthly_discount=discount,
-            margin=kept, days_per_period=unit),
+            margin=kept, time_unit=unit, month_length=length),
         {"frequency": (frequency, REQUIRED), "recency": (recency, REQUIRED), "age": (age, REQUIRED),
          "monetary_value": (monetary_value, REQUIRED)},
     )
@@ -1053,7 +1056,7 @@ def _spillover_cell(value: Any) -> Any:
 def _number_or_none(text: str) -> float | None:
     """The number a text cell holds ("56 %", "0.56"), or None when it is a word."""
     try:
-        return coerce_number(text, "spillover")
+        return coerce_number(text, "value")
     except XhsInputError:
         return None
 
