@@ -173,3 +173,13 @@ def test_level_reads_fractions_and_percentages():
     for bad in (0, 100, -1, True, "80 %"):
         with pytest.raises(XhsInputError, match="level must"):
             check_level(bad)
+
+
+def test_the_backtest_tables_in_docs_planner_md_are_what_the_code_gives():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_planner_tables", ROOT / "docs" / "make_planner_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = (ROOT / "docs" / "planner.md").read_text(encoding="utf-8")
+    assert module.with_blocks(page) == page, "run `python docs/make_planner_tables.py` and commit docs/planner.md"
