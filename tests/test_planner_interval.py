@@ -25,6 +25,7 @@ from xhsxl.core.planner import (
     case_study_backtest,
     case_study_lines,
     forecast,
+    spillover_from_sales,
 )
 from xhsxl.core.planner.interval import check_level
 
@@ -183,3 +184,16 @@ def test_the_backtest_tables_in_docs_planner_md_are_what_the_code_gives():
     spec.loader.exec_module(module)
     page = (ROOT / "docs" / "planner.md").read_text(encoding="utf-8")
     assert module.with_blocks(page) == page, "run `python docs/make_planner_tables.py` and commit docs/planner.md"
+
+
+def test_a_campaigns_own_sales_give_its_measured_off_platform_share():
+    two = figures.CASE_STUDY_2
+    share = spillover_from_sales((1 - two.other_channel_revenue_share) * two.revenue,
+                                 two.other_channel_revenue_share * two.revenue)
+    assert share.low == share.base == share.high == pytest.approx(0.56) and share.source.startswith("measured")
+    assert spillover_from_sales(0, 0).base == 0
+    with pytest.raises(XhsInputError, match="95 %"):
+        spillover_from_sales(1, 99)
+    # Forecast with it, case 2's own lines and benchmarks give its revenue back.
+    result = forecast(case_study_lines(2), "maturity", spillover=share)
+    assert result.spillover.source.startswith("measured")

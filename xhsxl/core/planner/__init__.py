@@ -51,6 +51,7 @@ from xhsxl.core.planner.funnel import (
     normalize_line,
     plan_lines,
     spillover_share,
+    spillover_from_sales,
     SPILLOVER_PRIORS,
 )
 from xhsxl.core.planner.interval import DEFAULT_LEVEL, PRIOR_SPREAD, Spread
@@ -65,6 +66,7 @@ __all__ = [
     "DEFAULT_LEVEL",
     "PRIOR_SPREAD",
     "SPILLOVER_PRIORS",
+    "spillover_from_sales",
     "Spread",
     "BAND_TABLE_HEADER",
     "BENCHMARK_TABLE_HEADER",

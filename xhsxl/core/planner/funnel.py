@@ -115,6 +115,7 @@ __all__ = [
     "SPILLOVER_RANGE_LEVEL",
     "SPILLOVER_PRIOR_WIDTH",
     "SPILLOVER_PRIORS",
+    "spillover_from_sales",
     "BENCHMARK_TABLE_HEADER",
     "BAND_TABLE_HEADER",
     "BAND_ROWS",
@@ -886,6 +887,51 @@ def spillover_share(source: Any = None) -> Benchmark:
     if isinstance(source, (Sequence, np.ndarray)):
         return Benchmark.of("spillover_share", source, source="stated range (read as an 80 % range)")
     return Benchmark.of("spillover_share", source, source="measured")
+
+
+def spillover_from_sales(direct_revenue: Any, cross_platform_revenue: Any) -> Benchmark:
+    """The off-platform share a past campaign measured: cross-platform sales over all its sales.
+
+    Parameters
+    ----------
+    direct_revenue : float
+        Sales on Xiaohongshu, ¥ (≥ 0).
+    cross_platform_revenue : float
+        Sales on other platforms attributed to the campaign (Tmall, JD, offline), ¥ (≥ 0).
+
+    Returns
+    -------
+    Benchmark
+        σ = cross / (direct + cross) as a point (it was measured), with the amounts in its source; direct sales
+        only when both are 0.
+
+    Notes
+    -----
+    σ = cross_platform_revenue / (direct_revenue + cross_platform_revenue), refused above 95 % (the funnel's
+    cross-platform uplift σ / (1 − σ) would exceed 19×).
+
+    References
+    ----------
+    000, case study 2: ¥4.92M of revenue, "56% of revenue coming from influenced sales on other channels".
+
+    Examples
+    --------
+    >>> share = spillover_from_sales(0.44 * 4_920_000, 0.56 * 4_920_000)
+    >>> round(share.base, 4), share.source
+    (0.56, 'measured: ¥2,755,200 off-platform of ¥4,920,000')
+    >>> spillover_from_sales(1_680_000, 0).base
+    0.0
+    """
+    direct = _scalar(direct_revenue, "direct_revenue", ge=0)
+    cross = _scalar(cross_platform_revenue, "cross_platform_revenue", ge=0)
+    total = direct + cross
+    if total <= 0:
+        return spillover_share(None)
+    share = cross / total
+    if share > 0.95:
+        raise XhsInputError(f"the measured off-platform share must not exceed 95 % (got {share:.1%} of ¥{total:,.0f})")
+    return Benchmark("spillover_share", share, share, share,
+                     source=f"measured: ¥{cross:,.0f} off-platform of ¥{total:,.0f}")
 
 
 # --------------------------------------------------------------------------------------------------
