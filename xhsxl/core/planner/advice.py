@@ -108,7 +108,9 @@ def _pct_zh(value: float) -> str:
 
 
 def _range_text(low: float, high: float) -> tuple[str, str]:
-    text = f"{low * 100:.0f}–{high * 100:.0f} %" if low != high else f"{low * 100:.0f} %"
+    # Whole percents print as such; the case studies' exact shares (15.56 %) keep a decimal.
+    digits = 0 if all(abs(v * 100 - round(v * 100)) < 1e-9 for v in (low, high)) else 1
+    text = f"{low * 100:.{digits}f}–{high * 100:.{digits}f} %" if low != high else f"{low * 100:.{digits}f} %"
     return text, text.replace(" %", "%")
 
 
@@ -148,10 +150,11 @@ def _share_findings(plan: Forecast) -> list[Finding]:
         else:
             reference = f"outside the recommended {english_range} [000]"
             reference_zh = f"不在建议的{chinese_range}范围内［000］"
-        verb = f"raising it to {target * 100:.0f} % means {_yuan(change)} more" if change > 0 else \
-            f"lowering it to {target * 100:.0f} % frees {_yuan(-change)}"
-        verb_zh = f"调到{target * 100:.0f}%需增加{_yuan(change)}" if change > 0 else \
-            f"降到{target * 100:.0f}%可释放{_yuan(-change)}"
+        digits = 0 if abs(target * 100 - round(target * 100)) < 1e-9 else 1
+        verb = f"raising it to {target * 100:.{digits}f} % means {_yuan(change)} more" if change > 0 else \
+            f"lowering it to {target * 100:.{digits}f} % frees {_yuan(-change)}"
+        verb_zh = f"调到{target * 100:.{digits}f}%需增加{_yuan(change)}" if change > 0 else \
+            f"降到{target * 100:.{digits}f}%可释放{_yuan(-change)}"
         label = _LABELS_EN[line]
         findings.append(Finding(
             code="share_outside_observed" if observed else "share_out_of_range",

@@ -1238,7 +1238,9 @@ _FUNNEL_FIELDS = FunnelResult._fields
 
 @dataclass(frozen=True)
 class CaseForecast:
-    """A forecast in one case: the rows (one per line, fixed order), the total and the ROI family."""
+    """A forecast's base case or one end of its prediction interval: the rows (one per line, fixed order), the
+    total and the ROI family. At the interval's ends every row is the base row scaled by its metric's factor, and
+    ``total_conversions`` holds the bound of direct plus cross-platform conversions."""
 
     case: str
     lines: tuple[LineForecast, ...]
@@ -1329,10 +1331,12 @@ class Forecast:
         raise XhsInputError(f"basis must be 'net', 'ratio' or 'profit' (got {describe(basis)})")
 
     def table(self) -> list[list[Any]]:
-        """The band: header ``BAND_TABLE_HEADER`` and 16 rows (``BAND_ROWS``), one value per case.
+        """The band: header ``BAND_TABLE_HEADER`` and 16 rows (``BAND_ROWS``): the prediction interval's low end,
+        the base forecast and the high end, at ``level``.
 
-        The columns are cases, not sorted values: revenue, ROI and profit grow from low to high; the
-        break-even ROAS moves with the spillover share (commission is paid on direct sales only).
+        Each row's low and high are that metric's bounds (not one scenario): counts, revenue, ROI and profit grow
+        from low to high; the spillover share shows its range and the break-even ROAS the value at each end of
+        it (commission is paid on direct sales only, so more spillover lowers it).
         """
         rows: list[list[Any]] = [list(BAND_TABLE_HEADER)]
         for metric, chinese, unit in BAND_ROWS:
