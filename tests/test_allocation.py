@@ -125,8 +125,9 @@ def test_rule_based_ranges_and_in_range_flags_for_defaults():
     expected = {
         "reserve": (0.15, 0.20, True),
         "content_production": (0.25, 0.35, True),
-        "paid_ads": (0.16, 0.26, True),  # 16 %, the low end of what the case studies spent
-        "tech_analytics": (0.04, 0.07, True),
+        # exactly what the case studies spent: ¥70,000 / ¥450,000 to ¥180,000 / ¥680,000
+        "paid_ads": (70_000 / 450_000, 180_000 / 680_000, True),
+        "tech_analytics": (30_000 / 680_000, 30_000 / 450_000, True),
         "creators": (None, None, None),
         "creators_top": (0.20, 0.30, True),
         "creators_mid": (0.40, 0.50, True),

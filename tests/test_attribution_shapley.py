@@ -106,6 +106,38 @@ def test_shapley_can_credit_a_channel_negatively():
     assert shapley(table).credit("b") < 0
 
 
+def test_the_monotone_cover_credits_no_channel_below_zero_and_still_adds_up():
+    table = path_table(["a", "a > b"], [50, 1], nulls=[50, 99])
+    result = shapley(table, monotone=True)
+    assert result.credit("b") >= 0 and result.conversions.sum() == pytest.approx(51)
+    assert result.details["game"] == "conversion rate, monotone cover"
+    # By hand: b alone 10 %, a > b 5 %, a alone 30 % of 300. v(a) = 90, v(b) = 30, v(ab) = 45; the cover
+    # has v̂(ab) = 90, so φ̂ = (75, 15), scaled by 45 / 90.
+    lowering = path_table(["a", "b", "a > b"], [30, 10, 5], nulls=[70, 90, 95])
+    assert as_dict(shapley(lowering)) == pytest.approx({"a": 52.5, "b": -7.5})
+    assert as_dict(shapley(lowering, monotone=True)) == pytest.approx({"a": 37.5, "b": 7.5})
+    with pytest.raises(XhsInputError, match="monotone must be True or False"):
+        shapley(lowering, monotone="yes")
+
+
+def monotone_cover_worth(rows, coalition):
+    members = sorted(coalition)
+    return max(rate_worth(rows, set(subset)) for size in range(len(members) + 1)
+               for subset in itertools.combinations(members, size))
+
+
+@FAST
+@given(journey_rows())
+def test_monotone_shapley_is_the_scaled_shapley_value_of_the_cover_and_never_negative(rows):
+    expected = brute_force_shapley(rows, monotone_cover_worth)
+    total = sum(c for _, c, _ in rows)
+    scale = total / sum(expected.values()) if sum(expected.values()) > 0 else 0.0
+    result = shapley(table_of(rows, with_values=True), monotone=True)
+    assert as_dict(result) == pytest.approx({c: v * scale for c, v in expected.items()}, abs=1e-9)
+    assert (result.conversions >= -1e-12).all() and (result.value >= -1e-12).all()
+    assert result.conversions.sum() == pytest.approx(total)
+
+
 def many_channel_rows(n_channels, seed=0, n=200):
     rng = np.random.default_rng(seed)
     names = [f"ch{i:02d}" for i in range(n_channels)]

@@ -225,10 +225,12 @@ def test_expected_spend_matches_lifetimes_for_every_cdnow_customer(cdnow) -> Non
 
 @pytest.mark.parametrize(
     ("months", "monthly_discount", "margin", "freq", "days_per_period"),
-    [(12, 0.01, 1.0, "D", 1.0), (6, 0.05, 0.4, "D", 1.0), (3, 0.0, 1.0, "H", 1 / 24)],
+    [(12, 0.01, 1.0, "D", 1.0), (6, 0.05, 0.4, "D", 1.0), (3, 0.0, 1.0, "H", 1 / 24),
+     (12, 0.01, 1.0, "D", "days"), (12, 0.01, 1.0, "W", "weeks"), (6, 0.02, 0.5, "M", "months"),
+     (3, 0.0, 1.0, "H", "hours")],
 )
-def test_clv_matches_lifetimes_for_every_cdnow_customer(  # type: ignore[no-untyped-def]
-    cdnow, months: int, monthly_discount: float, margin: float, freq: str, days_per_period: float
+def test_clv_matches_lifetimes_for_every_cdnow_customer_in_the_unit_of_its_freq(  # type: ignore[no-untyped-def]
+    cdnow, months: int, monthly_discount: float, margin: float, freq: str, days_per_period: float | str
 ) -> None:
     data, bgf, ggf = cdnow
     x, tx, T, spend = _columns(data)
@@ -406,6 +408,22 @@ def test_clv_bgnbd_discounts_each_months_expected_purchases() -> None:
     assert clv_bgnbd(x, tx, T, spend, *BG, *GG, 6, 0.02, 0.6, 7) == pytest.approx(hand, rel=1e-12)
 
 
+def test_clv_bgnbd_time_unit_is_explicit_and_the_month_length_is_stated() -> None:
+    history = (2, 30.43, 38.86, 22.35, *BG, *GG, 12, 0.01, 1.0)
+    # Weeks with lifetimes' 4.345-week month, or with a 30-day month (30 / 7 weeks): about 1 % apart.
+    lifetimes_weeks = clv_bgnbd(*history, "weeks")
+    thirty_day_weeks = clv_bgnbd(*history, "weeks", 30 / 7)
+    assert thirty_day_weeks == pytest.approx(clv_bgnbd(*history, 7), rel=1e-14)
+    assert 0.003 < lifetimes_weeks / thirty_day_weeks - 1 < 0.02
+    assert clv_bgnbd(*history, "周") == lifetimes_weeks and clv_bgnbd(*history, "days") == clv_bgnbd(*history, 1.0)
+    months = (2, 30.43 / 4.345, 38.86 / 4.345, 22.35, *BG, *GG, 12, 0.01, 1.0)
+    assert clv_bgnbd(*months, "months", 1.0) == clv_bgnbd(*months, "months")
+    with pytest.raises(XhsInputError, match="time_unit must be"):
+        clv_bgnbd(*history, "fortnights")
+    with pytest.raises(XhsInputError, match="month_length"):
+        clv_bgnbd(*history, "weeks", 0)
+
+
 def test_clv_bgnbd_grows_with_the_window_and_scales_with_margin() -> None:
     windows = clv_bgnbd(2, 30.43, 38.86, 22.35, *BG, *GG, [1, 6, 12, 120], 0.01, 1.0, 7)
     assert np.all(np.diff(windows) > 0)
@@ -455,7 +473,7 @@ HISTORY = (2, 30.43, 38.86)
         (lambda: clv_bgnbd(*HISTORY, 22.35, *BG, *GG, 1.5), "months must be a whole number (got 1.5)"),
         (lambda: clv_bgnbd(*HISTORY, 22.35, *BG, *GG, MAX_MONTHS + 1), "months must be at most 1200"),
         (lambda: clv_bgnbd(*HISTORY, 22.35, *BG, *GG, 12, 0.01, 1.2), "margin must be at most 1 (got 1.2)"),
-        (lambda: clv_bgnbd(*HISTORY, 22.35, *BG, *GG, 12, 0.01, 1.0, 0), "days_per_period must be greater than 0"),
+        (lambda: clv_bgnbd(*HISTORY, 22.35, *BG, *GG, 12, 0.01, 1.0, 0), "time_unit must be greater than 0"),
         (lambda: clv_bgnbd([2, 0], [30.43, 0.0], 38.86, 22.35, *BG, 6.0, 0.9, 15.0),
          "q must be greater than 1 − p × frequency, or the expected spend is infinite (got q 0.9 with p 6 and "
          "frequency 0 at position 2)"),

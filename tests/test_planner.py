@@ -105,11 +105,37 @@ def test_case_study_2_is_reproduced_once_calibrated_on_it():
     assert base.total.cross_platform_conversions == pytest.approx(CASE2.cross_platform_conversions, rel=0.03)
 
 
-def test_case_study_2_from_the_case_1_defaults_lies_inside_the_band():
-    result = forecast(case_study_lines(2), "maturity")
-    for metric, actual in (("impressions", CASE2.impressions), ("revenue", CASE2.revenue)):
-        low, base, high = (result.case(c).value(metric) for c in ("low", "base", "high"))
-        assert low <= actual <= high, metric
+def test_each_case_study_at_its_own_stage_with_its_own_measured_inputs_gives_back_its_actuals():
+    # Case 1 reports no off-platform sales: its measured share is 0, whatever its stage's budget split says.
+    one = forecast(case_study_lines(1), "cold_start", spillover=0.0).base
+    assert one.total.revenue == pytest.approx(CASE1.revenue, rel=1e-12) and round(one.roi * 100) == 273
+    assert forecast(case_study_lines(1), "cold_start").base.total.revenue == pytest.approx(CASE1.revenue, rel=1e-12)
+    direct = (1 - CASE2.other_channel_revenue_share) * CASE2.revenue
+    fitted = fit_campaign(case_study_lines(2), CASE2.impressions, CASE2.direct_conversions, direct,
+                          engagements=CASE2.engagements)
+    two = forecast(case_study_lines(2), "maturity", fitted, spillover=CASE2.other_channel_revenue_share).base
+    assert two.total.revenue == pytest.approx(CASE2.revenue, rel=1e-12) and round(two.roi * 100) == 624
+
+
+def test_each_case_study_forecast_from_the_other_alone_lands_inside_the_80_percent_interval():
+    case_1_only = fit_campaign(case_study_lines(1), CASE1.impressions, CASE1.direct_conversions, CASE1.revenue,
+                               visits=CASE1.profile_visitors)
+    direct = (1 - CASE2.other_channel_revenue_share) * CASE2.revenue
+    case_2_only = fit_campaign(case_study_lines(2), CASE2.impressions, CASE2.direct_conversions, direct,
+                               engagements=CASE2.engagements)
+    checks = (
+        (forecast(case_study_lines(2), "maturity", case_1_only, spillover=CASE2.other_channel_revenue_share),
+         {"impressions": CASE2.impressions, "conversions": CASE2.direct_conversions + CASE2.cross_platform_conversions,
+          "revenue": CASE2.revenue, "roi": CASE2.revenue / CASE2.total_cost - 1}),
+        (forecast(case_study_lines(1), "cold_start", case_2_only, spillover=0.0),
+         {"impressions": CASE1.impressions, "conversions": CASE1.direct_conversions, "revenue": CASE1.revenue,
+          "roi": CASE1.revenue / CASE1.total_cost - 1}),
+    )
+    for result, actuals in checks:
+        assert result.level == 0.8
+        for metric, actual in actuals.items():
+            low, base, high = (result.case(c).value(metric) for c in ("low", "base", "high"))
+            assert low <= actual <= high, metric
 
 
 def test_reference_spend_only_says_where_the_benchmarks_are_quoted():
@@ -122,17 +148,29 @@ def test_reference_spend_only_says_where_the_benchmarks_are_quoted():
         assert b.impressions == pytest.approx(a.impressions, rel=1e-12)
 
 
-def test_spillover_share_by_stage_with_case_2s_gap_as_its_band():
-    assert figures.STAGE_SPILLOVER_SHARE["growth"].value == spillover_share("成长期").base == 0.5
-    maturity = spillover_share("maturity")
-    assert maturity.high == pytest.approx(CASE2.other_channel_revenue_share)
-    assert maturity.low == pytest.approx(0.24)
-    assert spillover_share("cold_start").high == figures.SPILLOVER_USER_SHARE.value
-    assert spillover_share(None).high == 0
-    result = forecast(450_000, "growth").base
+def test_spillover_comes_from_a_measurement_or_a_stated_prior_never_from_the_stage():
+    measured = spillover_share(0.3)
+    assert (measured.low, measured.base, measured.high, measured.source) == (0.3, 0.3, 0.3, "measured")
+    prior = spillover_share("case_study_2")
+    assert prior.base == CASE2.other_channel_revenue_share
+    assert prior.high == pytest.approx(figures.SPILLOVER_USER_SHARE.value) and prior.low == pytest.approx(0.42)
+    assert "56%" in prior.source and "80 % range" in prior.source
+    wide = spillover_share("users")
+    assert (wide.low, wide.high) == (0.0, figures.SPILLOVER_USER_SHARE.value) and "003" in wide.source
+    assert spillover_share(None).high == 0 and "direct sales only" in spillover_share("").source
+    for stage in ("cold_start", "成长期", "maturity"):
+        with pytest.raises(XhsInputError, match="budget split"):
+            spillover_share(stage)
+    # The stage no longer moves sales off-platform; a stated share does.
+    assert forecast(450_000, "growth").base.total.cross_platform_revenue == 0
+    result = forecast(450_000, "growth", spillover=0.5).base
     assert result.total.cross_platform_revenue / result.total.revenue == pytest.approx(0.5)
-    with pytest.raises(XhsInputError, match="stage must be one of"):
+    with pytest.raises(XhsInputError, match="spillover must be"):
         spillover_share("teen")
+    with pytest.raises(XhsInputError, match="stage must be one of"):
+        forecast(450_000, "teen")
+
+
 
 
 # ------------------------------------------------------------------------------------------ funnel
@@ -327,13 +365,13 @@ def _codes(plan):
 
 def test_each_finding_is_raised_by_the_situation_it_describes():
     assert "share_out_of_range" in _codes(forecast({**plan_lines(450_000), "content_production": 20_000}))
-    assert "below_breakeven" in _codes(forecast(450_000, gross_margin=0.2))
+    assert "below_breakeven" in _codes(forecast(450_000, gross_margin=0.2))  # even the top of the interval loses
     assert "past_flattening" in _codes(forecast({"paid_ads": 3e8}))
     assert "marginal_gap" in _codes(forecast({"mid": 900_000, "micro": 20_000}))
-    assert "marginal_below_breakeven" in _codes(forecast({"paid_ads": 300_000}))
-    assert "low_case_loss" in _codes(forecast(450_000))
+    assert "marginal_below_breakeven" in _codes(forecast({"paid_ads": 300_000}, gross_margin=0.3))
+    assert "low_case_loss" in _codes(forecast(450_000))  # break-even lies inside the 80 % interval
     assert "share_outside_observed" in _codes(forecast({**plan_lines(450_000), "tech_analytics": 0.0}))
-    healthy = forecast(450_000, "growth")
+    healthy = forecast(450_000, "growth", gross_margin=0.8)
     assert _codes(healthy) == ["plan_ok"]
 
 
@@ -481,7 +519,13 @@ def test_calibrate_udf_output_feeds_the_forecast_udf():
     table = udfs.XHS_CALIBRATE(history)
     assert len(table) == 10 and {len(row) for row in table} == {8}
     fitted = calibrate(spend, shown, engaged, converted, revenue, visits).benchmarks
-    assert udfs.XHS_FORECAST(300_000.0, None, table) == forecast(300_000, benchmarks=fitted).table()
+    # The table carries each equation's residual sd and standard error, not their joint residuals: the base case
+    # is the calibration's, the band the table's (equations taken as independent).
+    from_table = forecast(300_000, benchmarks=benchmarks_from_table(calibrate(
+        spend, shown, engaged, converted, revenue, visits).table()))
+    assert udfs.XHS_FORECAST(300_000.0, None, table) == from_table.table()
+    assert [row[4] for row in from_table.table()] == [row[4] for row in forecast(300_000, benchmarks=fitted).table()]
+    assert from_table.benchmarks.spread.log_sd["revenue"] > 0
     for no in (False, 0.0, "FALSE", [[False]]):
         assert udfs.XHS_CALIBRATE(history, None, no)[6][2] == DEFAULT_CPM_CURVATURE
     with pytest.raises(XhsInputError, match="fit_curvature must be TRUE or FALSE"):

@@ -41,15 +41,35 @@ def test_forecast_of_case_study_1_prints_its_figures_back():
     assert "Recommendations / 建议" in result.output
 
 
-def test_forecast_of_a_budget_with_a_stage_prints_the_band_lines_and_findings():
-    result = run("forecast", "450,000", "--stage", "成长期", "--split", "reserve=18%,content=30%", "--tiers",
-                 "top=25%,mid=50%,micro=25%")
+def test_forecast_of_a_budget_with_a_stated_spillover_range_prints_the_band_lines_and_findings():
+    result = run("forecast", "450,000", "--stage", "成长期", "--spillover", "40%,50%,60%", "--split",
+                 "reserve=18%,content=30%", "--tiers", "top=25%,mid=50%,micro=25%")
     assert result.exit_code == 0, result.output
     expected = forecast({"reserve": 81_000, "content_production": 135_000, "paid_ads": 72_000, "tech_analytics": 22_500,
-                         "top": 34_875, "mid": 69_750, "micro": 34_875}, "growth")
+                         "top": 34_875, "mid": 69_750, "micro": 34_875}, "growth", spillover=(0.4, 0.5, 0.6))
     assert f"¥{expected.base.total.revenue:,.0f}" in result.output
-    assert re.search(r"spillover_share\s+│\s+站外销售占比\s+│\s+34\.0%\s+│\s+50\.0%\s+│\s+66\.0%", result.output)
+    assert re.search(r"spillover_share\s+│\s+站外销售占比\s+│\s+40\.0%\s+│\s+50\.0%\s+│\s+60\.0%", result.output)
+    assert "80% prediction" in result.output and "Off-platform share of sales: stated range" in result.output
     assert "By budget line" in result.output and "content_production" in result.output
+
+
+def test_forecast_names_its_spillover_source_and_refuses_a_stage_as_one():
+    prior = run("forecast", "--case", "2", "--stage", "maturity", "--spillover", "case_study_2", "--level", "90%")
+    assert prior.exit_code == 0, prior.output
+    assert "90% prediction interval" in prior.output and "000 case study 2 measured 56%" in " ".join(prior.output.split())
+    stage = run("forecast", "450000", "--spillover", "cold_start")
+    assert stage.exit_code == 2 and "budget split" in stage.output
+
+
+def test_backtest_prints_each_campaign_and_the_overall_errors_and_coverage():
+    result = run("backtest", EXAMPLES / "history.csv")
+    assert result.exit_code == 0, result.output
+    assert "618 warm-up" in result.output and "MAPE" in result.output and "Coverage of the 80% interval" in result.output
+    cases = run("backtest", "--cases")
+    assert cases.exit_code == 0 and "000 case study 2" in cases.output
+    assert run("backtest").exit_code == 2
+    short = run("backtest", EXAMPLES / "checkpoints.csv")
+    assert short.exit_code == 2
 
 
 def test_forecast_reads_lines_from_a_csv_and_calibrates_on_a_history(tmp_path):
@@ -132,13 +152,19 @@ def test_every_planner_command_in_the_readme_runs():
         assert result.exit_code == 0, (words, result.output)
 
 
-def test_the_readmes_case_study_table_is_what_the_forecast_gives():
+def test_the_readmes_case_study_table_is_each_case_forecast_from_the_other():
     from xhsxl.core import figures
-    from xhsxl.core.planner import case_study_lines
+    from xhsxl.core.planner import case_study_lines, fit_campaign
 
+    one, two = figures.CASE_STUDY_1, figures.CASE_STUDY_2
+    fit_one = fit_campaign(case_study_lines(1), one.impressions, one.direct_conversions, one.revenue,
+                           visits=one.profile_visitors)
+    fit_two = fit_campaign(case_study_lines(2), two.impressions, two.direct_conversions,
+                           (1 - two.other_channel_revenue_share) * two.revenue, engagements=two.engagements)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for number, stage, case in ((1, None, figures.CASE_STUDY_1), (2, "maturity", figures.CASE_STUDY_2)):
-        result = forecast(case_study_lines(number), stage)
+    for number, case, result in (
+            (1, one, forecast(case_study_lines(1), "cold_start", fit_two, spillover=0.0)),
+            (2, two, forecast(case_study_lines(2), "maturity", fit_one, spillover=two.other_channel_revenue_share))):
         cases = [result.case(c) for c in ("low", "base", "high")]
         conversions = case.direct_conversions + (case.cross_platform_conversions or 0)
         rows = [

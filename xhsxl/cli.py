@@ -802,13 +802,32 @@ def _split_shares(split: str | None, tiers: str | None) -> dict[str, Any]:
     return shares
 
 
+def _spillover_option(text: str | None) -> Any:
+    """--spillover as the core takes it: None, a measured share ("56%"), a range ("42%,56%,70%") or a prior's name."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")] if "," in text and not text.strip().startswith("¥") else [text]
+    if len(parts) == 3:
+        return tuple(_number(part) for part in parts)
+    try:
+        return coerce_number(text, "--spillover")
+    except XhsInputError:
+        return text.strip()
+
+
 @app.command()
 def forecast(
     budget: Annotated[Optional[float], typer.Argument(
         parser=_number, show_default=False, help="Total budget, ¥, split by the article's plan (see --split).")] = None,
     stage: Annotated[Optional[str], typer.Option(
-        help="Brand stage for cross-platform sales: cold_start / growth / maturity (冷启动 / 成长期 / 成熟期); "
-             "default direct sales only.")] = None,
+        help="Brand stage: cold_start / growth / maturity (冷启动 / 成长期 / 成熟期). Recorded only: 003's stage split "
+             "divides the budget, not the sales (see --spillover).")] = None,
+    spillover: Annotated[Optional[str], typer.Option(
+        help="Off-platform share of sales (Tmall, JD, offline): measured, e.g. 56%; a range low,base,high, e.g. "
+             "40%,50%,60%; or a stated prior: case_study_2 (000's 56 % at maturity, 42-70 %) or users (003's 70 % of "
+             "users, 0-70 %). Default: direct sales only.")] = None,
+    level: Annotated[float, typer.Option(
+        parser=_number, help="Level of the prediction interval (the band), e.g. 80% or 0.9.")] = 0.8,
     split: Annotated[Optional[str], typer.Option(
         help="Budget line shares, e.g. reserve=15%,content=25%,paid_ads=16%,tech=5% (the rest goes to creators).")] = None,
     tiers: Annotated[Optional[str], typer.Option(
@@ -849,13 +868,17 @@ def forecast(
             table = read_history(_csv_rows(history), str(history))
             benchmarks = planner.calibrate(table.spend, table.impressions, table.engagements, table.conversions,
                                            table.revenue, table.visits).benchmarks
-        return planner.forecast(amounts, stage, benchmarks, margin, refunds, commission, cpm_index=cpm_index,
-                                cvr_index=cvr_index)
+        return planner.forecast(amounts, stage, benchmarks, margin, refunds, commission,
+                                spillover=_spillover_option(spillover), cpm_index=cpm_index, cvr_index=cvr_index,
+                                level=level)
 
     result = _run(plan)
     total = result.base.cost
-    where = f", stage {result.stage}" if result.stage else ", direct sales only"
-    console.print(_band_table(result, f"Forecast for {_money(total)}{where}: low / base / high"))
+    where = f", stage {result.stage}" if result.stage else ""
+    console.print(_band_table(result, f"Forecast for {_money(total)}{where}: base and {result.level:.0%} prediction "
+                                      "interval (low / high)"))
+    console.print(f"Off-platform share of sales: {escape(result.spillover.source)}")
+    console.print(f"Band: {escape(result.interval_source)}")
     console.print(_lines_table(result, "By budget line (base case)"))
     _print_findings(_run(lambda: planner.recommend(result)))
 
@@ -901,6 +924,58 @@ def calibrate(
     console.print(table)
     _run(lambda: result.benchmarks)  # says so when the fitted curvature cannot be used for a forecast
     console.print(f"Forecast with them: xhsxl forecast BUDGET --history {history}")
+
+
+@app.command()
+def backtest(
+    history: Annotated[Optional[Path], typer.Argument(
+        help="CSV of past campaigns with a header: [campaign], spend, impressions, engagements, conversions, revenue, "
+             "[visits]; at least 4 rows.")] = None,
+    cases: Annotated[bool, typer.Option(
+        "--cases", help="Backtest article 000's two case studies instead, each forecast from a fit to the other.")] = False,
+    level: Annotated[float, typer.Option(parser=_number, help="Level of the prediction interval, e.g. 80%.")] = 0.8,
+    fixed_curvature: Annotated[bool, typer.Option(
+        "--fixed-curvature", help="Keep article 003's curvature in every fold instead of fitting it.")] = False,
+) -> None:
+    """Forecast each past campaign from the others (leave-one-out) and report the errors of revenue, conversions
+    and ROI (MAPE and bias) and how often the prediction interval held the actual figure."""
+    from xhsxl.core import planner
+    from xhsxl.planner_tables import read_history
+
+    if (history is None) == (not cases):
+        errors.print("[bold red]error:[/] give exactly one of HISTORY or --cases")
+        raise typer.Exit(2)
+
+    def run_backtest() -> Any:
+        if cases:
+            return planner.case_study_backtest(level)
+        table = read_history(_csv_rows(history), str(history))
+        return planner.backtest(table.spend, table.impressions, table.engagements, table.conversions, table.revenue,
+                                table.visits, campaigns=table.campaigns, level=level, fit_curvature=not fixed_curvature)
+
+    result = _run(run_backtest)
+    source = "article 000's case studies" if cases else history.name
+    table = Table(title=f"Leave-one-out backtest of {source}: {result.level:.0%} interval", title_justify="left",
+                  header_style="bold")
+    for name in ("campaign", "revenue", "forecast", "interval", "error", "conv. error", "ROI", "forecast ROI", "in"):
+        table.add_column(name, justify="left" if name == "campaign" else "right")
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:+.1%}"
+
+    for row in result.rows:
+        table.add_row(
+            escape(row.campaign), _money(row.actual_revenue), _money(row.forecast_revenue),
+            f"{_money(row.revenue_low)}–{_money(row.revenue_high)}", pct(row.revenue_error),
+            pct(row.conversions_error), f"{row.actual_roi:.0%}", f"{row.forecast_roi:.0%}",
+            "yes" if row.revenue_covered else "no",
+        )
+    console.print(table)
+    for metric in ("revenue", "conversions", "roi"):
+        mape, bias = result.mape(metric), result.bias(metric)
+        console.print(f"{metric:>11}: MAPE {'—' if mape is None else f'{mape:.1%}'}, bias {pct(bias)}")
+    console.print(f"Coverage of the {result.level:.0%} interval: revenue {result.coverage('revenue'):.0%}, conversions "
+                  f"{result.coverage('conversions'):.0%} of {len(result.rows)} campaigns.")
 
 
 @app.command()

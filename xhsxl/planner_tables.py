@@ -193,7 +193,8 @@ def read_benchmarks(value: Any, table: str = "benchmarks") -> FunnelBenchmarks |
     for number, row in enumerate(rows[1:], start=2):
         out = []
         for index, (column, cell) in enumerate(zip(names, row)):
-            if column in ("low", "base", "high"):
+            # std_error and residual_sd carry a calibration's spread into the forecast's prediction interval
+            if column in ("low", "base", "high", "std_error", "residual_sd"):
                 out.append(_number(cell, table, number, column))
             elif column == "benchmark":
                 out.append(cell if isinstance(cell, str) or cell is None else describe(cell))
@@ -218,6 +219,10 @@ class History:
     conversions: list[float]
     revenue: list[float]
     visits: list[float] | None
+    campaigns: list[str] | None = None
+
+
+_CAMPAIGN_NAMES = ("campaign", "campaign_name", "name", "活动", "活动名称")
 
 
 def read_history(value: Any, table: str = "history") -> History:
@@ -245,9 +250,16 @@ def read_history(value: Any, table: str = "history") -> History:
     if missing:
         raise XhsInputError(f"{table} header must name the columns {', '.join(missing)}")
     columns: dict[str, list[float | None]] = {column: [] for column in header}
+    # The campaign's name, when a header names it, labels the backtest's rows.
+    name_at = next((index for index, cell in enumerate(rows[0]) if _key(cell) in _CAMPAIGN_NAMES), None) \
+        if start else None
+    names: list[str] = []
     for number, row in enumerate(rows[start:], start=start + 1):
         if all(_blank(row[index]) for index in header.values()):
             continue
+        if name_at is not None:
+            label = row[name_at]
+            names.append(f"row {number}" if _blank(label) else label if isinstance(label, str) else describe(label))
         for column, index in header.items():
             cell = _number(row[index], table, number, column)
             if cell is None and column != "visits":
@@ -262,7 +274,7 @@ def read_history(value: Any, table: str = "history") -> History:
         row = visits.index(None) + 1 + start
         raise XhsInputError(f"{table} column visits is blank in row {row}; fill it in every row or leave it empty")
     return History(*(list(columns[c]) for c in ("spend", "impressions", "engagements", "conversions", "revenue")),
-                   visits=visits)  # type: ignore[arg-type]
+                   visits=visits, campaigns=names if name_at is not None else None)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -394,19 +394,22 @@ _BGNBD_PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
 @xw.arg("months", doc="Months of future purchases counted; blank = 12.")
 @xw.arg("monthly_discount", doc="Discount rate per month; blank = 1 %.")
 @xw.arg("margin", doc="Margin applied to the spend, 0-100 %; blank = 100 %.")
-@xw.arg("days_per_period", doc="Days in one unit of recency and age: 1 for days (blank), 7 for weeks. A month is 30 days.")
+@xw.arg("time_unit", doc='Unit of recency and age: "days" (blank), "weeks", "months", "hours", or days per unit (7: weeks of 30-day months).')
+@xw.arg("month_length", doc="Length of a month in that unit; blank = lifetimes' (30 days, 4.345 weeks, 1 month, 720 hours).")
 def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None,
-                  days_per_period=None):
+                  time_unit=None, month_length=None):
     """CLV from fitted BG/NBD and Gamma-Gamma models (as the lifetimes package scores it): discounted expected spend over the coming months, ¥."""
     fitted = dict(zip(_BGNBD_PARAMS, _vector(params, "params", len(_BGNBD_PARAMS))))
     horizon = cell_integer(months, "months", 12)
     discount = cell_number(monthly_discount, "monthly_discount", 0.01)
     kept = cell_number(margin, "margin", 1.0)
-    unit = cell_number(days_per_period, "days_per_period", 1.0)
+    named = isinstance(time_unit, str) and time_unit.strip() and _number_or_none(time_unit) is None
+    unit = time_unit.strip() if named else cell_number(time_unit, "time_unit", "days")
+    length = cell_number(month_length, "month_length", None)
     return elementwise(
         lambda frequency, recency, age, monetary_value: clv_core.clv_bgnbd(
             frequency, recency, age, monetary_value, **fitted, months=horizon, monthly_discount=discount,
-            margin=kept, days_per_period=unit),
+            margin=kept, time_unit=unit, month_length=length),
         {"frequency": (frequency, REQUIRED), "recency": (recency, REQUIRED), "age": (age, REQUIRED),
          "monetary_value": (monetary_value, REQUIRED)},
     )
@@ -861,15 +864,19 @@ def XHS_OPTIMAL_ALLOCATION(budget, curves):
 _LINES_DOC = ("Total budget, ¥ (split by the article's plan), or a range of budget lines: line (top, mid, micro, nano, "
               "paid_ads, content_production, tech_analytics, reserve), amount, [cpm_index], [cvr_index]; or "
               "XHS_TIER_ALLOCATION's table.")
-_STAGE_DOC = 'Brand stage for cross-platform sales: "cold_start" (冷启动), "growth" (成长期), "maturity" (成熟期); blank = direct sales only.'
+_STAGE_DOC = 'Brand stage: "cold_start" (冷启动), "growth" (成长期), "maturity" (成熟期). Recorded only: off-platform sales come from spillover.'
+_SPILLOVER_DOC = ('Off-platform share of sales: measured (e.g. 56 %) or low, base, high; "case_study_2" (56 %, 42-70 %) '
+                  'or "users" (0-70 %); blank = direct sales only.')
+_LEVEL_DOC = "Level of the prediction interval, 0-100 %; blank = 80 %."
 _BENCHMARKS_DOC = "Benchmark table (header benchmark, low, base, high), e.g. XHS_CALIBRATE's result; blank = case-study defaults."
 
 
-def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None):
+def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None, spillover=None,
+              level=None):
     """The forecast behind the planner functions. A sheet usually asks for the same plan several times in one
     recalculation (the band, the per-line table, the ROI, the findings in two languages), so the last
     forecasts are kept, keyed on the arguments' values and types; a forecast is immutable."""
-    arguments = (lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
+    arguments = (lines, stage, benchmarks, gross_margin, commission_rate, refund_rate, spillover, level)
     key = _cache_key(arguments)
     if key is None:
         return _forecast_now(*arguments)
@@ -896,7 +903,8 @@ def _forecast_kept(key: Any) -> planner.Forecast:
     return _forecast_now(*_from_cache_key(key))
 
 
-def _forecast_now(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None):
+def _forecast_now(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None, spillover=None,
+                  level=None):
     budget = planner_tables.read_budget_lines(lines)
     return planner.forecast(
         budget.lines, cell_text(stage, "stage", None), planner_tables.read_benchmarks(benchmarks),
@@ -904,6 +912,7 @@ def _forecast_now(lines, stage, benchmarks, gross_margin=None, commission_rate=N
         refund_rate=cell_number(refund_rate, "refund_rate", 0.0),
         commission_rate=cell_number(commission_rate, "commission_rate", figures.PLATFORM_COMMISSION.low),
         cpm_index=budget.cpm_index or None, cvr_index=budget.cvr_index or None,
+        spillover=_spillover_cell(spillover), level=cell_number(level, "level", planner.DEFAULT_LEVEL),
     )
 
 
@@ -914,9 +923,13 @@ def _forecast_now(lines, stage, benchmarks, gross_margin=None, commission_rate=N
 @xw.arg("gross_margin", doc="Gross margin on sales, 0-100 %; blank = 50 %.")
 @xw.arg("commission_rate", doc="Xiaohongshu commission on its own sales, 0-100 %; blank = 10 %.")
 @xw.arg("refund_rate", doc="Share of sales refunded, 0-100 %; blank = 0.")
-def XHS_FORECAST(lines, stage=None, benchmarks=None, gross_margin=None, commission_rate=None, refund_rate=None):
-    """Table (17 rows x 6 columns with header): the campaign funnel from spend to impressions, visits, conversions, revenue, ROI and profit, in the low, base and high cases."""
-    return to_excel_table(_forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate).table())
+@xw.arg("spillover", ndim=2, doc=_SPILLOVER_DOC)
+@xw.arg("level", doc=_LEVEL_DOC)
+def XHS_FORECAST(lines, stage=None, benchmarks=None, gross_margin=None, commission_rate=None, refund_rate=None,
+                 spillover=None, level=None):
+    """Table (17 rows x 6 columns with header): the campaign funnel from spend to impressions, visits, conversions, revenue, ROI and profit: base and an 80 % prediction interval."""
+    return to_excel_table(_forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate, spillover,
+                                    level).table())
 
 
 @xw.func(category="XHS")
@@ -928,10 +941,12 @@ def XHS_FORECAST(lines, stage=None, benchmarks=None, gross_margin=None, commissi
 @xw.arg("gross_margin", doc="Gross margin on sales, 0-100 %; blank = 50 % (profit basis only).")
 @xw.arg("commission_rate", doc="Xiaohongshu commission on its own sales, 0-100 %; blank = 10 %.")
 @xw.arg("refund_rate", doc="Share of sales refunded, 0-100 %; blank = 0.")
+@xw.arg("spillover", ndim=2, doc=_SPILLOVER_DOC)
+@xw.arg("level", doc=_LEVEL_DOC)
 def XHS_FORECAST_ROI(lines, stage=None, scenario=None, basis=None, benchmarks=None, gross_margin=None,
-                     commission_rate=None, refund_rate=None):
-    """Projected ROI of a budget plan in the low, base or high case: net, ratio (ROI 1:x) or profit. Format as %."""
-    result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
+                     commission_rate=None, refund_rate=None, spillover=None, level=None):
+    """Projected ROI of a budget plan: base, or the low or high end of its prediction interval; net, ratio (ROI 1:x) or profit. Format as %."""
+    result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate, spillover, level)
     value = result.roi(cell_text(scenario, "scenario", "base"), cell_text(basis, "basis", "net"))
     if not np.isfinite(value):
         raise XhsInputError("the projected ROI is too large to represent; check the units of lines (¥ amounts)")
@@ -943,9 +958,11 @@ def XHS_FORECAST_ROI(lines, stage=None, scenario=None, basis=None, benchmarks=No
 @xw.arg("stage", doc=_STAGE_DOC)
 @xw.arg("scenario", doc='"low", "base" (default) or "high".')
 @xw.arg("benchmarks", ndim=2, doc=_BENCHMARKS_DOC)
-def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None):
+@xw.arg("spillover", ndim=2, doc=_SPILLOVER_DOC)
+@xw.arg("level", doc=_LEVEL_DOC)
+def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None, spillover=None, level=None):
     """Table (10 rows x 14 columns with header): each budget line's funnel, revenue, ROAS and the return of its next ¥, then the total."""
-    result = _forecast(lines, stage, benchmarks)
+    result = _forecast(lines, stage, benchmarks, spillover=spillover, level=level)
     return to_excel_table(result.lines_table(cell_text(scenario, "scenario", "base")))
 
 
@@ -989,10 +1006,12 @@ def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
 @xw.arg("gross_margin", doc="Gross margin on sales, 0-100 %; blank = 50 %.")
 @xw.arg("commission_rate", doc="Xiaohongshu commission on its own sales, 0-100 %; blank = 10 %.")
 @xw.arg("refund_rate", doc="Share of sales refunded, 0-100 %; blank = 0.")
+@xw.arg("spillover", ndim=2, doc=_SPILLOVER_DOC)
+@xw.arg("level", doc=_LEVEL_DOC)
 def XHS_RECOMMEND(lines, stage=None, language=None, benchmarks=None, gross_margin=None, commission_rate=None,
-                  refund_rate=None):
+                  refund_rate=None, spillover=None, level=None):
     """Column (13 rows with header): findings on a budget plan, most severe first, each with its numbers: shares out of range, loss, flattened or lagging lines."""
-    result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
+    result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate, spillover, level)
     return planner.findings_column(planner.recommend(result), planner.RECOMMENDATION_ROWS,
                                    cell_text(language, "language", "en"))
 
@@ -1011,5 +1030,57 @@ def XHS_REALLOCATE(checkpoints, reserve, caps=None, metric=None, elasticity=None
         caps=planner_tables.read_amounts(caps, "caps"), planned=table.planned or None,
         elasticity=cell_number(elasticity, "elasticity", figures.DEFAULT_ELASTICITY.value), metric=table.metric,
         lines_order=table.lines_order,
+    )
+    return to_excel_table(result.table())
+
+
+# ------------------------------------------------------------------------------------- forecast evidence
+
+
+def _spillover_cell(value: Any) -> Any:
+    """A spillover argument as the core takes it: None (blank), a number, a prior's name, or a low-base-high range."""
+    cells = [cell for row in value for cell in (row if isinstance(row, list) else [row])] \
+        if isinstance(value, list) else [value]
+    cells = [cell for cell in cells if not (cell is None or (isinstance(cell, str) and not cell.strip()))]
+    if not cells:
+        return None
+    if len(cells) == 1:
+        cell = cells[0]
+        return cell.strip() if isinstance(cell, str) and _number_or_none(cell) is None else \
+            cell_number(cell, "spillover")
+    if len(cells) == 3:
+        return tuple(cell_number(cell, "spillover") for cell in cells)
+    raise XhsInputError(f"spillover must be one cell or three (low, base, high), got {len(cells)}")
+
+
+def _number_or_none(text: str) -> float | None:
+    """The number a text cell holds ("56 %", "0.56"), or None when it is a word."""
+    try:
+        return coerce_number(text, "value")
+    except XhsInputError:
+        return None
+
+
+@xw.func(category="XHS")
+@xw.arg("spillover", ndim=2, doc=_SPILLOVER_DOC)
+def XHS_SPILLOVER(spillover=None):
+    """Table (2 rows x 5 columns with header): the off-platform share of sales a forecast assumes, low, base, high, how its range is read, and its source."""
+    share = planner.spillover_share(_spillover_cell(spillover))
+    read_as = "point (measured or none)" if share.low == share.high else "80 % range"
+    return to_excel_table([["low", "base", "high", "read_as", "source"],
+                           [share.low, share.base, share.high, read_as, share.source]])
+
+
+@xw.func(category="XHS")
+@xw.arg("history", ndim=2, doc="Past campaigns with a header row: [campaign], spend, impressions, engagements, conversions, revenue, [visits]; at least 4 rows.")
+@xw.arg("level", doc=_LEVEL_DOC)
+@xw.arg("fit_curvature", doc="TRUE (default): fit how CPM and CVR change with spend in each fold; FALSE: keep article 003's (3 rows suffice).")
+def XHS_BACKTEST(history, level=None, fit_curvature=None):
+    """Table (header, one row per past campaign, 3 summary rows x 15 columns): each campaign forecast from the others; revenue, conversion and ROI errors, MAPE, bias and interval coverage."""
+    table = planner_tables.read_history(history)
+    result = planner.backtest(
+        table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
+        campaigns=table.campaigns, level=cell_number(level, "level", planner.DEFAULT_LEVEL),
+        fit_curvature=_flag(fit_curvature, "fit_curvature", True),
     )
     return to_excel_table(result.table())

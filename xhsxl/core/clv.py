@@ -20,7 +20,8 @@ the BG/NBD functions count *repeat* purchases only.
 
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 import numpy as np
 from scipy.special import expit, hyp2f1
@@ -39,6 +40,7 @@ __all__ = [
     "bgnbd_probability_alive",
     "gamma_gamma_expected_spend",
     "clv_bgnbd",
+    "MONTH_LENGTH",
 ]
 
 ArrayLike = Any
@@ -47,9 +49,20 @@ Number = float | np.ndarray
 #: When the first payment of a retention CLV is counted (see :func:`clv_retention`); the first is the default.
 TIMINGS: tuple[str, ...] = ("future", "start", "end")
 
-#: Length of the month :func:`clv_bgnbd` steps by, in days. lifetimes' ``freq="D"`` steps 30 days (and
-#: ``"H"`` 720 hours), so 30 makes the two agree; its ``freq="W"`` uses 4.345 weeks (30.4 days) instead.
+#: Length of the month :func:`clv_bgnbd` steps by when the time unit is given as days per unit, in days.
 DAYS_PER_MONTH = 30.0
+
+#: Length of a month in each named time unit of :func:`clv_bgnbd`: lifetimes' own conventions in
+#: ``customer_lifetime_value`` (``freq="D"`` 30 days, ``"W"`` 4.345 weeks, ``"M"`` 1, ``"H"`` 720 hours), so
+#: that the defaults agree with it unit for unit. 4.345 weeks is 30.4 days: a 30-day month in weeks (30 / 7 ≈
+#: 4.286) differs by about 1.4 % in the month's length and ~1 % in weekly figures.
+MONTH_LENGTH: Mapping[str, float] = MappingProxyType({"days": 30.0, "weeks": 4.345, "months": 1.0, "hours": 720.0})
+_TIME_UNITS: Mapping[str, str] = MappingProxyType({
+    "days": "days", "day": "days", "d": "days", "天": "days", "日": "days",
+    "weeks": "weeks", "week": "weeks", "w": "weeks", "周": "weeks", "星期": "weeks",
+    "months": "months", "month": "months", "m": "months", "月": "months",
+    "hours": "hours", "hour": "hours", "h": "hours", "小时": "hours",
+})
 
 #: Longest CLV window :func:`clv_bgnbd` accepts (100 years). Its cost grows with the number of months,
 #: and a typo such as 1e9 months must not hang a spreadsheet.
@@ -411,7 +424,8 @@ def clv_bgnbd(
     months: ArrayLike = int(MEASUREMENT_WINDOW_MONTHS.high),
     monthly_discount: ArrayLike = 0.01,
     margin: ArrayLike = 1.0,
-    days_per_period: ArrayLike = 1.0,
+    time_unit: Any = "days",
+    month_length: ArrayLike | None = None,
 ) -> Number:
     """Discounted value of a customer's future repeat purchases over the next months (BG/NBD + Gamma-Gamma).
 
@@ -432,11 +446,13 @@ def clv_bgnbd(
         Discount rate per month (≥ 0). Default 0.01, lifetimes' default (about 12.7 % a year).
     margin : array_like, optional
         Share of order value kept as profit, in [0, 1]. Default 1: the result is revenue, not profit.
-    days_per_period : array_like, optional
-        Days in one unit of ``recency`` and ``age`` (> 0): 1 for data in days, 7 for data in weeks. A
-        month is 30 days, so one month is ``30 / days_per_period`` units. Default 1 reproduces
-        lifetimes' ``freq="D"``. (lifetimes' CDNOW example data are in weeks yet scored with
-        ``freq="D"``, which makes its "month" 30 weeks; ``days_per_period=7`` gives calendar months.)
+    time_unit : {"days", "weeks", "months", "hours"} or array_like of float, optional
+        The unit of ``recency`` and ``age`` (default "days"). A number is the days in one unit (7 for weeks)
+        with a 30-day month, so one month is ``30 / time_unit`` units.
+    month_length : array_like, optional
+        Length of a month in ``time_unit`` (> 0). Default :data:`MONTH_LENGTH`: 30 days, 4.345 weeks, 1 month,
+        720 hours — lifetimes' conventions for ``freq`` "D", "W", "M", "H". Give 30 / 7 for 30-day months
+        with data in weeks, 30.44 for calendar-average months in days.
 
     Returns
     -------
@@ -445,16 +461,18 @@ def clv_bgnbd(
 
     Notes
     -----
-    With ``w = 30 / days_per_period`` units per month, ``E(t)`` from :func:`bgnbd_expected_purchases`
-    and ``S`` from :func:`gamma_gamma_expected_spend`::
+    With ``w = month_length`` units per month, ``E(t)`` from :func:`bgnbd_expected_purchases` and ``S`` from
+    :func:`gamma_gamma_expected_spend`::
 
         CLV = margin × S × Σ_{k=1..months} [E(k w) − E((k − 1) w)] / (1 + monthly_discount)ᵏ
 
     — the purchases expected in month k, valued at the expected order value, discounted to today at
     the end of month k. Equals ``margin ×`` lifetimes'
     ``GammaGammaFitter.customer_lifetime_value(bgf, frequency, recency, T, monetary_value, time=months,
-    discount_rate=monthly_discount, freq="D")`` when ``days_per_period`` is 1. First orders are not
-    counted (they are in direct sales).
+    discount_rate=monthly_discount, freq=F)`` when ``time_unit`` is F's unit ("D" days, "W" weeks, "M" months,
+    "H" hours) and ``month_length`` is left at its default. (lifetimes' CDNOW example data are in weeks yet
+    scored with ``freq="D"``, which makes its "month" 30 weeks: give ``time_unit="weeks"`` there.) First
+    orders are not counted (they are in direct sales).
 
     References
     ----------
@@ -470,10 +488,13 @@ def clv_bgnbd(
     >>> round(clv_bgnbd(2, 30.0, 39.0, 22.0, 0.25, 4.0, 0.8, 2.5, 6.0, 4.0, 15.0,
     ...                 12, 0.01, 0.6, 7), 2)
     20.61
+    >>> round(clv_bgnbd(2, 30.0, 39.0, 22.0, 0.25, 4.0, 0.8, 2.5, 6.0, 4.0, 15.0,
+    ...                 12, 0.01, 0.6, "weeks"), 2)  # lifetimes' 4.345-week month
+    20.85
     """
     names = (
         "frequency", "recency", "age", "monetary_value", "r", "alpha", "a", "b", "p", "q", "v",
-        "months", "monthly_discount", "margin", "days_per_period",
+        "months", "monthly_discount", "margin", "month_length",
     )
     history = _history(frequency, recency, age)
     spend = numeric(monetary_value, "monetary_value", ge=0)
@@ -482,14 +503,13 @@ def clv_bgnbd(
     count = _whole(numeric(months, "months", ge=1, le=MAX_MONTHS), "months")
     rate = numeric(monthly_discount, "monthly_discount", ge=0)
     kept = fraction(margin, "margin")
-    unit = numeric(days_per_period, "days_per_period", gt=0)
-    arrays = _broadcast(names, (*history, spend, *params, p_, q_, v_, count, rate, kept, unit))
+    step = _month_step(time_unit, month_length)
+    arrays = _broadcast(names, (*history, spend, *params, p_, q_, v_, count, rate, kept, step))
     shape = arrays[0].shape
-    x, tx, T, spend, r_, alpha_, a_, b_, p_, q_, v_, count, rate, kept, unit = (v.ravel() for v in arrays)
+    x, tx, T, spend, r_, alpha_, a_, b_, p_, q_, v_, count, rate, kept, step = (v.ravel() for v in arrays)
     _check_history(x, tx, T, shape)
     _check_gamma_gamma(x, p_, q_, shape)
 
-    step = DAYS_PER_MONTH / unit
     total = np.zeros_like(x)
     previous = np.zeros_like(x)  # E(0) = 0: nothing is bought in an empty window
     # The loop runs over months (at most MAX_MONTHS), never over customers.
@@ -504,6 +524,21 @@ def clv_bgnbd(
 
 
 # --- argument checks -------------------------------------------------------------------------------
+
+
+def _month_step(time_unit: Any, month_length: ArrayLike | None) -> np.ndarray:
+    """Units of recency and age in one month: ``month_length``, or the named unit's month, or 30 / days per unit."""
+    if isinstance(time_unit, str):
+        key = _TIME_UNITS.get(time_unit.strip().lower())
+        if key is None:
+            raise XhsInputError(f"time_unit must be 'days', 'weeks', 'months' or 'hours', or days per unit "
+                                f"(got {describe(time_unit)})")
+        default = np.asarray(MONTH_LENGTH[key])
+    else:
+        default = DAYS_PER_MONTH / numeric(time_unit, "time_unit", gt=0)
+    if month_length is None:
+        return default
+    return numeric(month_length, "month_length", gt=0) * np.ones_like(default)
 
 
 def _broadcast(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> list[np.ndarray]:

@@ -198,11 +198,17 @@ CONTENT_SHARE = Range(0.25, 0.35, "share of total budget", "000",
                       "allocating 25-35% of your total budget to content production")
 RESERVE_SHARE = Range(0.15, 0.20, "share of total budget", "000",
                       "Reserve 15-20% of your budget for mid-campaign optimization")
-#: Not recommended by any article: the range the two case studies spent (16 % and 26 %).
-PAID_ADS_SHARE = Range(0.16, 0.26, "share of total budget", "000 (case studies, observed)",
+#: Not recommended by any article: the range the two case studies spent, as exact shares of their totals
+#: (¥70,000 / ¥450,000 ≈ 15.56 % and ¥180,000 / ¥680,000 ≈ 26.47 %). The article's labels round them to 16 %
+#: and 26 %; a range built from the labels called both case studies "outside what they spent".
+PAID_ADS_SHARE = Range(CASE_STUDY_1.paid_ads / CASE_STUDY_1.total_cost, CASE_STUDY_2.paid_ads / CASE_STUDY_2.total_cost,
+                       "share of total budget", "000 (case studies, observed)",
                        "Paid Promotion: ¥70,000 (16%) … Paid Promotion: ¥180,000 (26%)")
-#: Not recommended by any article: the range the two case studies spent (4 % and 7 %).
-TECH_ANALYTICS_SHARE = Range(0.04, 0.07, "share of total budget", "000 (case studies, observed)",
+#: Not recommended by any article: the range the two case studies spent, exact shares (¥30,000 / ¥680,000 ≈
+#: 4.41 % and ¥30,000 / ¥450,000 ≈ 6.67 %; the labels print 4 % and 7 %).
+TECH_ANALYTICS_SHARE = Range(CASE_STUDY_2.tech_analytics / CASE_STUDY_2.total_cost,
+                             CASE_STUDY_1.tech_analytics / CASE_STUDY_1.total_cost, "share of total budget",
+                             "000 (case studies, observed)",
                              "Technical Implementation & Analytics: ¥30,000 (7%) … Analytics & Optimization: "
                              "¥30,000 (4%)")
 

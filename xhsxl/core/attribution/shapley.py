@@ -12,7 +12,8 @@ Two games are offered, because the one most often quoted has a closed form:
   the conversion rate of the journeys that used only channels in ``S`` (the conditional conversion
   probability of Shao & Li, 2011 and Dalessandro et al., 2012). It needs non-converting journeys, is not
   additive, and is computed exactly over all ``2**n`` coalitions up to 12 channels, by seeded Monte-Carlo
-  sampling of channel orders above.
+  sampling of channel orders above. It can give a channel *negative* credit (its journeys converted at a
+  lower rate); ``monotone=True`` plays its monotone cover instead, which cannot.
 """
 
 from __future__ import annotations
@@ -111,8 +112,16 @@ def shapley(
     max_exact_channels: int = MAX_EXACT_CHANNELS,
     permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = 0,
+    monotone: bool = False,
 ) -> AttributionResult:
     """Shapley value of the conversion-rate game: exact up to 12 channels, seeded sampling above.
+
+    **Negative credit.** A channel gets negative credit when, on average over the orders in which channels
+    join, adding it lowers the conversion rate of the journeys the coalition reaches — typically a channel
+    shown to hesitant users (retargeting, a late search ad), whose journeys convert less often than those
+    without it. The number says the journeys *with* it converted less, not that it destroyed sales; the credits
+    still add up to the total conversions, the others' rising to match. ``monotone=True`` scores the monotone
+    cover of the game instead, which gives no channel less than 0.
 
     Parameters
     ----------
@@ -124,6 +133,11 @@ def shapley(
         Channel orders sampled when there are more channels.
     seed : int, default 0
         Seed of the sampler (same seed, same numbers).
+    monotone : bool, default False
+        Play the monotone cover v̂(S) = max over T ⊆ S of v(T) — a set of channels is worth at least what any
+        of its subsets achieves — so no marginal contribution, and no credit, is negative; the credits are then
+        scaled by v(all) / v̂(all) to add up to the total conversions (and value). Always enumerated exactly
+        (the cover needs every coalition), so at most 20 channels.
 
     Returns
     -------
@@ -147,7 +161,9 @@ def shapley(
     is computed from a subset-sum (zeta) transform over the ``2**n`` coalitions, O(n 2**n). Above
     ``max_exact_channels``, the average marginal contribution over ``permutations`` random channel orders
     is used instead (Castro et al., 2009). A channel whose presence lowers the conversion rate of the
-    journeys it joins gets *negative* credit; that is the game's answer, not an error.
+    journeys it joins gets *negative* credit; that is the game's answer, not an error. The monotone cover
+    v̂(S) = max_{T ⊆ S} v(T) is computed by a subset-max transform over the same lattice; its marginal
+    contributions are ≥ 0, so its Shapley values are, and v(N) / v̂(N) ≤ 1 rescales them to the total.
 
     References
     ----------
@@ -166,6 +182,13 @@ def shapley(
     >>> table = path_table(["a", "b", "a > b"], [10, 20, 30], nulls=[90, 80, 70])
     >>> shapley(table).conversions.tolist()
     [15.0, 45.0]
+
+    When ``b`` alone converts 10 % and ``a > b`` only 5 %, against ``a`` alone's 30 %, ``b`` lowers the rate
+    of the journeys it joins and gets negative credit; the monotone cover gives it none below 0:
+
+    >>> lowering = path_table(["a", "b", "a > b"], [30, 10, 5], nulls=[70, 90, 95])
+    >>> shapley(lowering).conversions.tolist(), shapley(lowering, monotone=True).conversions.tolist()
+    ([52.5, -7.5], [37.5, 7.5])
     """
     paths = require_conversions(paths)
     if not paths.has_nulls:
@@ -184,7 +207,16 @@ def shapley(
         per_path.append(paths.values)
     weights = np.column_stack(per_path)
 
-    if n_channels <= max_exact:
+    if not isinstance(monotone, (bool, np.bool_)):
+        raise XhsInputError(f"monotone must be True or False (got {describe(monotone)})")
+    if monotone:
+        if n_channels > _ENUMERATION_CEILING:
+            raise XhsInputError(
+                f"monotone=True enumerates every coalition, at most {_ENUMERATION_CEILING} channels (got {n_channels})"
+            )
+        credits = _exact(set_path, set_channel, paths.n_paths, n_channels, weights, monotone=True)
+        details = {"game": "conversion rate, monotone cover", "method": "exact", "coalitions": 2**n_channels}
+    elif n_channels <= max_exact:
         credits = _exact(set_path, set_channel, paths.n_paths, n_channels, weights)
         details: dict[str, Any] = {"game": "conversion rate", "method": "exact", "coalitions": 2**n_channels}
     else:
@@ -212,9 +244,11 @@ def _worth(conversions: np.ndarray, journeys: np.ndarray, total_journeys: float)
 
 
 def _exact(
-    set_path: np.ndarray, set_channel: np.ndarray, n_paths: int, n_channels: int, weights: np.ndarray
+    set_path: np.ndarray, set_channel: np.ndarray, n_paths: int, n_channels: int, weights: np.ndarray,
+    monotone: bool = False,
 ) -> np.ndarray:
-    """Shapley credits (n_channels × [conversions, value]) by enumerating every coalition."""
+    """Shapley credits (n_channels × [conversions, value]) by enumerating every coalition; of the game's
+    monotone cover, rescaled to the game's total, when ``monotone``."""
     n_coalitions = 1 << n_channels
     mask = np.zeros(n_paths, dtype=np.int64)
     np.bitwise_or.at(mask, set_path, np.left_shift(1, set_channel))
@@ -228,6 +262,12 @@ def _exact(
     if weights.shape[1] > 2:
         worth.append(_worth(totals[:, 2], totals[:, 1], total_journeys))
     worth_matrix = np.column_stack(worth + [np.zeros(n_coalitions)] * (2 - len(worth)))
+    grand = worth_matrix[-1].copy()
+    if monotone:
+        # Subset-max transform: after it, worth[S] = max over T ⊆ S of the game's worth[T].
+        for bit in range(n_channels):
+            view = worth_matrix.reshape(-1, 2, 1 << bit, 2)
+            np.maximum(view[:, 1], view[:, 0], out=view[:, 1])
 
     coalition = np.arange(n_coalitions, dtype=np.int64)
     size = np.zeros(n_coalitions, dtype=np.int64)
@@ -242,6 +282,11 @@ def _exact(
         without = coalition[(coalition >> channel) & 1 == 0]
         marginal = worth_matrix[without | (1 << channel)] - worth_matrix[without]
         credits[channel] = by_size[size[without]] @ marginal
+    if monotone:
+        # The cover's grand coalition is worth at least the game's; scale its credits back to the game's total.
+        covered = worth_matrix[-1]
+        scale = np.divide(grand, covered, out=np.zeros_like(grand), where=covered > 0)
+        credits *= scale[None, :]
     return credits
 
 

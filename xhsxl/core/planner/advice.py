@@ -6,18 +6,20 @@ Article 000's calculator ends in "Recommendation: …". :func:`recommend` reads 
 ====================================  ========  =========================================================
 code                                  severity  when
 ====================================  ========  =========================================================
-``below_breakeven``                   high      the base case's profit ROI is negative (ROAS under break-even)
-``past_flattening``                   high      a line's next ¥ returns less than ¥1 of revenue
-``low_case_loss``                     medium    the base case profits, the low case loses money
+``below_breakeven``                   high      even the interval's upper bound of profit ROI is negative
+``past_flattening``                   high      even the upper bound of a line's next ¥ returns less than ¥1
+``low_case_loss``                     medium    break-even lies inside the interval (the low end loses money)
 ``share_out_of_range``                medium    reserve, content or a creator tier outside 000's range
-``marginal_gap``                      medium    a line's next ¥ returns under half of the best line's
-``marginal_below_breakeven``          medium    a line's next ¥ returns ≥ ¥1 but under the break-even ROAS
+``marginal_gap``                      medium    a line's next ¥ returns under half of the best line's (base)
+``marginal_below_breakeven``          medium    the upper bound of a line's next ¥ is ≥ ¥1 but under break-even
 ``share_outside_observed``            info      paid ads or tech & analytics outside what the case studies spent
 ``plan_ok``                           info      nothing high or medium was found
 ====================================  ========  =========================================================
 
-Shares are checked by :func:`xhsxl.core.allocation.allocate_budget` (its ``in_range`` flags); marginal returns
-are the base case's at each line's planned spend. Each :class:`Finding` keeps the numbers it quotes, and
+Shares are checked by :func:`xhsxl.core.allocation.allocate_budget` (its ``in_range`` flags). A loss — of the
+plan or of a line's next ¥ — is called only when the upper bound of the forecast's prediction interval is below
+break-even; when break-even lies inside the interval the finding quotes the interval and says to keep the
+reserve until the checkpoints confirm. Marginal gaps compare base-case returns at each line's planned spend. Each :class:`Finding` keeps the numbers it quotes, and
 :func:`findings_column` lays the findings out as the fixed-size column the Excel function returns.
 """
 
@@ -106,7 +108,9 @@ def _pct_zh(value: float) -> str:
 
 
 def _range_text(low: float, high: float) -> tuple[str, str]:
-    text = f"{low * 100:.0f}–{high * 100:.0f} %" if low != high else f"{low * 100:.0f} %"
+    # Whole percents print as such; the case studies' exact shares (15.56 %) keep a decimal.
+    digits = 0 if all(abs(v * 100 - round(v * 100)) < 1e-9 for v in (low, high)) else 1
+    text = f"{low * 100:.{digits}f}–{high * 100:.{digits}f} %" if low != high else f"{low * 100:.{digits}f} %"
     return text, text.replace(" %", "%")
 
 
@@ -146,10 +150,11 @@ def _share_findings(plan: Forecast) -> list[Finding]:
         else:
             reference = f"outside the recommended {english_range} [000]"
             reference_zh = f"不在建议的{chinese_range}范围内［000］"
-        verb = f"raising it to {target * 100:.0f} % means {_yuan(change)} more" if change > 0 else \
-            f"lowering it to {target * 100:.0f} % frees {_yuan(-change)}"
-        verb_zh = f"调到{target * 100:.0f}%需增加{_yuan(change)}" if change > 0 else \
-            f"降到{target * 100:.0f}%可释放{_yuan(-change)}"
+        digits = 0 if abs(target * 100 - round(target * 100)) < 1e-9 else 1
+        verb = f"raising it to {target * 100:.{digits}f} % means {_yuan(change)} more" if change > 0 else \
+            f"lowering it to {target * 100:.{digits}f} % frees {_yuan(-change)}"
+        verb_zh = f"调到{target * 100:.{digits}f}%需增加{_yuan(change)}" if change > 0 else \
+            f"降到{target * 100:.{digits}f}%可释放{_yuan(-change)}"
         label = _LABELS_EN[line]
         findings.append(Finding(
             code="share_outside_observed" if observed else "share_out_of_range",
@@ -164,32 +169,44 @@ def _share_findings(plan: Forecast) -> list[Finding]:
     return findings
 
 
+def _interval_text(plan: Forecast) -> tuple[str, str]:
+    """"the 80 % interval" in English and Chinese."""
+    level = f"{plan.level * 100:.0f}"
+    return f"the {level} % interval", f"{level}%预测区间"
+
+
 def _profit_findings(plan: Forecast) -> list[Finding]:
-    base, low = plan.base, plan.low
+    base, low, high = plan.base, plan.low, plan.high
+    interval, interval_zh = _interval_text(plan)
     numbers = {"roas": base.roas, "breakeven_roas": base.breakeven_roas, "profit_roi": base.profit_roi,
-               "profit": base.profit, "low_roas": low.roas, "low_profit_roi": low.profit_roi}
-    if base.profit_roi < 0:
-        needed = base.breakeven_roas * base.cost
+               "profit": base.profit, "low_roas": low.roas, "low_profit_roi": low.profit_roi, "high_roas": high.roas,
+               "high_profit_roi": high.profit_roi, "level": plan.level}
+    roas_range = f"1:{low.roas:.2f}–1:{high.roas:.2f}"
+    profit_range = f"{_yuan(low.profit)} to {_yuan(high.profit)}"
+    profit_range_zh = f"{_yuan(low.profit)}至{_yuan(high.profit)}"
+    if high.profit_roi < 0:
+        # A loss is called only when even the upper bound is below break-even.
+        needed = high.breakeven_roas * base.cost
         return [Finding(
             "below_breakeven", "high", None,
-            f"The base case loses money: ROAS 1:{base.roas:.2f} is below the break-even 1:{base.breakeven_roas:.2f} "
-            f"(profit ROI {_pct(base.profit_roi)}, profit {_yuan(base.profit)}). Breaking even needs "
-            f"{_yuan(needed)} of sales against {_yuan(base.total.revenue)} forecast: cut cost, raise the margin or "
-            "move budget to lines with a higher marginal return.",
-            f"基准情形下活动亏损：投产比1:{base.roas:.2f}低于盈亏平衡点1:{base.breakeven_roas:.2f}"
-            f"（利润回报率{_pct_zh(base.profit_roi)}，利润{_yuan(base.profit)}）。盈亏平衡需要{_yuan(needed)}销售额，"
-            f"预测为{_yuan(base.total.revenue)}：请降低成本、提高毛利或把预算移到边际回报更高的渠道。",
+            f"The campaign loses money even at the top of {interval}: ROAS {roas_range} (base 1:{base.roas:.2f}) "
+            f"is below the break-even 1:{high.breakeven_roas:.2f}, profit {profit_range}. Breaking even needs "
+            f"{_yuan(needed)} of sales against at most {_yuan(high.total.revenue)} forecast: cut cost, raise the "
+            "margin or move budget to lines with a higher marginal return.",
+            f"即使在{interval_zh}上限，活动仍亏损：投产比{roas_range}（基准1:{base.roas:.2f}）低于盈亏平衡点"
+            f"1:{high.breakeven_roas:.2f}，利润{profit_range_zh}。盈亏平衡需要{_yuan(needed)}销售额，预测最多"
+            f"{_yuan(high.total.revenue)}：请降低成本、提高毛利或把预算移到边际回报更高的渠道。",
             {**numbers, "breakeven_revenue": needed},
         )]
     if low.profit_roi < 0:
         return [Finding(
             "low_case_loss", "medium", None,
-            f"The low case loses money: ROAS 1:{low.roas:.2f} against the break-even 1:{low.breakeven_roas:.2f} "
-            f"(profit ROI {_pct(low.profit_roi)}); the base case earns {_yuan(base.profit)} "
-            f"({_pct(base.profit_roi)}). Keep the reserve until the 24 h and 72 h checkpoints confirm the base case.",
-            f"悲观情形下活动亏损：投产比1:{low.roas:.2f}，盈亏平衡点1:{low.breakeven_roas:.2f}"
-            f"（利润回报率{_pct_zh(low.profit_roi)}）；基准情形利润{_yuan(base.profit)}（{_pct_zh(base.profit_roi)}）。"
-            "请保留预留预算，待24小时和72小时检查点确认后再投放。",
+            f"Break-even lies inside {interval}: ROAS {roas_range} (base 1:{base.roas:.2f}) against the break-even "
+            f"1:{base.breakeven_roas:.2f}; profit {profit_range} (base {_yuan(base.profit)}). Keep the reserve until "
+            f"the 24 h and 72 h checkpoints confirm a ROAS above 1:{base.breakeven_roas:.2f}.",
+            f"盈亏平衡点落在{interval_zh}内：投产比{roas_range}（基准1:{base.roas:.2f}），盈亏平衡点"
+            f"1:{base.breakeven_roas:.2f}；利润{profit_range_zh}（基准{_yuan(base.profit)}）。"
+            f"请保留预留预算，待24小时和72小时检查点确认投产比高于1:{base.breakeven_roas:.2f}后再投放。",
             numbers,
         )]
     return []
@@ -209,7 +226,8 @@ def _equalising_move(plan: Forecast, worse: str, better: str) -> float:
 
 
 def _marginal_findings(plan: Forecast, gap_ratio: float) -> list[Finding]:
-    base = plan.base
+    base, high = plan.base, plan.high
+    interval, interval_zh = _interval_text(plan)
     active = [base.line(line) for line in FUNNEL_LINES if base.line(line).marginal_roas is not None]
     findings: list[Finding] = []
     if not active:
@@ -218,26 +236,34 @@ def _marginal_findings(plan: Forecast, gap_ratio: float) -> list[Finding]:
     for row in active:
         label, label_zh = _LABELS_EN[row.line], LINE_LABELS_ZH[row.line]
         margin = row.marginal_roas
-        if margin < 1:
-            flat = row.flattening_spend
-            where = f" Beyond {_yuan(flat)} on this line the next ¥ returns less than ¥1; the plan spends {_yuan(row.spend)}." \
+        low_margin, high_margin = plan.low.line(row.line).marginal_roas, high.line(row.line).marginal_roas
+        span = f"¥{low_margin:.2f}–¥{high_margin:.2f}"
+        # A line is called past its flattening point, or below break-even, only when the upper bound of its
+        # next ¥'s return is: within the interval the evidence does not say so.
+        if high_margin < 1:
+            flat = high.line(row.line).flattening_spend
+            where = f" Beyond {_yuan(flat)} on this line the next ¥ returns less than ¥1 even at the top of {interval}; " \
+                    f"the plan spends {_yuan(row.spend)}." if flat is not None else ""
+            where_zh = f"即使按{interval_zh}上限，该渠道超过{_yuan(flat)}后每多投¥1回报不足¥1，计划投入{_yuan(row.spend)}。" \
                 if flat is not None else ""
-            where_zh = f"该渠道超过{_yuan(flat)}后每多投¥1回报不足¥1，计划投入{_yuan(row.spend)}。" if flat is not None else ""
             findings.append(Finding(
                 "past_flattening", "high", row.line,
-                f"{label}: past the point where returns flatten, the next ¥ returns ¥{margin:.2f} of revenue.{where}",
-                f"{label_zh}已过收益拐点：每多投¥1只带来¥{margin:.2f}销售额。{where_zh}",
-                {"marginal_roas": margin, "flattening_spend": flat if flat is not None else math.nan,
-                 "spend": row.spend},
+                f"{label}: past the point where returns flatten, the next ¥ returns {span} of revenue ({interval}, "
+                f"base ¥{margin:.2f}).{where}",
+                f"{label_zh}已过收益拐点：每多投¥1只带来{span}销售额（{interval_zh}，基准¥{margin:.2f}）。{where_zh}",
+                {"marginal_roas": margin, "high_marginal_roas": high_margin,
+                 "flattening_spend": flat if flat is not None else math.nan, "spend": row.spend},
             ))
-        elif margin < base.breakeven_roas:
+        elif high_margin < high.breakeven_roas:
             findings.append(Finding(
                 "marginal_below_breakeven", "medium", row.line,
-                f"{label}: the next ¥ returns ¥{margin:.2f} of revenue, below the break-even ROAS "
-                f"1:{base.breakeven_roas:.2f}: it adds sales but loses money after cost of goods and commission.",
-                f"{label_zh}：每多投¥1带来¥{margin:.2f}销售额，低于盈亏平衡投产比1:{base.breakeven_roas:.2f}："
-                "能增加销售额，但扣除成本和佣金后亏损。",
-                {"marginal_roas": margin, "breakeven_roas": base.breakeven_roas, "spend": row.spend},
+                f"{label}: the next ¥ returns {span} of revenue ({interval}, base ¥{margin:.2f}), below the break-even "
+                f"ROAS 1:{high.breakeven_roas:.2f} even at the top: it adds sales but loses money after cost of goods "
+                "and commission.",
+                f"{label_zh}：每多投¥1带来{span}销售额（{interval_zh}，基准¥{margin:.2f}），即使按上限也低于盈亏平衡投产比"
+                f"1:{high.breakeven_roas:.2f}：能增加销售额，但扣除成本和佣金后亏损。",
+                {"marginal_roas": margin, "high_marginal_roas": high_margin, "breakeven_roas": high.breakeven_roas,
+                 "spend": row.spend},
             ))
         if row.line != best.line and margin < gap_ratio * best.marginal_roas:
             move = _equalising_move(plan, row.line, best.line)
@@ -274,7 +300,8 @@ def recommend(plan: Forecast, gap_ratio: float = 0.5) -> tuple[Finding, ...]:
 
     Notes
     -----
-    Break-even: profit ROI < 0, i.e. ROAS < 1 / ((1 − refund) · margin − commission · (1 − σ)). Marginal
+    Break-even: profit ROI < 0, i.e. ROAS < 1 / ((1 − refund) · margin − commission · (1 − σ)), judged at the
+    interval's upper end for a loss and at its lower end for "break-even lies inside". Marginal
     return of line i: e · revenueᵢ / spendᵢ at the planned spend (base case). The move that equalises two
     lines' marginal returns keeps their sum: with revenueᵢ = Kᵢ · sᵢ^e, s_worse / s_better =
     (K_worse / K_better)^(1/(1−e)).

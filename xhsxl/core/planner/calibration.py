@@ -37,6 +37,7 @@ from xhsxl.core.planner.funnel import (
     Benchmark,
     FunnelBenchmarks,
 )
+from xhsxl.core.planner.interval import EQUATION_SIGNS, Spread
 from xhsxl.core.validate import describe, numeric
 
 __all__ = ["CALIBRATION_MIN_ROWS", "Estimate", "Calibration", "calibrate"]
@@ -89,6 +90,7 @@ class Calibration:
     reference_spend: float
     fitted_curvature: bool
     used_visits: bool
+    spread: Spread | None = None
 
     def estimate(self, name: str) -> Estimate:
         return next(item for item in self.estimates if item.name == name)
@@ -109,6 +111,7 @@ class Calibration:
                 **levels, cpm_curvature=self.estimate("cpm_curvature").value,
                 cvr_curvature=self.estimate("cvr_curvature").value, reference_spend=self.reference_spend,
                 source=f"fitted to {self.rows} history rows",
+                **({} if self.spread is None else {"spread": self.spread}),
             )
         except XhsInputError as error:
             raise XhsInputError(
@@ -135,8 +138,10 @@ def _column(value: Any, name: str, size: int | None) -> np.ndarray:
     return array
 
 
-def _fit(x: np.ndarray, y: np.ndarray, slope: float | None) -> tuple[float, float, float | None, float | None, float]:
-    """Intercept, slope, their standard errors and the residual sd of y = c + s·x (s fitted when None)."""
+def _fit(x: np.ndarray, y: np.ndarray, slope: float | None, kept: dict[str, np.ndarray] | None = None,
+         name: str = "") -> tuple[float, float, float | None, float | None, float]:
+    """Intercept, slope, their standard errors and the residual sd of y = c + s·x (s fitted when None); the
+    residuals are kept under ``name`` for the prediction interval."""
     n = y.size
     if slope is None:
         design = np.column_stack([np.ones(n), x])
@@ -145,12 +150,34 @@ def _fit(x: np.ndarray, y: np.ndarray, slope: float | None) -> tuple[float, floa
         dof = n - 2
         variance = float(residuals @ residuals) / dof
         covariance = variance * np.linalg.inv(design.T @ design)
+        if kept is not None:
+            kept[name] = residuals
         return (float(coefficients[0]), float(coefficients[1]), math.sqrt(covariance[0, 0]),
                 math.sqrt(covariance[1, 1]), math.sqrt(variance))
     intercept = float(np.mean(y - slope * x))
     residuals = y - slope * x - intercept
     variance = float(residuals @ residuals) / (n - 1)
+    if kept is not None:
+        kept[name] = residuals
     return intercept, slope, math.sqrt(variance / n), None, math.sqrt(variance)
+
+
+def _spread(residuals: dict[str, np.ndarray], x: np.ndarray, fitted_curvature: bool, reference: float,
+            rows: int) -> Spread:
+    """The spread of a new campaign about the fit: each metric's summed log residuals (module doc)."""
+    parameters = 2 if fitted_curvature else 1
+    dof = rows - parameters
+    log_sd = {}
+    for metric, signs in EQUATION_SIGNS.items():
+        total = sum(sign * residuals.get(name, 0.0) for name, sign in signs.items())
+        log_sd[metric] = math.sqrt(float(np.dot(total, total)) / dof)
+    centre = float(np.mean(x))
+    spread_x = float(np.sum((x - centre) ** 2))
+    return Spread(
+        log_sd=log_sd, dof=dof, rows=rows, x_mean=centre, x_ss=spread_x if fitted_curvature else None,
+        reference_spend=reference,
+        source=f"{rows} past campaigns: each metric's summed log-funnel residuals on {dof} degrees of freedom",
+    )
 
 
 def _level(name: str, log_value: float, log_error: float, residual: float, how: str) -> Estimate:
@@ -281,26 +308,30 @@ def calibrate(
         )
 
     where = f"least squares on {n} rows"
-    cpm_c, a, cpm_se, a_se, cpm_sd = _fit(x, logs["cpm"], None if fit else DEFAULT_CPM_CURVATURE)
+    residuals: dict[str, np.ndarray] = {}
+    cpm_c, a, cpm_se, a_se, cpm_sd = _fit(x, logs["cpm"], None if fit else DEFAULT_CPM_CURVATURE, residuals, "cpm")
     estimates = [_level("cpm", cpm_c, cpm_se, cpm_sd, f"{where}: ln CPM = ln CPM₀ + a·ln(spend/s_ref)")]
-    er_c, _, er_se, _, er_sd = _fit(x, logs["engagement_rate"], 0.0)
+    er_c, _, er_se, _, er_sd = _fit(x, logs["engagement_rate"], 0.0, residuals, "engagement_rate")
     estimates.append(_level("engagement_rate", er_c, er_se, er_sd, f"{where}: mean ln(engagements/impressions)"))
     if clicked is not None:
-        ctr_c, _, ctr_se, _, ctr_sd = _fit(x, np.log(clicked / shown), 0.0)
+        ctr_c, _, ctr_se, _, ctr_sd = _fit(x, np.log(clicked / shown), 0.0, residuals, "ctr")
         estimates.append(_level("ctr", ctr_c, ctr_se, ctr_sd, f"{where}: mean ln(visits/impressions)"))
-        cvr_c, b, cvr_se, b_se, cvr_sd = _fit(x, np.log(converted / clicked), None if fit else DEFAULT_CVR_CURVATURE)
+        cvr_c, b, cvr_se, b_se, cvr_sd = _fit(x, np.log(converted / clicked), None if fit else DEFAULT_CVR_CURVATURE,
+                                              residuals, "cvr")
         cvr_how = f"{where}: ln(conversions/visits) = ln CVR₀ + b·ln(spend/s_ref)"
     else:
         ctr = DEFAULT_BENCHMARKS.ctr.base
         estimates.append(Estimate("ctr", ctr, None, None, None, "no visits in the history: default (case study 1)"))
-        cvr_c, b, cvr_se, b_se, cvr_sd = _fit(x, np.log(converted / shown), None if fit else DEFAULT_CVR_CURVATURE)
+        # conversions per impression: its residual stands for CTR's and CVR's together (visits unmeasured)
+        cvr_c, b, cvr_se, b_se, cvr_sd = _fit(x, np.log(converted / shown), None if fit else DEFAULT_CVR_CURVATURE,
+                                              residuals, "cvr")
         cvr_c -= math.log(ctr)
         cvr_how = f"{where}: ln(conversions/impressions) = ln(CTR·CVR₀) + b·ln(spend/s_ref), default CTR"
     estimates.append(_level("cvr", cvr_c, cvr_se, cvr_sd, cvr_how))
     if estimates[-1].value > 1:
         raise XhsInputError(f"the fitted conversion rate is above 100 % ({estimates[-1].value:.4g}); check that "
                             "conversions and visits are counts of the same campaigns")
-    aov_c, _, aov_se, _, aov_sd = _fit(x, logs["aov"], 0.0)
+    aov_c, _, aov_se, _, aov_sd = _fit(x, logs["aov"], 0.0, residuals, "aov")
     estimates.append(_level("aov", aov_c, aov_se, aov_sd, f"{where}: mean ln(revenue/conversions)"))
     fixed = "article 003 (not fitted)"
     estimates.append(Estimate("cpm_curvature", a, a_se, None, cpm_sd, f"{where}: slope of ln CPM" if fit else fixed))
@@ -310,4 +341,5 @@ def calibrate(
                               "1 − cpm_curvature + cvr_curvature" + (" (slopes taken as independent)" if fit else "")))
     estimates.append(Estimate("reference_spend", reference_value, None, None, None, "argument"))
     return Calibration(estimates=tuple(estimates), rows=n, reference_spend=reference_value, fitted_curvature=fit,
-                       used_visits=clicked is not None)
+                       used_visits=clicked is not None,
+                       spread=_spread(residuals, x, fit, reference_value, n))

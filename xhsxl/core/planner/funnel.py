@@ -47,17 +47,22 @@ only (no stage): with these defaults its impressions, visits, conversions, reven
 floating-point precision (the defaults are computed from ``figures``, not typed; rounded as above they agree
 within 0.01 %).
 
-**Spillover share** σ by brand stage (:func:`spillover_share`): the share of the campaign's revenue made on
-other platforms (Tmall, JD, offline). Base: 003's spillover budget share for the stage (cold start 70 %,
-growth 50 %, maturity 40 %) — the article splits budget by where the purchase happens; its "70% of users …
-jump to Tmall" is the cold-start figure too. Band: ± 16 points, the gap between case 2's measured 56 % and
-its stage's 40 % (the example campaigns classify case 2 as maturity), capped at 0 and at 70 %. No stage:
-σ = 0, direct sales only. Cross-platform orders are assumed to have the same AOV (case 2: ¥246 against ¥252).
+**Spillover share** σ (:func:`spillover_share`): the share of the campaign's *sales* made on other platforms
+(Tmall, JD, offline), an input with a source — measured (the platform's off-platform GMV, the client's Tmall / JD
+data, its history), or a stated prior: case study 2's measured 56 % at maturity (42–70 %), or 003's "70% of
+users … jump to Tmall" as a wide prior (0–70 %). Given nothing, σ = 0: direct sales only. The brand stage does
+not set it: 003's 70 / 50 / 40 % "Budget ratio recommendation" is how to divide the *budget* between spillover
+and closed-loop work (:func:`xhsxl.core.allocation.stage_split`); read as a share of sales it forecast case
+study 1 (cold start) at ¥5.6M against its actual ¥1.68M. Cross-platform orders are assumed to have the same
+AOV (case 2: ¥246 against ¥252).
 
-**The band**: the low case takes every benchmark at its pessimistic end (highest CPM, lowest CTR, CVR, AOV,
-σ), the high case at its optimistic end. Revenue is increasing in each of them, so low ≤ base ≤ high holds
-for impressions, conversions, revenue, ROI and profit by construction (profit because the margin kept per ¥
-of sales must be positive). The curvature a, b has one source and is not banded.
+**The band** is a prediction interval at a stated level (``level``, default 80 %): the range that holds a new
+campaign's actual figure with that probability (:mod:`~xhsxl.core.planner.interval`). Its width comes from the
+benchmarks' ``spread`` — a calibration's residuals and leverage on Student's t, or, with no history, the
+articles' priors (ln 1.40 for what a ¥ buys, ln(1 / 0.6) for what it sells) — and from σ's range. Each metric's
+bound is the base times exp(∓ half-width), so low ≤ base ≤ high holds for every count, revenue, ROI and profit.
+The columns are bounds per metric, not one scenario: the low revenue and the low impressions are each the
+interval's lower end. The levels' low / high (case 1 against case 2) describe the evidence, not the band.
 
 Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
 """
@@ -80,9 +85,19 @@ from xhsxl.core.figures import (
     DIMINISHING_RETURNS,
     PLATFORM_COMMISSION,
     SPILLOVER_USER_SHARE,
+    STAGE_ALIASES,
     STAGE_SPILLOVER_SHARE,
     TIER_FEE_PER_NOTE,
     CaseStudy,
+)
+from xhsxl.core.planner.interval import (
+    DEFAULT_LEVEL,
+    EQUATION_SIGNS,
+    PRIOR_SPREAD,
+    SPREAD_METRICS,
+    Spread,
+    check_level,
+    normal_quantile,
 )
 from xhsxl.core.validate import describe, numeric, scalar_or_array
 
@@ -97,7 +112,10 @@ __all__ = [
     "DEFAULT_REFERENCE_SPEND",
     "DEFAULT_GROSS_MARGIN",
     "DEFAULT_COMMISSION_RATE",
-    "SPILLOVER_BAND_WIDTH",
+    "SPILLOVER_RANGE_LEVEL",
+    "SPILLOVER_PRIOR_WIDTH",
+    "SPILLOVER_PRIORS",
+    "spillover_from_sales",
     "BENCHMARK_TABLE_HEADER",
     "BAND_TABLE_HEADER",
     "BAND_ROWS",
@@ -341,10 +359,14 @@ _CURVATURE_ROWS: tuple[str, ...] = ("cpm_curvature", "cvr_curvature", "elasticit
 
 @dataclass(frozen=True)
 class FunnelBenchmarks:
-    """The benchmarks a forecast runs on: five banded levels, the curvature and the reference spend.
+    """The benchmarks a forecast runs on: five levels with their ranges, the curvature, the reference spend, and
+    the spread of a new campaign about them.
 
     ``cpm`` and ``cvr`` are quoted at ``reference_spend``; ``cpm_curvature`` (a) and ``cvr_curvature`` (b)
-    bend them with spend, and the funnel's elasticity 1 − a + b must lie in (0, 1].
+    bend them with spend, and the funnel's elasticity 1 − a + b must lie in (0, 1]. The forecast runs on the
+    levels' base values; its band comes from ``spread`` (:class:`~xhsxl.core.planner.interval.Spread`: a
+    calibration's residuals, or the articles' priors), not from the levels' low / high, which describe where
+    the evidence lies.
     """
 
     cpm: Benchmark
@@ -357,8 +379,11 @@ class FunnelBenchmarks:
     reference_spend: float = DEFAULT_REFERENCE_SPEND
     source: str = field(default="", compare=False)
     notes: Mapping[str, str] = field(default_factory=dict, compare=False)
+    spread: Spread = field(default=PRIOR_SPREAD, compare=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.spread, Spread):
+            raise XhsInputError(f"spread must be a Spread (got {describe(self.spread)})")
         for name in _BANDED:
             value = getattr(self, name)
             if not isinstance(value, Benchmark):
@@ -477,7 +502,39 @@ def benchmarks_from_table(rows: Sequence[Sequence[Any]], base: FunnelBenchmarks 
         if name in values:
             low, middle, high = values[name]
             values[name] = Benchmark(name, low, middle, high, source="benchmarks table")
-    return base.with_values(**values)
+    fitted = base.with_values(**values)
+    spread = _spread_from_table(rows[1:], column, fitted)
+    return fitted if spread is None else replace(fitted, spread=spread)
+
+
+def _spread_from_table(rows: Sequence[Sequence[Any]], column: Mapping[str, int],
+                       fitted: FunnelBenchmarks) -> Spread | None:
+    """The spread a calibration table implies, from its residual_sd and std_error columns; None when the table
+    has no residual_sd for CPM (not a calibration's). The equations are taken as independent (the table does
+    not carry their joint residuals) and the quantile as normal (nor the degrees of freedom)."""
+    if "residual_sd" not in column:
+        return None
+    residual: dict[str, float] = {}
+    estimation: dict[str, float] = {}
+    for row in rows:
+        label = row[column["benchmark"]]
+        key = label.strip().lower() if isinstance(label, str) else None
+        if key not in _BANDED:
+            continue
+        sd = row[column["residual_sd"]]
+        error = row[column["std_error"]] if "std_error" in column else None
+        if isinstance(sd, (int, float)) and not isinstance(sd, bool) and math.isfinite(sd) and sd >= 0:
+            residual[key] = float(sd)
+        if isinstance(error, (int, float)) and not isinstance(error, bool) and math.isfinite(error) and error >= 0:
+            estimation[key] = (float(error) / getattr(fitted, key).base) ** 2
+    if "cpm" not in residual:
+        return None
+    log_sd = {metric: math.sqrt(math.fsum(residual.get(name, 0.0) ** 2 for name in signs))
+              for metric, signs in EQUATION_SIGNS.items()}
+    parameter = {metric: math.fsum(estimation.get(name, 0.0) for name in signs)
+                 for metric, signs in EQUATION_SIGNS.items()}
+    return Spread(log_sd=log_sd, parameter_var=parameter, reference_spend=fitted.reference_spend,
+                  source="benchmarks table: residual sd and standard errors, equations taken as independent")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -732,54 +789,149 @@ def fit_campaign(
 # Spillover
 # --------------------------------------------------------------------------------------------------
 
-#: ± 16 points: case 2's measured 56 % of revenue from other channels against its stage's (maturity) 40 %.
-SPILLOVER_BAND_WIDTH: float = abs(CASE_STUDY_2.other_channel_revenue_share - STAGE_SPILLOVER_SHARE["maturity"].value)
-_NO_STAGE = {"", "none", "direct", "direct only", "direct_only", "no", "0"}
+#: The level at which a spillover range (a prior's or one typed as low, base, high) is read: 80 %.
+SPILLOVER_RANGE_LEVEL: float = 0.80
+_CASE_2_SHARE = CASE_STUDY_2.other_channel_revenue_share
+_USERS_SHARE = SPILLOVER_USER_SHARE.value
+#: ± 14 points around case study 2's 56 %: the distance to 003's 70 % of users, the only other figure.
+SPILLOVER_PRIOR_WIDTH: float = _USERS_SHARE - _CASE_2_SHARE
+
+#: Stated priors for the off-platform share of sales, each an 80 % range with its source.
+SPILLOVER_PRIORS: Mapping[str, tuple[float, float, float, str]] = {
+    "case_study_2": (
+        _CASE_2_SHARE - SPILLOVER_PRIOR_WIDTH, _CASE_2_SHARE, _CASE_2_SHARE + SPILLOVER_PRIOR_WIDTH,
+        f"prior: 000 case study 2 measured {_CASE_2_SHARE:.0%} at maturity ('56% of revenue coming from influenced "
+        f"sales on other channels'); ± {SPILLOVER_PRIOR_WIDTH * 100:.0f} points, the distance to 003's "
+        f"{_USERS_SHARE:.0%} of users, read as an 80 % range",
+    ),
+    "users": (
+        0.0, _USERS_SHARE / 2, _USERS_SHARE,
+        f"wide prior: 003 '{SPILLOVER_USER_SHARE.quote}' ({_USERS_SHARE:.0%}, a statement about users, not one "
+        "brand's sales) as the upper end, 0 (a brand selling only on Xiaohongshu) as the lower, the midpoint as "
+        "base, read as an 80 % range",
+    ),
+}
+_PRIOR_ALIASES: Mapping[str, str] = {
+    "case_study_2": "case_study_2", "case_2": "case_study_2", "case2": "case_study_2", "000": "case_study_2",
+    "prior": "case_study_2", "案例2": "case_study_2",
+    "users": "users", "user": "users", "003": "users", "user_statement": "users", "wide": "users",
+    "wide_prior": "users", "用户": "users",
+}
+_DIRECT_ONLY = {"", "none", "direct", "direct_only", "no", "0"}
 
 
-def spillover_share(stage: str | None) -> Benchmark:
-    """Share of a campaign's revenue made on other platforms (Tmall, JD, offline), by brand stage, with its range.
+def spillover_share(source: Any = None) -> Benchmark:
+    """The off-platform share of sales (Tmall, JD, offline) a forecast assumes, with its range and its source.
 
     Parameters
     ----------
-    stage : str or None
-        "cold_start", "growth", "maturity" (English or Chinese, see
-        :func:`xhsxl.core.allocation.normalize_stage`), or None / "none" / "direct" for direct sales only.
+    source : None, float, (low, base, high), Benchmark or str
+        Where the share comes from:
+
+        - a number in [0, 0.95]: **measured** — the platform's own off-platform GMV, the client's Tmall / JD
+          data, or its history (no range: it was measured);
+        - a (low, base, high) triple: a stated range, read as an 80 % range;
+        - ``"case_study_2"`` (or "000", "prior"): 000 case study 2's measured 56 % at maturity, 42–70 %;
+        - ``"users"`` (or "003", "wide"): 003's "70% of users … jump to Tmall" as a wide prior, 0–70 %, base 35 %;
+        - None, "" or "none": direct sales only, σ = 0.
+
+        A brand stage ("cold_start", "growth", "maturity") is refused: 003's stage split is how to divide the
+        *budget* between spillover and closed-loop work (:func:`xhsxl.core.allocation.stage_split`), not a share
+        of *sales*.
 
     Returns
     -------
     Benchmark
-        σ: low, base, high. Cross-platform revenue is direct revenue × σ / (1 − σ).
+        σ: low, base, high and its ``source``. Cross-platform revenue is direct revenue × σ / (1 − σ).
 
     Notes
     -----
-    Base: 003's spillover budget share for the stage. Range: ± ``SPILLOVER_BAND_WIDTH`` (16 points, case 2's
-    measured 56 % against maturity's 40 %), within [0, 70 %] — 70 % being 003's share of users who "jump to
-    Tmall flagship store to complete the purchase".
+    A range is read as an 80 % interval (``SPILLOVER_RANGE_LEVEL``) of σ; the forecast carries it into its
+    band on the log scale: ln(1 / (1 − σ)) for revenue, ln(σ / (1 − σ)) for cross-platform sales.
 
     References
     ----------
-    003: "70% for spillover and 30% for closed loop" (cold start), "50% … | 50%" (growth), "60% closed loop |
-    40% spillover" (maturity); "70% of users on the platform will still choose to jump to Tmall". 000, case
-    study 2: "56% of revenue coming from influenced sales on other channels".
+    000, case study 2: "56% of revenue coming from influenced sales on other channels" (maturity). 003: "70% of
+    users on the platform will still choose to jump to Tmall"; "Budget ratio recommendation: 70% for spillover
+    and 30% for closed loop" (a budget split, not used here).
 
     Examples
     --------
-    >>> share = spillover_share("成长期")
+    >>> share = spillover_share("case_study_2")
     >>> round(share.low, 2), share.base, round(share.high, 2)
-    (0.34, 0.5, 0.66)
-    >>> spillover_share("cold start").high, spillover_share(None).base
-    (0.7, 0.0)
+    (0.42, 0.56, 0.7)
+    >>> spillover_share(0.3).base, spillover_share(None).high
+    (0.3, 0.0)
+    >>> spillover_share("maturity")
+    Traceback (most recent call last):
+    xhsxl.core.errors.XhsInputError: spillover must be a measured share, a (low, base, high) range, "case_study_2" or "users" (got 'maturity'): a brand stage's 40% is 003's budget split between spillover and closed-loop work, not a share of sales
     """
-    if stage is None or (isinstance(stage, str) and stage.strip().lower() in _NO_STAGE):
-        return Benchmark("spillover_share", 0.0, 0.0, 0.0, source="no stage: direct sales only")
-    key = normalize_stage(stage)
-    figure = STAGE_SPILLOVER_SHARE[key]
-    base = figure.value
-    return Benchmark(
-        "spillover_share", max(0.0, base - SPILLOVER_BAND_WIDTH), base, min(SPILLOVER_USER_SHARE.value, base + SPILLOVER_BAND_WIDTH),
-        source=f"{figure.source} ({key}): {figure.quote}; ± {SPILLOVER_BAND_WIDTH:.2f} from 000 case study 2",
-    )
+    if source is None:
+        return Benchmark("spillover_share", 0.0, 0.0, 0.0, source="none given: direct sales only")
+    if isinstance(source, Benchmark):
+        return Benchmark.of("spillover_share", source)
+    if isinstance(source, str):
+        key = "_".join(source.strip().lower().replace("-", " ").split())
+        if key in _DIRECT_ONLY:
+            return Benchmark("spillover_share", 0.0, 0.0, 0.0, source="none given: direct sales only")
+        if key in _PRIOR_ALIASES:
+            low, base, high, note = SPILLOVER_PRIORS[_PRIOR_ALIASES[key]]
+            return Benchmark("spillover_share", low, base, high, source=note)
+        stage = STAGE_ALIASES.get(source.strip().lower())
+        reason = (f": a brand stage's {STAGE_SPILLOVER_SHARE[stage].value:.0%} is 003's budget split between "
+                  "spillover and closed-loop work, not a share of sales") if stage else ""
+        raise XhsInputError(
+            f"spillover must be a measured share, a (low, base, high) range, \"case_study_2\" or \"users\" "
+            f"(got {describe(source)}){reason}"
+        )
+    if isinstance(source, (Sequence, np.ndarray)):
+        return Benchmark.of("spillover_share", source, source="stated range (read as an 80 % range)")
+    return Benchmark.of("spillover_share", source, source="measured")
+
+
+def spillover_from_sales(direct_revenue: Any, cross_platform_revenue: Any) -> Benchmark:
+    """The off-platform share a past campaign measured: cross-platform sales over all its sales.
+
+    Parameters
+    ----------
+    direct_revenue : float
+        Sales on Xiaohongshu, ¥ (≥ 0).
+    cross_platform_revenue : float
+        Sales on other platforms attributed to the campaign (Tmall, JD, offline), ¥ (≥ 0).
+
+    Returns
+    -------
+    Benchmark
+        σ = cross / (direct + cross) as a point (it was measured), with the amounts in its source; direct sales
+        only when both are 0.
+
+    Notes
+    -----
+    σ = cross_platform_revenue / (direct_revenue + cross_platform_revenue), refused above 95 % (the funnel's
+    cross-platform uplift σ / (1 − σ) would exceed 19×).
+
+    References
+    ----------
+    000, case study 2: ¥4.92M of revenue, "56% of revenue coming from influenced sales on other channels".
+
+    Examples
+    --------
+    >>> share = spillover_from_sales(0.44 * 4_920_000, 0.56 * 4_920_000)
+    >>> round(share.base, 4), share.source
+    (0.56, 'measured: ¥2,755,200 off-platform of ¥4,920,000')
+    >>> spillover_from_sales(1_680_000, 0).base
+    0.0
+    """
+    direct = _scalar(direct_revenue, "direct_revenue", ge=0)
+    cross = _scalar(cross_platform_revenue, "cross_platform_revenue", ge=0)
+    total = direct + cross
+    if total <= 0:
+        return spillover_share(None)
+    share = cross / total
+    if share > 0.95:
+        raise XhsInputError(f"the measured off-platform share must not exceed 95 % (got {share:.1%} of ¥{total:,.0f})")
+    return Benchmark("spillover_share", share, share, share,
+                     source=f"measured: ¥{cross:,.0f} off-platform of ¥{total:,.0f}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1086,7 +1238,9 @@ _FUNNEL_FIELDS = FunnelResult._fields
 
 @dataclass(frozen=True)
 class CaseForecast:
-    """A forecast in one case: the rows (one per line, fixed order), the total and the ROI family."""
+    """A forecast's base case or one end of its prediction interval: the rows (one per line, fixed order), the
+    total and the ROI family. At the interval's ends every row is the base row scaled by its metric's factor, and
+    ``total_conversions`` holds the bound of direct plus cross-platform conversions."""
 
     case: str
     lines: tuple[LineForecast, ...]
@@ -1098,6 +1252,7 @@ class CaseForecast:
     profit: float
     profit_roi: float
     breakeven_roas: float
+    total_conversions: float | None = None
 
     def line(self, name: str) -> LineForecast:
         key = "total" if name == "total" else normalize_line(name)
@@ -1105,7 +1260,9 @@ class CaseForecast:
 
     @property
     def conversions(self) -> float:
-        """Direct plus cross-platform conversions."""
+        """Direct plus cross-platform conversions (in the low and high cases, the bound of their sum)."""
+        if self.total_conversions is not None:
+            return self.total_conversions
         return self.total.direct_conversions + self.total.cross_platform_conversions
 
     def value(self, metric: str) -> float:
@@ -1154,6 +1311,8 @@ class Forecast:
     low: CaseForecast
     base: CaseForecast
     high: CaseForecast
+    level: float = DEFAULT_LEVEL
+    interval_source: str = ""
 
     def case(self, case: str = "base") -> CaseForecast:
         """The forecast of one case: "low", "base" or "high"."""
@@ -1172,10 +1331,12 @@ class Forecast:
         raise XhsInputError(f"basis must be 'net', 'ratio' or 'profit' (got {describe(basis)})")
 
     def table(self) -> list[list[Any]]:
-        """The band: header ``BAND_TABLE_HEADER`` and 16 rows (``BAND_ROWS``), one value per case.
+        """The band: header ``BAND_TABLE_HEADER`` and 16 rows (``BAND_ROWS``): the prediction interval's low end,
+        the base forecast and the high end, at ``level``.
 
-        The columns are cases, not sorted values: revenue, ROI and profit grow from low to high; the
-        break-even ROAS moves with the spillover share (commission is paid on direct sales only).
+        Each row's low and high are that metric's bounds (not one scenario): counts, revenue, ROI and profit grow
+        from low to high; the spillover share shows its range and the break-even ROAS the value at each end of
+        it (commission is paid on direct sales only, so more spillover lowers it).
         """
         rows: list[list[Any]] = [list(BAND_TABLE_HEADER)]
         for metric, chinese, unit in BAND_ROWS:
@@ -1254,6 +1415,75 @@ def _forecast_case(case: str, amounts: Mapping[str, float], benchmarks: FunnelBe
         case=case, lines=tuple(rows), total=total, spillover_share=spillover, cost=cost,
         roi=float(metrics.roi(revenue, cost)), roas=float(metrics.roas(revenue, cost)), profit=profit,
         profit_roi=profit / cost, breakeven_roas=1.0 / kept,
+    ), [float(e) for e in elasticity]
+
+
+def _log_odds_gap(share: Benchmark) -> tuple[float, float, float, float]:
+    """One standard deviation of the spillover share's two log terms, below and above the base:
+    (u_low, u_high) of ln(1 / (1 − σ)) (total sales) and (o_low, o_high) of ln(σ / (1 − σ)) (cross-platform
+    sales), from its range read at ``SPILLOVER_RANGE_LEVEL``. A range reaching 0 has an infinite o_low."""
+    z = normal_quantile(SPILLOVER_RANGE_LEVEL)
+
+    def u(value: float) -> float:
+        return -math.log1p(-value)
+
+    def o(value: float) -> float:
+        return math.log(value / (1 - value)) if value > 0 else -math.inf
+
+    low, base, high = share.low, share.base, share.high
+    if base <= 0:
+        return 0.0, u(high) / z, 0.0, 0.0
+    return (u(base) - u(low)) / z, (u(high) - u(base)) / z, (o(base) - o(low)) / z, (o(high) - o(base)) / z
+
+
+#: The log spread each funnel field takes (FunnelResult field → Spread metric).
+_FIELD_METRIC: Mapping[str, str] = {
+    "impressions": "impressions", "engagements": "engagements", "visits": "visits",
+    "direct_conversions": "conversions", "cross_platform_conversions": "conversions",
+    "direct_revenue": "revenue", "cross_platform_revenue": "revenue", "revenue": "revenue",
+}
+
+
+def _interval_case(case: str, base: CaseForecast, elasticities: Sequence[float], spread: Spread, level: float,
+                   leverage: float, share: Benchmark, kept_rates: tuple[float, float],
+                   margin_args: tuple[float, float, float]) -> CaseForecast:
+    """The low or high end of the prediction interval, every row scaled by its field's factor."""
+    sign = -1.0 if case == "low" else 1.0
+    u_low, u_high, o_low, o_high = _log_odds_gap(share)
+    z = normal_quantile(level)
+    sigma_u, sigma_o = (u_low, o_low) if case == "low" else (u_high, o_high)
+    widths = {metric: spread.half_width(metric, level, leverage) for metric in SPREAD_METRICS}
+    factors: dict[str, float] = {}
+    for name, metric in _FIELD_METRIC.items():
+        extra = sigma_u if name == "revenue" else sigma_o if name.startswith("cross_platform") else 0.0
+        width = math.hypot(widths[metric], z * extra) if math.isfinite(extra) else math.inf
+        factors[name] = math.exp(sign * width) if math.isfinite(width) else (0.0 if sign < 0 else math.inf)
+    if not all(math.isfinite(value) for value in factors.values()):
+        raise XhsInputError("the spillover range must not reach 0 and above together with a 0 base")
+    conversions_width = math.hypot(widths["conversions"], z * sigma_u)
+    conversions = base.conversions * math.exp(sign * conversions_width)
+
+    def scaled(row: LineForecast, elasticity: float) -> LineForecast:
+        values = [getattr(row, name) * factors[name] for name in _FUNNEL_FIELDS]
+        marginal = None if row.marginal_roas is None else row.marginal_roas * factors["revenue"]
+        return _line_row(row.line, row.spend, values, marginal, elasticity)
+
+    # The cost-only line and the reserve have no marginal return, so their elasticity is never used.
+    padded = list(elasticities) + [1.0] * (len(base.lines) - len(elasticities))
+    rows = tuple(scaled(row, elasticity) for row, elasticity in zip(base.lines, padded))
+    total = scaled(base.total, 1.0)
+    spillover = share.pick(case)
+    kept_direct, kept_cross = kept_rates
+    margin, refunds, commission = margin_args
+    # Profit at this end: the bound of revenue, kept at the rate of this end's spillover share — the same share
+    # the break-even ROAS beside it uses, so "profit < 0" and "ROAS < break-even" agree.
+    kept = (1 - spillover) * kept_direct + spillover * kept_cross
+    profit = total.revenue * kept - base.cost
+    return CaseForecast(
+        case=case, lines=rows, total=total, spillover_share=spillover, cost=base.cost,
+        roi=float(metrics.roi(total.revenue, base.cost)), roas=float(metrics.roas(total.revenue, base.cost)),
+        profit=profit, profit_roi=profit / base.cost,
+        breakeven_roas=1.0 / ((1 - refunds) * margin - commission * (1 - spillover)), total_conversions=conversions,
     )
 
 
@@ -1267,6 +1497,7 @@ def forecast(
     spillover: Any = None,
     cpm_index: Mapping[str, float] | None = None,
     cvr_index: Mapping[str, float] | None = None,
+    level: float = DEFAULT_LEVEL,
 ) -> Forecast:
     """Forecast a campaign plan: per line and in total, impressions to revenue and ROI, low / base / high.
 
@@ -1277,7 +1508,8 @@ def forecast(
         tech_analytics, reserve; spellings as in :func:`normalize_line`); lines left out spend 0. A number is a
         total budget split by the article's rule-based plan (:func:`plan_lines`).
     stage : str, optional
-        Brand stage for the cross-platform spillover (:func:`spillover_share`); None: direct sales only.
+        Brand stage ("cold_start", "growth", "maturity"), recorded with the forecast. It does not set the
+        off-platform share of sales: 003's stage split divides the budget, not the sales (``spillover``).
     benchmarks : FunnelBenchmarks, optional
         Default :data:`DEFAULT_BENCHMARKS` (case studies); :func:`~xhsxl.core.planner.calibrate` fits a
         client's own.
@@ -1288,17 +1520,21 @@ def forecast(
     commission_rate : float, optional
         Xiaohongshu's commission on its own (direct) sales, in [0, 1] (default 10 %, 002's low end).
         ``(1 − refund_rate) × gross_margin`` must exceed it.
-    spillover : float or (low, base, high), optional
-        The spillover share σ, replacing the stage's.
+    spillover : float, (low, base, high), str or Benchmark, optional
+        The off-platform share of sales σ and its source (:func:`spillover_share`): a measured share, a stated
+        range, "case_study_2" (56 %, 42–70 %) or "users" (0–70 %); default None, direct sales only.
     cpm_index, cvr_index : mapping of line to multiplier, optional
         A funnel line's CPM or conversion rate relative to the benchmark (default 1 for every line: the
         articles give no per-tier CPM or conversion rate).
+    level : float, optional
+        Level of the prediction interval, in (0, 1) (default 0.80).
 
     Returns
     -------
     Forecast
-        ``.low``, ``.base``, ``.high`` (:class:`CaseForecast`: rows per line, total, ROI, ROAS, profit,
-        profit ROI, break-even ROAS); ``.table()`` the band, ``.lines_table(case)`` the lines.
+        ``.base`` (:class:`CaseForecast`: rows per line, total, ROI, ROAS, profit, profit ROI, break-even
+        ROAS), ``.low`` and ``.high`` the interval's ends; ``.level``, ``.interval_source`` (what the width
+        rests on); ``.table()`` the band, ``.lines_table(case)`` the lines.
 
     Notes
     -----
@@ -1306,9 +1542,12 @@ def forecast(
     analytics is cost only. The reserve is deployed over the funnel lines in proportion to their spend; its
     row is what that adds. ROI = revenue / cost − 1, ROAS = revenue / cost; profit = direct revenue ×
     ((1 − refund) · margin − commission) + cross-platform revenue × (1 − refund) · margin − cost; profit
-    ROI = profit / cost; break-even ROAS = 1 / ((1 − refund) · margin − commission · (1 − σ)). The cases take
-    every benchmark at its pessimistic, base or optimistic end, so revenue, ROI and profit are ordered
-    low ≤ base ≤ high.
+    ROI = profit / cost; break-even ROAS = 1 / ((1 − refund) · margin − commission · (1 − σ)).
+    Interval: metric_low, high = base · exp(∓ w), w = √((q · s_m)² · (1 + h) + (z · s_σ)²) with s_m the
+    benchmarks' spread of metric m, q its quantile at ``level`` (t or normal), h the largest leverage among the
+    lines, s_σ one standard deviation of ln(1 / (1 − σ)) (revenue) or ln(σ / (1 − σ)) (cross-platform) from
+    σ's 80 % range. ROI, ROAS and profit follow from the revenue bound (profit at that end's σ), so they are
+    ordered low ≤ base ≤ high.
 
     References
     ----------
@@ -1327,14 +1566,18 @@ def forecast(
     (1680000, 2.7333)
     >>> result.low.total.revenue <= base.total.revenue <= result.high.total.revenue
     True
-    >>> round(forecast(450_000, "growth").roi("base", "ratio"), 2)
+    >>> round(forecast(450_000, "growth").roi("base", "ratio"), 2)  # the stage alone moves no sales off-platform
+    4.03
+    >>> round(forecast(450_000, "growth", spillover=0.5).roi("base", "ratio"), 2)  # a measured 50 % does
     8.06
+    >>> [round(result.roi(case) * 100) for case in ("low", "base", "high")]  # an 80 % interval
+    [94, 273, 618]
     """
     amounts = _line_amounts(lines)
     chosen = DEFAULT_BENCHMARKS if benchmarks is None else benchmarks
     if not isinstance(chosen, FunnelBenchmarks):
         raise XhsInputError(f"benchmarks must be FunnelBenchmarks (got {describe(chosen)})")
-    share = spillover_share(stage) if spillover is None else Benchmark.of("spillover_share", spillover)
+    share = spillover_share(spillover)
     margin = _scalar(gross_margin, "gross_margin", ge=0, le=1)
     refunds = _scalar(refund_rate, "refund_rate", ge=0, le=1)
     commission = _scalar(commission_rate, "commission_rate", ge=0, le=1)
@@ -1347,13 +1590,24 @@ def forecast(
         )
     cpm_indices = _indices(cpm_index, "cpm_index")
     cvr_indices = _indices(cvr_index, "cvr_index")
-    key = None if share.source.startswith("no stage") or stage is None else normalize_stage(stage)
-    cases = {
-        case: _forecast_case(case, amounts, chosen, share.pick(case), cpm_indices, cvr_indices, kept_direct,
-                             kept_cross, (margin, refunds, commission))
-        for case in CASES
-    }
+    chosen_level = check_level(level)
+    key = None if stage is None or (isinstance(stage, str) and not stage.strip()) else normalize_stage(stage)
+    margin_args = (margin, refunds, commission)
+    base, elasticities = _forecast_case("base", amounts, chosen, share.base, cpm_indices, cvr_indices, kept_direct,
+                                        kept_cross, margin_args)
+    spread = chosen.spread
+    # The largest leverage among the lines that spend: the benchmarks are least certain at the line farthest
+    # from the history's spends, and a wider band there is the cautious reading.
+    leverage = max((spread.leverage(amounts[line]) for line in FUNNEL_LINES if amounts.get(line, 0.0) > 0),
+                   default=0.0)
+    ends = {case: _interval_case(case, base, elasticities, spread, chosen_level, leverage, share,
+                                 (kept_direct, kept_cross), margin_args) for case in ("low", "high")}
+    quantile = spread.quantile(chosen_level)
+    how = (f"{chosen_level:.0%} prediction interval: ± {quantile:.3f} × spread "
+           f"({'Student t, ' + format(spread.dof, 'g') + ' d.o.f.' if spread.dof else 'normal'}), spread from "
+           f"{spread.source or chosen.source}; spillover: {share.source}")
     return Forecast(
         lines={line: amounts.get(line, 0.0) for line in LINES}, stage=key, benchmarks=chosen, spillover=share,
-        gross_margin=margin, refund_rate=refunds, commission_rate=commission, **cases,
+        gross_margin=margin, refund_rate=refunds, commission_rate=commission, low=ends["low"], base=base,
+        high=ends["high"], level=chosen_level, interval_source=how,
     )
