@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from xhsxl import catalogue
-from xhsxl.cli import app
+from xhsxl.cli import ExitCode, app
 
 ROOT = Path(__file__).parent.parent
 runner = CliRunner()
@@ -81,3 +81,198 @@ def test_optimise_tier_elasticity_and_clv_commands():
 def test_every_command_has_complete_help(command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+# ------------------------------------------------------------------------------------------ hostile input
+
+EXIT_CODES = {int(code) for code in ExitCode}
+EXAMPLES = ROOT / "examples"
+#: Text that breaks a careless terminal: rich markup, an ANSI escape, a formula, a line break.
+HOSTILE_TEXT = ["[/]", "[bold]x[/bold]", "\x1b[31mred", "=cmd|' /C calc'!A0", "a\nb"]
+#: What a file argument can be instead of a readable file of its kind.
+BAD_INPUTS = ["missing", "folder", "unreadable", "markup path", "markup content", "garbage", "empty"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Good inputs the commands need beside the bad one, and a workbook to recalculate."""
+    from xhsxl.workbook.fill import write_workbook
+    from xhsxl.workbook.layout import ATTRIBUTION_EXAMPLE
+
+    folder = tmp_path_factory.mktemp("good")
+    campaign = json.loads((EXAMPLES / "case_studies.json").read_text(encoding="utf-8"))[0]
+    (folder / "good.json").write_text(json.dumps(campaign, ensure_ascii=False), encoding="utf-8")
+    rows = ["path,conversions,value,nulls", *(",".join(map(str, row)) for row in ATTRIBUTION_EXAMPLE)]
+    (folder / "paths.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_workbook(None, folder / "template.xlsx")
+    return folder
+
+
+def _bad_input(kind, folder, suffix, monkeypatch):
+    """A path that is ``kind`` of bad, named ``*.suffix``."""
+    if kind == "missing":
+        return folder / f"missing{suffix}"
+    if kind == "folder":
+        (folder / f"folder{suffix}").mkdir()
+        return folder / f"folder{suffix}"
+    if kind == "markup path":
+        return folder / "[" / "]" / f"[bold]x{suffix}"
+    path = folder / f"{kind.replace(' ', '_')}{suffix}"
+    if kind == "unreadable":
+        path.write_bytes(b"{}" if suffix == ".json" else b"a,b\n1,2\n")
+        _refuse_to_open(path, monkeypatch)
+    elif kind == "markup content":
+        if suffix == ".xlsx":
+            import openpyxl
+
+            workbook = openpyxl.Workbook()
+            workbook.active.append(["[/]", "[bold]x[/bold]"])
+            workbook.active.append(["[/]", 1])
+            workbook.save(path)
+        elif suffix == ".json":
+            path.write_text(json.dumps({"client_name": "[/]", "creator_fees": "[/]", "[/]": 1}), encoding="utf-8")
+        else:
+            path.write_text("[/],[bold]x[/bold],path,line\n[/],[/],[/] > [b],[/]\n", encoding="utf-8")
+    elif kind == "garbage":
+        path.write_bytes(bytes(range(256)) * 4)
+    elif kind == "empty":
+        path.write_bytes(b"")
+    return path
+
+
+def _refuse_to_open(path, monkeypatch):
+    """``path`` cannot be opened, as for a user without permission (chmod alone does not stop root)."""
+    import builtins
+    import errno
+    import io
+
+    original = io.open
+
+    def guarded_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return original(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", guarded_open)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+
+
+def assert_clean_failure(result, allowed=EXIT_CODES - {0}):
+    """No traceback, no markup error, a documented exit code, the error on one line of its own."""
+    output = result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), (result.exception, output)
+    assert "Traceback" not in output and "MarkupError" not in output, output
+    assert result.exit_code in allowed, (result.exit_code, output)
+    assert result.exit_code != ExitCode.INTERNAL, output
+    assert "\x1b" not in output, output  # a control character from the input is shown escaped, not sent
+
+
+INPUT_COMMANDS = [
+    ("campaign", ".json", ["{in}"]),
+    ("fill", ".json", ["{in}", "--out", "{tmp}/out.xlsx"]),
+    ("read", ".xlsx", ["{in}"]),
+    ("recalc", ".xlsx", ["{in}"]),
+    ("batch", ".csv", ["{in}", "--out", "{tmp}/out"]),
+    ("attribute", ".csv", ["{in}"]),
+    ("attribute --touchpoints", ".xlsx", ["{in}", "--touchpoints"]),
+    ("forecast --lines", ".csv", ["forecast", "--lines", "{in}"]),
+    ("forecast --history", ".csv", ["forecast", "450000", "--history", "{in}"]),
+    ("calibrate", ".csv", ["{in}"]),
+    ("reallocate", ".csv", ["{in}", "--reserve", "80000"]),
+]
+
+
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+@pytest.mark.parametrize("command, suffix, args", INPUT_COMMANDS, ids=[c[0] for c in INPUT_COMMANDS])
+def test_every_command_given_a_bad_file_ends_in_one_error_line_and_a_documented_code(
+        command, suffix, args, kind, tmp_path, monkeypatch):
+    path = _bad_input(kind, tmp_path, suffix, monkeypatch)
+    words = [] if args[0] == "forecast" else [command.split()[0]]
+    words += [a.replace("{in}", str(path)).replace("{tmp}", str(tmp_path)) for a in args]
+    result = run(*words)
+    # A workbook holding only text is a workbook: recalculating it is not an error.
+    assert_clean_failure(result, EXIT_CODES if kind == "markup content" else EXIT_CODES - {0})
+    if result.exit_code:
+        assert "error:" in result.output or "Error:" in result.output or "row " in result.output, result.output
+    if kind == "markup path":
+        assert "[bold]x" in result.output  # the path is printed as written, not read as markup
+
+
+OUTPUT_COMMANDS = [
+    ("template", ["template", "{out}"]),
+    ("fill", ["fill", "{good}/good.json", "--out", "{out}"]),
+    ("recalc", ["recalc", "{good}/template.xlsx", "--out", "{out}"]),
+    ("attribute", ["attribute", "{good}/paths.csv", "--out", "{out}"]),
+]
+
+
+@pytest.mark.parametrize("target", ["a folder", "under a file", "disk full", "no permission"])
+@pytest.mark.parametrize("command, args", OUTPUT_COMMANDS, ids=[c[0] for c in OUTPUT_COMMANDS])
+def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, args, target, files, tmp_path,
+                                                                       monkeypatch):
+    import errno
+    import os
+
+    out = tmp_path / "result.xlsx"
+    if target == "a folder":
+        out.mkdir()
+    elif target == "under a file":
+        (tmp_path / "file").write_text("x")
+        out = tmp_path / "file" / "result.xlsx"
+    else:
+        failure = (OSError(errno.ENOSPC, "No space left on device") if target == "disk full"
+                   else PermissionError(errno.EACCES, "Permission denied"))
+
+        def refuse(*_):
+            raise failure
+
+        monkeypatch.setattr(os, "fsync", refuse)
+    result = run(*[a.replace("{out}", str(out)).replace("{good}", str(files)) for a in args])
+    assert_clean_failure(result, {int(ExitCode.FILE)})
+    expected = {"a folder": "is a folder", "under a file": "is a file, not a folder", "disk full": "disk is full",
+                "no permission": "permission denied"}[target]
+    assert expected in result.output, result.output
+
+
+def test_a_batch_whose_output_folder_is_a_file_exits_1(tmp_path):
+    (tmp_path / "out").write_text("x")
+    result = run("batch", ROOT / "workbooks" / "examples" / "clients.csv", "--out", tmp_path / "out")
+    assert_clean_failure(result, {int(ExitCode.FILE)})
+
+
+TEXT_COMMANDS = [
+    ["roi", "{text}", "5"], ["allocate", "1000", "--stage", "{text}"], ["functions", "{text}"], ["tier", "{text}"],
+    ["optimise", "1000", "--curve", "{text}"], ["forecast", "450000", "--split", "{text}"],
+    ["reallocate", str(EXAMPLES / "checkpoints.csv"), "--reserve", "1000", "--caps", "{text}"],
+    ["attribute", "{good}/paths.csv", "--model", "{text}"], ["attribute", "{good}/paths.csv", "--path-col", "{text}"],
+    ["clv", "retention", "{text}", "0.5", "0.1"], ["forecast", "450000", "--stage", "{text}"],
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT, ids=["markup", "markup tags", "ansi escape", "formula", "newline"])
+@pytest.mark.parametrize("args", TEXT_COMMANDS, ids=[" ".join(a[:1] + a[2:3]) for a in TEXT_COMMANDS])
+def test_hostile_text_in_any_argument_is_refused_on_one_escaped_line(args, text, files):
+    result = run(*[a.replace("{text}", text).replace("{good}", str(files)) for a in args])
+    assert_clean_failure(result)
+    if "\n" in text:
+        assert not any(line.strip() == "b" or line.startswith("b'") for line in result.output.splitlines())
+
+
+def test_an_unexpected_error_is_one_line_with_exit_3_and_no_traceback(monkeypatch):
+    from xhsxl.core import metrics
+
+    def broken(*_):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(metrics, "roi", broken)
+    result = run("roi", 100, 50)
+    assert result.exit_code == ExitCode.INTERNAL and "unexpected ZeroDivisionError: boom" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_help_lists_every_documented_exit_code_and_docs_cli_md_agrees():
+    help_text = " ".join(run("--help").output.split())
+    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"{int(code)} {code.meaning}" in help_text
+        assert f"| {int(code)} | {code.meaning} |" in docs

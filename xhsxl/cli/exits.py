@@ -22,12 +22,11 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-import click
 import typer
 from rich.markup import escape
 
 __all__ = ["ExitCode", "CommandError", "App", "exits_cleanly", "about", "one_line", "describe_error",
-           "exit_codes_text", "TRACEBACK_VARIABLE"]
+           "exit_codes_text", "TRACEBACK_VARIABLE", "print_error", "refuse_folder"]
 
 #: Set to 1 to let an unexpected error (exit 3) show its Python traceback.
 TRACEBACK_VARIABLE = "XHSXL_TRACEBACK"
@@ -89,6 +88,9 @@ _FILE_ERROR_NAMES = frozenset({
     "JSONDecodeError",
 })
 _INPUT_ERROR_NAMES = frozenset({"XhsInputError", "ValidationError"})
+
+# typer's exits and click's usage errors (status 2, with the command's usage), whichever click typer uses.
+_PASSED_THROUGH = frozenset({"Exit", "Abort", "ClickException"})
 
 _WHERE = "xhsxl_where"
 
@@ -185,6 +187,12 @@ def describe_error(error: BaseException) -> tuple[ExitCode, str]:
     return code, text
 
 
+def refuse_folder(path: Path) -> None:
+    """Refuse an output file name that is an existing folder before any work is done."""
+    if Path(path).is_dir():
+        raise CommandError(f"{path}: is a folder; give the name of a file to write", ExitCode.FILE)
+
+
 def print_error(text: str) -> None:
     """One error line on stderr: ``text`` is escaped here and never wrapped."""
     from xhsxl.cli.output import errors
@@ -202,12 +210,12 @@ def exits_cleanly(command: _F) -> _F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise  # typer's and click's own exits and usage errors (status 2) pass through
         except KeyboardInterrupt:
             print_error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as error:
+            if _names(error) & _PASSED_THROUGH:
+                raise
             code, text = describe_error(error)
             if code == ExitCode.INTERNAL and os.environ.get(TRACEBACK_VARIABLE):
                 raise
@@ -229,11 +237,3 @@ class App(typer.Typer):
 
         return decorator
 
-    def callback(self, *args: Any, **kwargs: Any) -> Callable[[_F], _F]:
-        register = super().callback(*args, **kwargs)
-
-        def decorator(function: _F) -> _F:
-            register(exits_cleanly(function))
-            return function
-
-        return decorator

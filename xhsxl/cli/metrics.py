@@ -112,6 +112,20 @@ def load_campaigns(path: Path) -> list[dict[str, Any]]:
     return data
 
 
+def validated_campaign(data: dict[str, Any], where: str) -> Any | None:
+    """The validated campaign, or None after one error line per bad field (``where``, field, value, reason)."""
+    from pydantic import ValidationError
+
+    from xhsxl.schema import ClientCampaign, validation_problems
+
+    try:
+        return ClientCampaign.model_validate(data)
+    except ValidationError as error:
+        for key, value, reason in validation_problems(error):
+            print_error(f"{where}: {key} = {value!r}: {reason}")
+        return None
+
+
 def campaign_sections(campaign: Any) -> list[Section]:
     """Every table of a campaign's results; the first is titled with the client, and every row carries the
     client's name in CSV and JSON (a file may hold several campaigns)."""
@@ -148,23 +162,15 @@ def campaign(
     Every bad field of every campaign is reported (file, campaign, field, value, reason); the good ones are
     still printed. Exit status 2 when any campaign was refused.
     """
-    from pydantic import ValidationError
-
-    from xhsxl.schema import ClientCampaign, validation_problems
-
     failed = 0
     sections: list[Section] = []
     for path in files:
         with about(path):
             items = load_campaigns(path)
         for index, data in enumerate(items, start=1):
-            try:
-                item = ClientCampaign.model_validate(data)
-            except ValidationError as error:
+            item = validated_campaign(data, f"{path} #{index} ({data.get('client_name', f'campaign {index}')})")
+            if item is None:
                 failed += 1
-                name = data.get("client_name", f"campaign {index}")
-                for key, value, reason in validation_problems(error):
-                    print_error(f"{path} #{index} ({name}) {key} = {value!r}: {reason}")
                 continue
             if fmt == OutputFormat.table:
                 emit(campaign_sections(item))

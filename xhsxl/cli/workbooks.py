@@ -9,8 +9,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error
-from xhsxl.cli.metrics import load_campaigns
+from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error, refuse_folder
+from xhsxl.cli.metrics import load_campaigns, validated_campaign
 from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, emit, say, warn
 
 app = App()
@@ -19,26 +19,21 @@ Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace the file i
 
 
 def _campaign_from_json(path: Path) -> Any:
-    from pydantic import ValidationError
-
-    from xhsxl.schema import ClientCampaign, validation_problems
-
     with about(path):
         items = load_campaigns(path)
     if len(items) != 1:
         raise CommandError(f"{path} holds {len(items)} campaigns; fill takes one (use xhsxl batch)", ExitCode.FILE)
-    try:
-        return ClientCampaign.model_validate(items[0])
-    except ValidationError as error:
-        for key, value, reason in validation_problems(error):
-            print_error(f"{path}: {key} = {value!r}: {reason}")
-        raise typer.Exit(ExitCode.INPUT) from None
+    campaign = validated_campaign(items[0], str(path))
+    if campaign is None:
+        raise typer.Exit(ExitCode.INPUT)
+    return campaign
 
 
 def _write(campaign: Any, out: Path, static: bool, overwrite: bool, sheet_values: dict[str, Any] | None = None,
            fmt: OutputFormat = OutputFormat.table) -> None:
     from xhsxl.workbook.fill import write_workbook
 
+    refuse_folder(out)
     with about(out):
         write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values)
     say(f"wrote {'static' if static else 'live'} workbook {out}", fmt)
@@ -123,6 +118,9 @@ def recalc(
     from xhsxl.workbook.recalc import recalculate
     from xhsxl.workbook.static import static_mismatches
 
+    target = out or workbook.with_name(workbook.stem + ".static.xlsx")
+    if static or out:
+        refuse_folder(target)  # before the recalculation, which takes a while
     with about(workbook):
         result = recalculate(workbook)
     count = sum(len(cells) for cells in result.values.values())
@@ -139,6 +137,5 @@ def recalc(
     mismatches = static_mismatches(inputs.campaign, result, sheet_values=inputs.sheet_values)
     for mismatch in mismatches:
         print_error(f"static and live disagree at {mismatch}")
-    target = out or workbook.with_name(workbook.stem + ".static.xlsx")
     _write(inputs.campaign, target, True, overwrite, inputs.sheet_values, fmt)
     raise typer.Exit(ExitCode.INPUT if result.errors or mismatches else ExitCode.OK)
