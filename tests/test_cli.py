@@ -276,3 +276,127 @@ def test_help_lists_every_documented_exit_code_and_docs_cli_md_agrees():
     for code in ExitCode:
         assert f"{int(code)} {code.meaning}" in help_text
         assert f"| {int(code)} | {code.meaning} |" in docs
+
+
+# ------------------------------------------------------------------------------------------ 80 columns
+
+
+@pytest.fixture
+def narrow(monkeypatch):
+    """An 80-column terminal (the console is made once, at import)."""
+    from xhsxl.cli import output
+
+    monkeypatch.setattr(output.console, "width", 80)
+
+
+def words(text):
+    return " ".join(text.split())
+
+
+def assert_fits(output, width=80):
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= width for line in output.splitlines()), output
+    assert "…" not in output, output  # rich's mark of a cut value
+
+
+def test_functions_at_80_columns_print_every_summary_whole(narrow):
+    result = runner.invoke(app, ["functions"], terminal_width=80)
+    assert result.exit_code == 0
+    assert_fits(result.output)
+    for function in catalogue.read_catalogue():
+        assert function.signature.split("(")[0] in result.output
+        assert words(function.summary) in words(result.output), function.name
+
+
+def test_functions_name_prints_every_argument_with_its_help(narrow):
+    function = next(f for f in catalogue.read_catalogue() if f.name == "XHS_OPTIMAL_ALLOCATION")
+    result = runner.invoke(app, ["functions", "optimal_allocation"], terminal_width=80)
+    assert result.exit_code == 0
+    assert_fits(result.output)
+    for argument in function.arguments:
+        assert argument.name in result.output and words(argument.doc or "") in words(result.output)
+
+
+def test_fields_at_80_columns_show_every_key_whole_with_its_help(narrow):
+    from xhsxl.schema import FIELDS
+
+    result = runner.invoke(app, ["fields"], terminal_width=80)
+    assert result.exit_code == 0
+    assert_fits(result.output)
+    lines = result.output.splitlines()
+    for field in FIELDS:
+        assert any(line.startswith(field.key + " ") for line in lines), field.key
+        assert words(field.help) in words(result.output)
+
+
+def test_a_table_too_wide_for_80_columns_keeps_every_number_whole(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from xhsxl.cli import output
+    from xhsxl.cli.output import Column, Section, emit, formatted
+
+    columns = [Column("name", unit="text")] + [Column(f"c{i}", f"a long header {i}", "CNY") for i in range(9)]
+    rows = [{"name": f"row {r}", **{f"c{i}": 48_213_456.0 + 1_000 * i + r for i in range(9)}} for r in range(3)]
+    for count in (3, 5, 9):  # fits as it is; fits with wrapped headers; does not fit and prints a block per row
+        printed = io.StringIO()
+        monkeypatch.setattr(output, "console", Console(file=printed, width=80))
+        section = Section("wide", "wide", columns[:count + 1], rows)
+        emit(section)
+        assert_fits(printed.getvalue())
+        for row in rows:
+            for column in section.columns[1:]:
+                assert formatted(row[column.key], "CNY") in printed.getvalue()
+
+
+def test_forecast_at_80_columns_shows_every_amount_whole(narrow):
+    from xhsxl.core.planner import case_study_lines, forecast
+
+    result = runner.invoke(app, ["forecast", "--case", "2", "--stage", "maturity"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert_fits(result.output)
+    expected = forecast(case_study_lines(2), "maturity")
+    for line in expected.base.lines + (expected.base.total,):
+        assert f"¥{line.revenue:,.0f}" in result.output and f"¥{line.spend:,.0f}" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["allocate", "450000", "--stage", "growth"],
+    ["optimise", "250000", "--curve", "top:power:40:0.6", "--curve", "mid:power:60:0.686", "--curve",
+     "micro:hill:300000:80000"],
+    ["campaign", str(EXAMPLES / "case_studies.json")],
+    ["calibrate", str(EXAMPLES / "history.csv")],
+    ["reallocate", str(EXAMPLES / "checkpoints.csv"), "--reserve", "80000"],
+    ["profit-roi", "1680000", "450000", "--margin", "60%"],
+    ["tier", "50000", "9999"],
+], ids=lambda args: args[0])
+def test_every_table_command_fits_80_columns_and_prints_csv_and_json_with_numbers_as_numbers(args, narrow):
+    import csv
+    import io
+
+    table = runner.invoke(app, args, terminal_width=80)
+    assert table.exit_code == 0, table.output
+    assert_fits(table.output)
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert data and all(section["rows"] for section in data)
+    numbers = [value for section in data for row in section["rows"] for value in row.values()
+               if isinstance(value, (int, float)) and not isinstance(value, bool)]
+    assert numbers, data
+    text = runner.invoke(app, [*args, "--format", "csv"]).stdout
+    first = text.split("\n\n")[0]
+    rows = list(csv.DictReader(io.StringIO(first)))
+    assert list(rows[0]) == list(data[0]["rows"][0])
+    for parsed, record in zip(rows, data[0]["rows"]):
+        for key, value in record.items():
+            if isinstance(value, float):
+                assert float(parsed[key]) == value
+
+
+def test_csv_output_makes_formula_like_text_inert():
+    from xhsxl.cli.output import Column, Section, csv_text
+
+    text = csv_text([Section("t", "t", [Column("name", unit="text"), Column("value")],
+                             [{"name": "=cmd|' /C calc'!A0", "value": -5.0}, {"name": "＋1", "value": None}])])
+    assert text.splitlines() == ["name,value", "'=cmd|' /C calc'!A0,-5.0", "'＋1,"]

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Callable, Iterable, Sequence
 import typer
 from rich.console import Console, Group
 from rich.markup import escape
-from rich.padding import Padding
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
@@ -177,15 +177,65 @@ class Section:
         return cls(name, title, columns, [dict(zip(keys, row)) for row in table[1:]])
 
 
-def _rich_table(section: Section) -> Table:
-    table = Table(title=Text(section.title), title_justify="left", header_style="bold")
+#: A text column may fold a long word down to this many terminal columns; numbers never fold.
+TEXT_FOLD_WIDTH = 8
+
+
+def _least_widths(section: Section) -> list[int]:
+    """Each shown column's least width: a number's whole width and its header's longest word; a text column's
+    longest word, but at most :data:`TEXT_FOLD_WIDTH` (longer words fold)."""
+    widths = []
     for column in section.columns:
-        if column.table:
-            table.add_column(Text(column.heading), justify="right" if column.numeric else "left",
-                             overflow="fold")
+        if not column.table:
+            continue
+        cells = [column.cell(row).plain for row in section.rows]
+        if column.numeric:
+            widths.append(max(cell_len(piece) for piece in [*cells, *column.heading.split(), "-"]))
+        else:
+            longest = max(cell_len(piece) for piece in [*" ".join([*cells, column.heading]).split(), "-"])
+            widths.append(min(TEXT_FOLD_WIDTH, longest))
+    return widths
+
+
+def _column_widths(section: Section, available: int) -> list[int] | None:
+    """Column widths that fit ``available`` terminal columns without cutting or folding a number: each column's
+    least width, then the room left shared out a column at a time up to each one's natural width. None when
+    even the least widths do not fit."""
+    shown = [column for column in section.columns if column.table]
+    least = _least_widths(section)
+    natural = [max(least_width, *(cell_len(column.cell(row).plain) for row in section.rows),
+                   cell_len(column.heading))
+               for column, least_width in zip(shown, least)]
+    # Each column has one space of padding on either side and a border on its left; one more border closes it.
+    room = available - (3 * len(shown) + 1)
+    if sum(least) > room:
+        return None
+    widths, spare = list(least), room - sum(least)
+    while spare > 0 and widths != natural:
+        for index, target in enumerate(natural):
+            if spare > 0 and widths[index] < target:
+                widths[index] += 1
+                spare -= 1
+    return widths
+
+
+def _rich_table(section: Section, widths: list[int]) -> Table:
+    table = Table(title=Text(section.title), title_justify="left", header_style="bold")
+    shown = [column for column in section.columns if column.table]
+    for column, width in zip(shown, widths):
+        # Every column is at least as wide as its longest number, so numbers never fold; text wraps at spaces
+        # and folds a word longer than its column.
+        table.add_column(Text(column.heading), justify="right" if column.numeric else "left", overflow="fold",
+                         width=width)
     for row in section.rows:
-        table.add_row(*(column.cell(row) for column in section.columns if column.table))
+        table.add_row(*(column.cell(row) for column in shown))
     return table
+
+
+def _indented(text: Text, indent: int) -> Text:
+    """``text`` wrapped to the terminal with every line indented (no trailing padding, unlike rich's Padding)."""
+    lines = text.wrap(console, max(console.width - indent, 20), overflow="fold")
+    return Text("\n").join(Text(" " * indent) + line for line in lines)
 
 
 def _blocks(section: Section) -> Group:
@@ -199,7 +249,7 @@ def _blocks(section: Section) -> Group:
             line = Text(f"{column.heading}: " if column.heading else "")
             line.append(column.cell(row))
             if line.plain:
-                parts.append(Padding(line, (0, 0, 0, 4), expand=False))
+                parts.append(_indented(line, 4))
     return Group(*parts)
 
 
@@ -258,9 +308,9 @@ def emit(sections: Section | Sequence[Section], fmt: OutputFormat = OutputFormat
         sys.stdout.write(json_text(sections))
     else:
         for section in sections:
-            table = _rich_table(section)
-            fits = not section.blocks and console.measure(table).minimum <= console.width
-            console.print(table if fits or not section.rows else _blocks(section))
+            widths = None if section.blocks or not section.rows else _column_widths(section, console.width)
+            console.print(_blocks(section) if widths is None and section.rows else
+                          _rich_table(section, widths or _least_widths(section)))
 
 
 def say(text: str, fmt: OutputFormat = OutputFormat.table, *, markup: str = "{}") -> None:
@@ -268,7 +318,7 @@ def say(text: str, fmt: OutputFormat = OutputFormat.table, *, markup: str = "{}"
 
     ``text`` is escaped; ``markup`` wraps it (``"[bold]{}[/]"``)."""
     target = console if fmt == OutputFormat.table else errors
-    target.print(markup.format(escape(text)), soft_wrap=True, highlight=False)
+    target.print(markup.format(escape(text)), highlight=False)
 
 
 def warn(text: str) -> None:
