@@ -77,10 +77,43 @@ def test_optimise_tier_elasticity_and_clv_commands():
     assert retention.exit_code == 0 and "¥100" in retention.output
 
 
-@pytest.mark.parametrize("command", ["roi", "allocate", "campaign", "optimise", "clv", "fields", "functions"])
+def _command_paths():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    paths = []
+    for name, command in group.commands.items():
+        paths += [[name, sub] for sub in getattr(command, "commands", {})] or [[name]]
+    return paths
+
+
+@pytest.mark.parametrize("command", _command_paths(), ids=" ".join)
 def test_every_command_has_complete_help(command):
-    result = run(command, "--help")
+    result = run(*command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output
+    assert "Options" in result.output or "Arguments" in result.output
+
+
+def test_the_console_script_and_python_m_run_the_same_app():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "xhsxl.cli", "roi", "1680000", "450000"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and "273.3%" in result.stdout
+    assert 'xhsxl = "xhsxl.cli:app"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_help_imports_none_of_the_heavy_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.testing import CliRunner; from xhsxl.cli import app; "
+            "CliRunner().invoke(app, ['--help']); "
+            "print(sorted(m for m in ('numpy', 'scipy', 'pydantic', 'openpyxl', 'formulas', 'xhsxl.schema') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
 # ------------------------------------------------------------------------------------------ hostile input

@@ -26,7 +26,7 @@ import typer
 from rich.markup import escape
 
 __all__ = ["ExitCode", "CommandError", "App", "exits_cleanly", "about", "one_line", "describe_error",
-           "exit_codes_text", "TRACEBACK_VARIABLE", "print_error", "refuse_folder"]
+           "exit_codes_text", "TRACEBACK_VARIABLE", "print_error", "refuse_folder", "visible"]
 
 #: Set to 1 to let an unexpected error (exit 3) show its Python traceback.
 TRACEBACK_VARIABLE = "XHSXL_TRACEBACK"
@@ -107,14 +107,19 @@ def about(path: Path | str) -> Iterator[None]:
         raise
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character but the line break shown as ``\\xNN``: input cannot ring the bell,
+    move the cursor or colour the terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group(0)):02x}", str(text))
 
 
 def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """``text`` on one line: line breaks and tabs as spaces, other control characters as ``\\xNN``, at most
     ``limit`` characters (the rest replaced by ``…``)."""
-    text = re.sub(r"[\r\n\t\u2028\u2029]+", " ", str(text)).strip()
-    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group(0)):02x}", text)
+    text = visible(re.sub(r"[\r\n\t\u2028\u2029]+", " ", str(text)).strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -194,10 +199,10 @@ def refuse_folder(path: Path) -> None:
 
 
 def print_error(text: str) -> None:
-    """One error line on stderr: ``text`` is escaped here and never wrapped."""
+    """One error line on stderr: ``text`` is put on one line, escaped here and never wrapped."""
     from xhsxl.cli.output import errors
 
-    errors.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True, highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(one_line(text))}", soft_wrap=True, highlight=False)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -32,6 +32,8 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
+from xhsxl.cli.exits import one_line, visible
+
 __all__ = ["console", "errors", "OutputFormat", "FormatOption", "Column", "Section", "emit", "say", "warn",
            "money", "formatted", "share_range", "parse_number", "Money", "inert", "FigureDefault"]
 
@@ -149,7 +151,7 @@ class Column:
 
     def cell(self, row: dict[str, Any]) -> Text:
         text = self.show(row) if self.show is not None else formatted(row.get(self.key), self.unit)
-        return Text(text, style=self.style(row) if self.style is not None else "")
+        return Text(visible(text), style=self.style(row) if self.style is not None else "")
 
     @property
     def numeric(self) -> bool:
@@ -220,13 +222,13 @@ def _column_widths(section: Section, available: int) -> list[int] | None:
 
 
 def _rich_table(section: Section, widths: list[int]) -> Table:
-    table = Table(title=Text(section.title), title_justify="left", header_style="bold")
+    table = Table(title=Text(visible(section.title)), title_justify="left", header_style="bold")
     shown = [column for column in section.columns if column.table]
     for column, width in zip(shown, widths):
         # Every column is at least as wide as its longest number, so numbers never fold; text wraps at spaces
         # and folds a word longer than its column.
-        table.add_column(Text(column.heading), justify="right" if column.numeric else "left", overflow="fold",
-                         width=width)
+        table.add_column(Text(visible(column.heading)), justify="right" if column.numeric else "left",
+                         overflow="fold", width=width)
     for row in section.rows:
         table.add_row(*(column.cell(row) for column in shown))
     return table
@@ -241,7 +243,7 @@ def _indented(text: Text, indent: int) -> Text:
 def _blocks(section: Section) -> Group:
     """One record per block: the first column as its heading, then ``label: value`` lines."""
     shown = [column for column in section.columns if column.table]
-    parts: list[Any] = [Text(section.title, style="bold")]
+    parts: list[Any] = [Text(visible(section.title), style="bold")]
     for row in section.rows:
         head, *rest = shown
         parts.append(Text(head.cell(row).plain, style="bold"))
@@ -318,9 +320,9 @@ def say(text: str, fmt: OutputFormat = OutputFormat.table, *, markup: str = "{}"
 
     ``text`` is escaped; ``markup`` wraps it (``"[bold]{}[/]"``)."""
     target = console if fmt == OutputFormat.table else errors
-    target.print(markup.format(escape(text)), highlight=False)
+    target.print(markup.format(escape(visible(text))), highlight=False)
 
 
 def warn(text: str) -> None:
     """A warning on stderr, escaped, on one line."""
-    errors.print(f"[yellow]warning:[/] {escape(text)}", soft_wrap=True, highlight=False)
+    errors.print(f"[yellow]warning:[/] {escape(one_line(text))}", soft_wrap=True, highlight=False)
