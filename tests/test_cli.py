@@ -267,6 +267,17 @@ def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, 
     assert expected in result.output, result.output
 
 
+def test_recalc_refuses_an_existing_static_copy_before_recalculating(files, tmp_path):
+    import shutil
+
+    workbook = shutil.copy(files / "template.xlsx", tmp_path / "client.xlsx")
+    (tmp_path / "client.static.xlsx").write_bytes(b"the client's copy")
+    result = run("recalc", workbook, "--static")
+    assert_clean_failure(result, {int(ExitCode.FILE)})
+    assert "add --overwrite" in result.output and "cells evaluated" not in result.output
+    assert (tmp_path / "client.static.xlsx").read_bytes() == b"the client's copy"
+
+
 def test_a_batch_whose_output_folder_is_a_file_exits_1(tmp_path):
     (tmp_path / "out").write_text("x")
     result = run("batch", ROOT / "workbooks" / "examples" / "clients.csv", "--out", tmp_path / "out")

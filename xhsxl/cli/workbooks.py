@@ -115,12 +115,16 @@ def recalc(
     formats and charts with values in place of XHS_ formulas, checked against the recalculated live cells.
     Exit status 2 when a cell ends in an error or the static copy disagrees with the live cells.
     """
+    target = out or workbook.with_name(workbook.stem + ".static.xlsx")
+    if static or out:  # refused before the recalculation, which takes a while
+        refuse_folder(target)
+        if target.exists() and not overwrite:
+            raise CommandError(f"{target} already exists and was left unchanged; add --overwrite to replace it",
+                               ExitCode.FILE)
+
     from xhsxl.workbook.recalc import recalculate
     from xhsxl.workbook.static import static_mismatches
 
-    target = out or workbook.with_name(workbook.stem + ".static.xlsx")
-    if static or out:
-        refuse_folder(target)  # before the recalculation, which takes a while
     with about(workbook):
         result = recalculate(workbook)
     count = sum(len(cells) for cells in result.values.values())
