@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xhsxl import catalogue
@@ -444,3 +446,25 @@ def test_csv_output_makes_formula_like_text_inert():
     text = csv_text([Section("t", "t", [Column("name", unit="text"), Column("value")],
                              [{"name": "=cmd|' /C calc'!A0", "value": -5.0}, {"name": "＋1", "value": None}])])
     assert text.splitlines() == ["name,value", "'=cmd|' /C calc'!A0,-5.0", "'＋1,"]
+
+
+@given(st.one_of(st.integers(-10**15 + 1, 10**15 - 1).map(str),
+                 st.decimals(-10**14, 10**14, places=3, allow_nan=False, allow_infinity=False).map(str),
+                 st.text("0123456789.,-%¥ ", max_size=12)))
+@settings(deadline=None)  # the first example imports the schema
+def test_the_command_lines_number_reader_agrees_with_the_schemas(text):
+    import typer
+
+    from xhsxl.cli.output import parse_number
+    from xhsxl.core.errors import XhsInputError
+    from xhsxl.schema import coerce_number
+
+    try:
+        expected = coerce_number(text, "value")
+    except XhsInputError:
+        expected = None
+    try:
+        got = parse_number(text)
+    except typer.BadParameter:
+        got = None
+    assert got == expected

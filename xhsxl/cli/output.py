@@ -21,6 +21,7 @@ import enum
 import io
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Iterable, Sequence
@@ -52,8 +53,15 @@ FormatOption = Annotated[OutputFormat, typer.Option(
 
 
 # ------------------------------------------------------------------------------------------------ numbers in
+#: Plain decimals, which every reader reads as Python's float() does: parsed here without importing the
+#: schema and its numeric stack, so ``xhsxl roi 1680000 450000`` starts quickly.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
+
+
 def parse_number(text: str) -> float:
-    """Numbers as analysts write them: 450000, 450,000, ¥450,000, 30%."""
+    """Numbers as analysts write them: 450000, 450,000, ¥450,000, 30% — read by the schema's number reader."""
+    if _PLAIN_DECIMAL.fullmatch(text):
+        return float(text)
     from xhsxl.core.errors import XhsInputError
     from xhsxl.schema import coerce_number
 
