@@ -58,9 +58,10 @@ FormatOption = Annotated[OutputFormat, typer.Option(
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 
 
-def parse_number(text: str) -> float:
-    """Numbers as analysts write them: 450000, 450,000, ¥450,000, 30% — read by the schema's number reader."""
-    if _PLAIN_DECIMAL.fullmatch(text):
+def parse_number(text: str | float) -> float:
+    """Numbers as analysts write them: 450000, 450,000, ¥450,000, 30% — read by the schema's number reader.
+    (Defaults arrive already as numbers.)"""
+    if isinstance(text, str) and _PLAIN_DECIMAL.fullmatch(text):
         return float(text)
     from xhsxl.core.errors import XhsInputError
     from xhsxl.schema import coerce_number
