@@ -269,6 +269,18 @@ def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, 
     assert expected in result.output, result.output
 
 
+def test_read_prints_markup_typed_into_an_input_cell_as_written(files, tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(files / "template.xlsx")
+    sheet, cell = next(iter(workbook.defined_names["creator_fees"].destinations))
+    workbook[sheet][cell.replace("$", "")] = "[/]¥[bold]"
+    workbook.save(tmp_path / "client.xlsx")
+    result = run("read", tmp_path / "client.xlsx")
+    assert_clean_failure(result, {int(ExitCode.INPUT)})
+    assert "[/]¥[bold]" in result.output and f"{sheet}!{cell.replace('$', '')}" in result.output
+
+
 def test_recalc_refuses_an_existing_static_copy_before_recalculating(files, tmp_path):
     import shutil
 
