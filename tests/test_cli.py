@@ -241,7 +241,7 @@ OUTPUT_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("target", ["a folder", "under a file", "disk full", "no permission"])
+@pytest.mark.parametrize("target", ["a folder", "under a file", "in a missing folder", "disk full", "no permission"])
 @pytest.mark.parametrize("command, args", OUTPUT_COMMANDS, ids=[c[0] for c in OUTPUT_COMMANDS])
 def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, args, target, files, tmp_path,
                                                                        monkeypatch):
@@ -254,6 +254,8 @@ def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, 
     elif target == "under a file":
         (tmp_path / "file").write_text("x")
         out = tmp_path / "file" / "result.xlsx"
+    elif target == "in a missing folder":
+        out = tmp_path / "nowhere" / "result.xlsx"
     else:
         failure = (OSError(errno.ENOSPC, "No space left on device") if target == "disk full"
                    else PermissionError(errno.EACCES, "Permission denied"))
@@ -264,7 +266,8 @@ def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, 
         monkeypatch.setattr(os, "fsync", refuse)
     result = run(*[a.replace("{out}", str(out)).replace("{good}", str(files)) for a in args])
     assert_clean_failure(result, {int(ExitCode.FILE)})
-    expected = {"a folder": "is a folder", "under a file": "is a file, not a folder", "disk full": "disk is full",
+    expected = {"a folder": "is a folder", "under a file": "is a file, not a folder",
+                "in a missing folder": "does not exist; create it first", "disk full": "disk is full",
                 "no permission": "permission denied"}[target]
     assert expected in result.output, result.output
 
@@ -279,6 +282,14 @@ def test_read_prints_markup_typed_into_an_input_cell_as_written(files, tmp_path)
     result = run("read", tmp_path / "client.xlsx")
     assert_clean_failure(result, {int(ExitCode.INPUT)})
     assert "[/]¥[bold]" in result.output and f"{sheet}!{cell.replace('$', '')}" in result.output
+
+
+def test_a_campaign_with_an_absurdly_long_number_is_an_input_error(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text('{"client_name": "A", "creator_fees": ' + "1" * 5000 + "}", encoding="utf-8")
+    result = run("campaign", path)
+    assert_clean_failure(result, {int(ExitCode.INPUT)})
+    assert "too long" in result.output and len(result.output) < 1000  # the number is not echoed back
 
 
 def test_recalc_refuses_an_existing_static_copy_before_recalculating(files, tmp_path):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from xhsxl.cli.exits import App, CommandError, about, refuse_folder
+from xhsxl.cli.exits import App, CommandError, about, check_output_file
 from xhsxl.cli.output import (Column, FigureDefault, FormatOption, OutputFormat, Section, csv_text, emit, errors,
                               money, say, warn)
 
@@ -96,7 +96,7 @@ def attribute(
     from xhsxl.workbook.journey_files import read_path_table, read_touchpoints
 
     if out is not None:
-        refuse_folder(out)
+        check_output_file(out)
     name = attribution.model_name(model)
     chosen_order = _markov_order_option(order)
     if name == "time_decay" and not touchpoints:

@@ -26,7 +26,7 @@ import typer
 from rich.markup import escape
 
 __all__ = ["ExitCode", "CommandError", "App", "exits_cleanly", "about", "one_line", "describe_error",
-           "exit_codes_text", "TRACEBACK_VARIABLE", "print_error", "refuse_folder", "visible"]
+           "exit_codes_text", "TRACEBACK_VARIABLE", "print_error", "check_output_file", "visible"]
 
 #: Set to 1 to let an unexpected error (exit 3) show its Python traceback.
 TRACEBACK_VARIABLE = "XHSXL_TRACEBACK"
@@ -192,10 +192,16 @@ def describe_error(error: BaseException) -> tuple[ExitCode, str]:
     return code, text
 
 
-def refuse_folder(path: Path) -> None:
-    """Refuse an output file name that is an existing folder before any work is done."""
-    if Path(path).is_dir():
+def check_output_file(path: Path) -> None:
+    """Refuse, before any work is done, an output file name that is a folder or whose folder does not exist."""
+    path = Path(path)
+    if path.is_dir():
         raise CommandError(f"{path}: is a folder; give the name of a file to write", ExitCode.FILE)
+    folder = path.parent
+    if not folder.exists():
+        raise CommandError(f"{path}: the folder {folder} does not exist; create it first", ExitCode.FILE)
+    if not folder.is_dir():
+        raise CommandError(f"{path}: {folder} is a file, not a folder", ExitCode.FILE)
 
 
 def print_error(text: str) -> None:

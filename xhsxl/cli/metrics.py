@@ -103,8 +103,10 @@ def load_campaigns(path: Path) -> list[dict[str, Any]]:
     text, _ = decode_text(path, read_file_bytes(path))
     try:
         data = json.loads(text)
-    except ValueError as error:  # JSONDecodeError, and numbers longer than Python will convert
+    except json.JSONDecodeError as error:
         raise CommandError(f"{path}: not valid JSON ({error})", ExitCode.FILE) from None
+    except ValueError as error:  # an integer longer than Python converts: a value, not the file, is wrong
+        raise CommandError(f"{path}: a number in it is too long to be a value ({error})", ExitCode.INPUT) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

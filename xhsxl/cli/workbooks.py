@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error, refuse_folder
+from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error, check_output_file
 from xhsxl.cli.metrics import load_campaigns, validated_campaign
 from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, emit, say, warn
 
@@ -33,7 +33,7 @@ def _write(campaign: Any, out: Path, static: bool, overwrite: bool, sheet_values
            fmt: OutputFormat = OutputFormat.table) -> None:
     from xhsxl.workbook.fill import write_workbook
 
-    refuse_folder(out)
+    check_output_file(out)
     with about(out):
         write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values)
     say(f"wrote {'static' if static else 'live'} workbook {out}", fmt)
@@ -117,7 +117,7 @@ def recalc(
     """
     target = out or workbook.with_name(workbook.stem + ".static.xlsx")
     if static or out:  # refused before the recalculation, which takes a while
-        refuse_folder(target)
+        check_output_file(target)
         if target.exists() and not overwrite:
             raise CommandError(f"{target} already exists and was left unchanged; add --overwrite to replace it",
                                ExitCode.FILE)
