@@ -246,13 +246,15 @@ def _rich_table(section: Section, widths: list[int]) -> Table:
 def _indented(text: Text, indent: int) -> Text:
     """``text`` wrapped to the terminal with every line indented (no trailing padding, unlike rich's Padding)."""
     lines = text.wrap(console, max(console.width - indent, 20), overflow="fold")
+    for line in lines:
+        line.rstrip()  # the space a line was broken at
     return Text("\n").join(Text(" " * indent) + line for line in lines)
 
 
 def _blocks(section: Section) -> Group:
     """One record per block: the first column as its heading, then ``label: value`` lines."""
     shown = [column for column in section.columns if column.table]
-    parts: list[Any] = [Text(visible(section.title), style="bold")]
+    parts: list[Any] = [Text(visible(section.title), style="bold")] if section.title else []
     for row in section.rows:
         head, *rest = shown
         parts.append(Text(head.cell(row).plain, style="bold"))

@@ -29,7 +29,7 @@ def _function_sections(name: str) -> list[Section]:
     if not match:
         raise CommandError(f"no function {name!r}; run 'xhsxl functions' for the list")
     function = match[0]
-    head = Section("function", function.signature, [
+    head = Section("function", "", [
         Column("name", table=False), Column("signature", "", "text"), Column("summary", "", "text")],
         [{"name": function.name, "signature": function.signature, "summary": function.summary}], blocks=True)
     arguments = Section("arguments", "Arguments", [
