@@ -491,3 +491,15 @@ def test_the_command_lines_number_reader_agrees_with_the_schemas(text):
     except typer.BadParameter:
         got = None
     assert got == expected
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch):
+    from xhsxl.core import metrics
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(metrics, "roi", interrupted)
+    result = run("roi", 100, 50)
+    assert result.exit_code == ExitCode.INTERRUPTED == 130
+    assert result.output.strip() == "error: interrupted"

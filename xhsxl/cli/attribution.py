@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import typer
 
@@ -20,7 +20,7 @@ REMOVAL_COLUMNS = [Column("channel", unit="text"), Column("removal_effect", "rem
                    Column("value_removal_effect", "value removal effect", "fraction")]
 
 
-def _markov_order_option(text: str) -> int | str:
+def _markov_order_option(text: str) -> int | Literal["auto"]:
     if text.strip().lower() == "auto":
         return "auto"
     try:
@@ -40,8 +40,12 @@ def _write_csv(out: Path, rows: list[list[Any]], removal: list[list[Any]] | None
         for row, extra in zip(table, removal):
             row.extend(extra[1:])
     data = csv_text([Section.from_core("credit", "", table, [])]).encode("utf-8-sig")
+
+    def write(temp: Path) -> None:
+        temp.write_bytes(data)
+
     with about(out):
-        atomic_write(out, lambda temp: temp.write_bytes(data), overwrite=overwrite)
+        atomic_write(out, write, overwrite=overwrite)
     say(f"wrote {out}", fmt)
 
 
@@ -152,7 +156,7 @@ def attribute(
         say(f"Shapley values sampled ({result.details['permutations']:,} channel orders, seed "
             f"{result.details['seed']}); standard errors are in the result's details", fmt, markup="[dim]{}[/]")
     removal = None if chain is None else chain.removal_effects_table()
-    if removal is not None:
+    if chain is not None and removal is not None:
         sections.append(Section.from_core("removal_effects", f"Removal effects (Markov, order {chain.order})", removal,
                                           REMOVAL_COLUMNS if chain.value is not None else REMOVAL_COLUMNS[:2]))
     emit(sections, fmt)

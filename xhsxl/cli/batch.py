@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from xhsxl.cli.exits import App, about, one_line
 from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, console, emit, errors, say, warn
 
+if TYPE_CHECKING:
+    from xhsxl.workbook.batch import Status
+
 app = App()
 
 #: A batch run lists every client's headline results up to twice this many; beyond, the lowest and highest ROI.
 HEADLINE_ENDS = 10
 
-_STATUS_LABELS = {"written": "written", "skipped": "kept (already there)", "rejected": "rejected",
+_STATUS_LABELS: dict[Status, str] = {"written": "written", "skipped": "kept (already there)", "rejected": "rejected",
                   "failed": "not written"}
 _VERBS = {"written": "wrote", "skipped": "kept", "rejected": "rejected", "failed": "not written"}
 _HEADLINE_COLUMNS = [Column("row", table=False), Column("client", unit="text"),

@@ -17,7 +17,7 @@ def clv_simple(aov: Money, orders_per_period: Money, gross_margin: Money, period
     """AOV × orders per period × gross margin × periods."""
     from xhsxl.core import clv
 
-    say(f"CLV = {money(clv.clv_simple(aov, orders_per_period, gross_margin, periods))}")
+    say(f"CLV = {money(float(clv.clv_simple(aov, orders_per_period, gross_margin, periods)))}")
 
 
 @app.command("retention")
@@ -31,4 +31,4 @@ def clv_retention(
     """Retention-based discounted CLV (future orders only by default)."""
     from xhsxl.core import clv
 
-    say(f"CLV = {money(clv.clv_retention(margin, retention, discount_rate, horizon, timing))}")
+    say(f"CLV = {money(float(clv.clv_retention(margin, retention, discount_rate, horizon, timing)))}")

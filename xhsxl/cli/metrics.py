@@ -198,7 +198,7 @@ def allocate(
     """Rule-based budget plan from the articles' ranges, with creators per tier and the stage split."""
     from xhsxl.core import allocation
 
-    shares = {k: v for k, v in (("reserve_share", reserve), ("content_share", content),
+    shares: dict[str, Any] = {k: v for k, v in (("reserve_share", reserve), ("content_share", content),
                                 ("paid_ads_share", paid_ads), ("tech_share", tech)) if v is not None}
     plan = allocation.allocate_budget(budget, **shares)
     sections = [plan_sections(plan.table(), f"Budget plan for {money(budget)}")]
@@ -240,8 +240,8 @@ def tier(
     """Creator tier of each follower count (article 000's bounds)."""
     from xhsxl.core import allocation
 
-    names = allocation.classify_tier(followers)
-    names = [names] if isinstance(names, str) else list(names)
+    found = allocation.classify_tier(followers)
+    names = [found] if isinstance(found, str) else list(found)
     emit(Section("tiers", "Creator tiers", [Column("followers", unit="count"), Column("tier", unit="text")],
                  [{"followers": count, "tier": str(name)} for count, name in zip(followers, names)]), fmt)
 

@@ -135,7 +135,7 @@ def forecast(
         cpm_index, cvr_index = budget_lines.cpm_index or None, budget_lines.cvr_index or None
     elif case is not None:
         amounts = planner.case_study_lines(case)
-    else:
+    elif budget is not None:
         amounts = planner.plan_lines(budget, **_split_shares(split, tiers))
     benchmarks = None
     if history is not None:
