@@ -503,3 +503,53 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch):
     result = run("roi", 100, 50)
     assert result.exit_code == ExitCode.INTERRUPTED == 130
     assert result.output.strip() == "error: interrupted"
+
+
+def _error_cases():
+    import errno
+    import json as json_module
+    import zipfile
+    from xml.etree import ElementTree
+
+    from pydantic import BaseModel
+
+    from xhsxl.core.errors import XhsInputError
+    from xhsxl.workbook.clients import ClientFileError
+    from xhsxl.workbook.recalc import RecalcUnavailableError
+    from xhsxl.workbook.safe_files import UnsafePathError
+
+    class Budget(BaseModel):
+        amount: float
+
+    try:
+        Budget(amount="lots")
+    except Exception as error:  # noqa: BLE001 - the pydantic error itself is the case
+        invalid = error
+    return [
+        (XhsInputError("cost must be greater than 0 (got 0)"), ExitCode.INPUT, "cost must be greater than 0"),
+        (invalid, ExitCode.INPUT, "amount = 'lots'"),
+        (ClientFileError("clients.csv: the file is empty"), ExitCode.FILE, "the file is empty"),
+        (UnsafePathError("'../x' would be written outside out"), ExitCode.FILE, "outside"),
+        (RecalcUnavailableError("install xhsxl[recalc]"), ExitCode.FILE, "install xhsxl[recalc]"),
+        (zipfile.BadZipFile("File is not a zip file"), ExitCode.FILE, "not an XLSX workbook"),
+        (ElementTree.ParseError("not well-formed"), ExitCode.FILE, "malformed or refused XML"),
+        (json_module.JSONDecodeError("Expecting value", "x", 0), ExitCode.FILE, "not valid JSON"),
+        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), ExitCode.FILE,
+         "not utf-8 text (invalid start byte)"),
+        (FileNotFoundError(errno.ENOENT, "No such file", "in.csv"), ExitCode.FILE, "in.csv: no such file"),
+        (IsADirectoryError(errno.EISDIR, "Is a directory", "out"), ExitCode.FILE, "out: is a folder"),
+        (PermissionError(errno.EACCES, "Permission denied", "a.xlsx"), ExitCode.FILE, "a.xlsx: permission denied"),
+        (OSError(errno.ENOSPC, "No space left on device"), ExitCode.FILE, "the disk is full"),
+        (FileExistsError("x.xlsx already exists"), ExitCode.FILE, "add --overwrite"),
+        (MemoryError(), ExitCode.FILE, "out of memory"),
+        (KeyError("sheet"), ExitCode.INTERNAL, "unexpected KeyError"),
+    ]
+
+
+@pytest.mark.parametrize("error, code, message", _error_cases(), ids=lambda case: type(case).__name__
+                         if isinstance(case, BaseException) else None)
+def test_each_error_type_maps_to_its_exit_code_and_a_message_saying_what(error, code, message):
+    from xhsxl.cli.exits import describe_error
+
+    got_code, text = describe_error(error)
+    assert got_code == code and message in text and "\n" not in text

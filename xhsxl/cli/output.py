@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.markup import escape
-from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
