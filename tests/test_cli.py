@@ -553,3 +553,18 @@ def test_each_error_type_maps_to_its_exit_code_and_a_message_saying_what(error, 
 
     got_code, text = describe_error(error)
     assert got_code == code and message in text and "\n" not in text
+
+
+@pytest.mark.parametrize("args", [["roi", "50%", "450000"], ["clv", "retention", "60%", "0.7", "0.01"],
+                                  ["allocate", "45%"], ["forecast", "450000%"], ["tier", "10%"],
+                                  ["reallocate", str(EXAMPLES / "checkpoints.csv"), "--reserve", "10%"]],
+                         ids=lambda args: args[0])
+def test_a_percentage_typed_for_an_amount_or_a_count_is_refused_not_divided_by_100(args):
+    result = run(*args)
+    assert result.exit_code == 2 and "not a percentage" in result.output, result.output
+
+
+def test_shares_and_rates_still_take_percentages():
+    assert "¥2,400" in run("clv", "simple", 400, 0.5, "60%", 20).output
+    assert run("clv", "retention", 120, "70%", "1%").exit_code == 0
+    assert run("profit-roi", 1_680_000, 450_000, "--margin", "60%").exit_code == 0

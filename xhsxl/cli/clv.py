@@ -7,13 +7,13 @@ from typing import Annotated, Optional
 import typer
 
 from xhsxl.cli.exits import App
-from xhsxl.cli.output import Money, money, say
+from xhsxl.cli.output import Money, Share, money, say
 
 app = App(help="Customer lifetime value: simple, retention-based, or scored from fitted BG/NBD.", no_args_is_help=True)
 
 
 @app.command("simple")
-def clv_simple(aov: Money, orders_per_period: Money, gross_margin: Money, periods: Money) -> None:
+def clv_simple(aov: Money, orders_per_period: Money, gross_margin: Share, periods: Money) -> None:
     """AOV × orders per period × gross margin × periods."""
     from xhsxl.core import clv
 
@@ -23,8 +23,8 @@ def clv_simple(aov: Money, orders_per_period: Money, gross_margin: Money, period
 @app.command("retention")
 def clv_retention(
     margin: Money,
-    retention: Money,
-    discount_rate: Money,
+    retention: Share,
+    discount_rate: Share,
     horizon: Annotated[Optional[int], typer.Option(help="Periods counted; default no limit.")] = None,
     timing: Annotated[str, typer.Option(help="future (default) | start | end.")] = "future",
 ) -> None:

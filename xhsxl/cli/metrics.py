@@ -10,7 +10,7 @@ import typer
 
 from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error
 from xhsxl.cli.output import (Column, FormatOption, Money, OutputFormat, Section, emit, formatted, money,
-                              parse_number, say, share_range)
+                              parse_amount, parse_number, say, share_range)
 from xhsxl.core import figures
 
 app = App()
@@ -215,8 +215,8 @@ def _curve(text: str) -> Any:
     parts = text.split(":")
     if len(parts) not in (4, 5):
         raise typer.BadParameter(f"{text!r}: write tier:curve:param1:param2[:shape], e.g. mid:power:1200:0.686")
-    shape = parse_number(parts[4]) if len(parts) == 5 else 1.0
-    return allocation.TierCurve(parts[0], parts[1], parse_number(parts[2]), parse_number(parts[3]), shape)
+    shape = parse_amount(parts[4]) if len(parts) == 5 else 1.0
+    return allocation.TierCurve(parts[0], parts[1], parse_amount(parts[2]), parse_amount(parts[3]), shape)
 
 
 @app.command()
@@ -234,7 +234,7 @@ def optimise(
 
 @app.command()
 def tier(
-    followers: Annotated[list[float], typer.Argument(parser=parse_number, help="Follower counts.")],
+    followers: Annotated[list[float], typer.Argument(parser=parse_amount, help="Follower counts.")],
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Creator tier of each follower count (article 000's bounds)."""
@@ -248,8 +248,8 @@ def tier(
 
 @app.command()
 def elasticity(
-    budget_before: Annotated[float, typer.Option(parser=parse_number)] = figures.DIMINISHING_RETURNS["budget_before"].value,
-    budget_after: Annotated[float, typer.Option(parser=parse_number)] = figures.DIMINISHING_RETURNS["budget_after"].value,
+    budget_before: Annotated[float, typer.Option(parser=parse_amount)] = figures.DIMINISHING_RETURNS["budget_before"].value,
+    budget_after: Annotated[float, typer.Option(parser=parse_amount)] = figures.DIMINISHING_RETURNS["budget_after"].value,
     cpm_change: Annotated[float, typer.Option(parser=parse_number)] = figures.DIMINISHING_RETURNS["cpm_change"].value,
     cvr_change: Annotated[float, typer.Option(parser=parse_number)] = figures.DIMINISHING_RETURNS["cvr_change"].value,
 ) -> None:

@@ -36,7 +36,8 @@ from rich.text import Text
 from xhsxl.cli.exits import one_line, visible
 
 __all__ = ["console", "errors", "OutputFormat", "FormatOption", "Column", "Section", "emit", "say", "warn",
-           "money", "formatted", "share_range", "parse_number", "Money", "inert", "FigureDefault"]
+           "money", "formatted", "share_range", "parse_number", "parse_amount", "Money", "Share", "inert",
+           "FigureDefault"]
 
 console = Console()
 errors = Console(stderr=True)
@@ -75,7 +76,18 @@ def parse_number(text: str | float) -> float:
     return value
 
 
-Money = Annotated[float, typer.Argument(parser=parse_number, show_default=False)]
+def parse_amount(text: str | float) -> float:
+    """A ¥ amount or a count: read as :func:`parse_number`, but a percentage is refused — ``50%`` typed for a
+    revenue is a slip, not ¥0.50."""
+    if isinstance(text, str) and text.strip().endswith(("%", "％")):
+        raise typer.BadParameter(f"a ¥ amount or a count, not a percentage (got {text!r}); only shares and rates "
+                                 "take %")
+    return parse_number(text)
+
+
+#: A ¥ amount or a count argument (no %); :data:`Share` a share or rate argument (0.6 or 60%).
+Money = Annotated[float, typer.Argument(parser=parse_amount, show_default=False)]
+Share = Annotated[float, typer.Argument(parser=parse_number, show_default=False)]
 
 
 class FigureDefault:

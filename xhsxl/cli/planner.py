@@ -9,8 +9,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from xhsxl.cli.exits import App, CommandError, about
-from xhsxl.cli.output import (Column, FormatOption, OutputFormat, Section, emit, formatted, money, parse_number,
-                              say)
+from xhsxl.cli.output import (Column, FormatOption, OutputFormat, Section, emit, formatted, money, parse_amount,
+                              parse_number, say)
 from xhsxl.core import figures
 
 app = App()
@@ -98,7 +98,7 @@ def _history(path: Path) -> Any:
 @app.command()
 def forecast(
     budget: Annotated[Optional[float], typer.Argument(
-        parser=parse_number, show_default=False, help="Total budget, ¥, split by the article's plan (see --split).")] = None,
+        parser=parse_amount, show_default=False, help="Total budget, ¥, split by the article's plan (see --split).")] = None,
     stage: Annotated[Optional[str], typer.Option(
         help="Brand stage for cross-platform sales: cold_start / growth / maturity (冷启动 / 成长期 / 成熟期); "
              "default direct sales only.")] = None,
@@ -165,7 +165,7 @@ def _calibration_value(row: dict[str, Any], key: str) -> str:
 def calibrate(
     history: Annotated[Path, typer.Argument(
         help="CSV of past campaigns with a header: spend, impressions, engagements, conversions, revenue, [visits].")],
-    reference_spend: Annotated[float, typer.Option(parser=parse_number, help="Spend at which CPM and CVR are quoted.")] = 200_000,
+    reference_spend: Annotated[float, typer.Option(parser=parse_amount, help="Spend at which CPM and CVR are quoted.")] = 200_000,
     fixed_curvature: Annotated[bool, typer.Option(
         "--fixed-curvature", help="Keep article 003's curvature instead of fitting it (2 rows suffice).")] = False,
     fmt: FormatOption = OutputFormat.table,
@@ -196,7 +196,7 @@ def calibrate(
 def reallocate(
     checkpoints: Annotated[Path, typer.Argument(
         help="CSV of results so far: line, hours, spend, revenue (or conversions, engagements), [planned].")],
-    reserve: Annotated[float, typer.Option(parser=parse_number, help="The reserve to reallocate, ¥.", show_default=False)],
+    reserve: Annotated[float, typer.Option(parser=parse_amount, help="The reserve to reallocate, ¥.", show_default=False)],
     caps: Annotated[Optional[str], typer.Option(help="Most extra ¥ per line, e.g. mid=30000,paid_ads=50000.")] = None,
     metric: Annotated[Optional[str], typer.Option(
         help="Result to maximise: revenue, conversions or engagements (default the first present).")] = None,
