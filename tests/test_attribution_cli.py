@@ -171,6 +171,22 @@ def test_an_entirely_blank_value_column_counts_as_absent(tmp_path):
     assert header == ["channel", "conversions", "value", "share"] and all(row[2] is None for row in rows)
 
 
+def test_format_csv_on_stdout_equals_the_out_file(tmp_path):
+    source = write_csv(tmp_path / "paths.csv", [HEADER, *ROWS])
+    piped = runner.invoke(app, ["attribute", str(source), "--out", str(tmp_path / "credit.csv"), "--format", "csv"])
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.encode("utf-8-sig") == (tmp_path / "credit.csv").read_bytes()
+
+
+def test_channel_names_that_look_like_formulas_are_written_inert(tmp_path):
+    rows = [[path.replace("kol_mid", "=cmd|' /C calc'!A0"), *rest] for path, *rest in ROWS]
+    source = write_csv(tmp_path / "paths.csv", [HEADER, *rows])
+    result = run(source, "--out", tmp_path / "credit.csv")
+    assert result.exit_code == 0, result.output
+    names = [row[0] for row in csv.reader(io.StringIO((tmp_path / "credit.csv").read_bytes().decode("utf-8-sig")))]
+    assert "'=cmd|' /C calc'!A0" in names and not any(name.startswith("=") for name in names)
+
+
 def test_an_existing_out_file_is_kept_unless_overwrite(tmp_path):
     source = write_csv(tmp_path / "paths.csv", [HEADER, *ROWS])
     out = tmp_path / "result.csv"

@@ -184,6 +184,39 @@ def test_an_unreadable_table_exits_1(tmp_path):
     assert result.exit_code == 1 and "error" in result.output
 
 
+def test_markup_in_cells_and_headers_is_printed_as_written(tmp_path):
+    rows = [["[/] Brand", "growth", "[bold]lots[/]", "0", "0", "10", "1", "1", "100", "0.5"],
+            ["Good [b]", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"]]
+    result = run(write_csv(tmp_path / "clients.csv", rows, HEADER + ["[/]extra"]), "--out", tmp_path / "out",
+                 "--jobs", "1")
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    output = " ".join(result.output.split())
+    assert "[bold]lots[/]" in output and "Good [b]" in output and "[/]extra" in output
+
+
+@pytest.mark.xfail(strict=True, reason="summary.xlsx refuses a control character in a client name "
+                                       "(IllegalCharacterError in xhsxl/workbook/batch.py)")
+def test_a_control_character_in_one_client_name_is_that_rows_problem(tmp_path):
+    rows = [["Bell\x07 Co", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"],
+            ["Good", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"]]
+    result = run(write_csv(tmp_path / "clients.csv", rows), "--out", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code in (0, 2), result.output
+    assert "\x07" not in result.output  # shown escaped, never sent to the terminal
+
+
+def test_format_json_reports_every_client_with_numbers_as_numbers(tmp_path):
+    import json
+
+    result = CliRunner().invoke(app, ["batch", str(write_csv(tmp_path / "clients.csv")), "--out",
+                                      str(tmp_path / "out"), "--jobs", "1", "--format", "json"])
+    assert result.exit_code == 2
+    status, headline = json.loads(result.stdout)
+    assert {row["status"]: row["clients"] for row in status["rows"]}["written"] == 4
+    acme = next(row for row in headline["rows"] if row["client"] == "Acme Beauty")
+    assert acme["roi"] == pytest.approx(1_680_000 / 420_000 - 1) and acme["workbook"] == "Acme-Beauty.xlsx"
+
+
 def _children(pid):
     children = set()
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -1,0 +1,119 @@
+"""``xhsxl batch``: a table of clients in; one workbook per client, summary.xlsx and errors.csv out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from xhsxl.cli.exits import App, about, one_line
+from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, console, emit, errors, say, warn
+
+if TYPE_CHECKING:
+    from xhsxl.workbook.batch import Status
+
+app = App()
+
+#: A batch run lists every client's headline results up to twice this many; beyond, the lowest and highest ROI.
+HEADLINE_ENDS = 10
+
+_STATUS_LABELS: dict[Status, str] = {"written": "written", "skipped": "kept (already there)", "rejected": "rejected",
+                  "failed": "not written"}
+_VERBS = {"written": "wrote", "skipped": "kept", "rejected": "rejected", "failed": "not written"}
+_HEADLINE_COLUMNS = [Column("row", table=False), Column("client", unit="text"),
+                     Column("roi", "ROI", "fraction"), Column("roas", "ROI 1:x", "ratio"),
+                     Column("profit_roi", "profit ROI", "fraction"), Column("blended_roi", "blended ROI", "fraction"),
+                     Column("workbook", unit="text")]
+
+
+def _print_problem(problem: Any) -> None:
+    """One line per row problem on stderr: row, column, value, reason, escaped and on one line."""
+    from rich.markup import escape
+
+    colour = "yellow" if problem.column == "(file)" and "kept" in problem.reason else "red"
+    value = f" = {problem.value!r}" if problem.value not in (None, "") else ""
+    text = one_line(f"{problem.column}{value}: {problem.reason}")
+    errors.print(f"[{colour}]row {problem.row}[/], {escape(text)}", soft_wrap=True, highlight=False)
+
+
+def _headline_rows(outcomes: list[Any], everyone: bool) -> tuple[list[dict[str, Any] | None], str]:
+    """The clients' headline rows (every one, or the extremes of a long run) and the table's title."""
+    with_results = [outcome for outcome in outcomes if outcome.headline]
+    shown: list[Any] = with_results
+    title = "Headline results"
+    if not everyone and len(with_results) > 2 * HEADLINE_ENDS:
+        # A long run: the extremes, where a mistyped input shows first; every client is in summary.xlsx.
+        ranked = sorted(with_results, key=lambda o: (o.headline["roi"] is not None, o.headline["roi"] or 0.0))
+        shown = ranked[:HEADLINE_ENDS] + [None] + ranked[-HEADLINE_ENDS:]
+        title = (f"Headline results: the {HEADLINE_ENDS} lowest and {HEADLINE_ENDS} highest ROI of "
+                 f"{len(with_results):,} clients (all of them in summary.xlsx)")
+    rows = [None if o is None else {"row": o.row, "client": o.client, **{k: o.headline[k] for k in
+                                    ("roi", "roas", "profit_roi", "blended_roi")},
+                                    "workbook": o.path.name if o.path else ""} for o in shown]
+    return rows, title
+
+
+@app.command()
+def batch(
+    clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8 or GBK), XLSX or JSON; one row per campaign.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the workbooks, summary.xlsx and errors.csv.")],
+    static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (for clients without the add-in).")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes (default: every core).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """One finished workbook per client, plus summary.xlsx and errors.csv, in one command.
+
+    Columns are the input keys (xhsxl fields) or their English or Chinese labels; 30% and 0.3, ¥1,200,000
+    and 1200000 are read alike. Every bad row is reported with its row, column and reason while every good
+    row is still written. Existing client workbooks are kept unless --overwrite; summary.xlsx and
+    errors.csv always describe the latest run. Exit status: 0 all rows written, 2 some rows rejected or
+    not written, 1 the table could not be read or the folder not written. With --format csv or json, stdout
+    carries the status counts and every client's headline results.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from xhsxl.workbook.batch import run_batch
+
+    interactive = console.is_terminal and fmt == OutputFormat.table
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=console, transient=True) if interactive else None
+    task = None
+
+    def report(outcome: Any) -> None:
+        if bar is not None and task is not None:
+            bar.advance(task)
+        elif not interactive:
+            where = f" -> {outcome.path.name}" if outcome.path else ""
+            say(f"row {outcome.row}: {_VERBS[outcome.status]} {outcome.client}{where}", fmt)
+
+    with about(clients):
+        if bar is not None:
+            with bar:
+                from xhsxl.workbook.clients import read_clients
+
+                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet).rows))
+                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+        else:
+            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+    for path in result.cleaned:
+        say(f"removed {path.name}, left by an interrupted run", fmt)
+    for name in result.not_found:
+        warn(f"--only {name!r} matches no client in {clients}")
+    for problem in result.problems():
+        _print_problem(problem)
+    status = Section("status", f"{clients.name} → {out}", [Column("status", table=False),
+                                                           Column("label", "status", "text"),
+                                                           Column("clients", unit="integer")],
+                     [{"status": key, "label": label, "clients": result.count(key)}
+                      for key, label in _STATUS_LABELS.items()])
+    rows, title = _headline_rows(result.outcomes, everyone=fmt != OutputFormat.table)
+    headline = Section("headline", title, _HEADLINE_COLUMNS,
+                       [row if row is not None else {"client": "…", "workbook": "…"} for row in rows])
+    emit([status, headline] if rows or fmt != OutputFormat.table else [status], fmt)
+    say(f"summary: {result.summary}   problems: {result.errors}", fmt)
+    raise typer.Exit(result.exit_code)
+

@@ -1,0 +1,145 @@
+"""Workbook commands: write the template or a client's workbook, read a workbook's inputs back, and
+recalculate one headlessly (optionally writing its static copy)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error, check_output_file
+from xhsxl.cli.metrics import load_campaigns, validated_campaign
+from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, emit, say, warn
+
+app = App()
+
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace the file if it exists.")]
+
+
+def _campaign_from_json(path: Path) -> Any:
+    with about(path):
+        items = load_campaigns(path)
+    if len(items) != 1:
+        raise CommandError(f"{path} holds {len(items)} campaigns; fill takes one (use xhsxl batch)", ExitCode.FILE)
+    campaign = validated_campaign(items[0], str(path))
+    if campaign is None:
+        raise typer.Exit(ExitCode.INPUT)
+    return campaign
+
+
+def _write(campaign: Any, out: Path, static: bool, overwrite: bool, sheet_values: dict[str, Any] | None = None,
+           fmt: OutputFormat = OutputFormat.table) -> None:
+    from xhsxl.workbook.fill import write_workbook
+
+    check_output_file(out)
+    with about(out):
+        write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values)
+    say(f"wrote {'static' if static else 'live'} workbook {out}", fmt)
+
+
+@app.command()
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("xhsxl_template.xlsx"),
+    overwrite: Overwrite = False,
+) -> None:
+    """Write the template workbook (filled with case study 1 as an example) from the schema."""
+    _write(None, path, False, overwrite)
+
+
+@app.command()
+def fill(
+    client: Annotated[Path, typer.Argument(help="A JSON file with one campaign object (schema keys).")],
+    out: Annotated[Path, typer.Option("--out", help="The workbook to write.")],
+    static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (no add-in needed).")] = False,
+    overwrite: Overwrite = False,
+) -> None:
+    """Write a client's workbook from a campaign JSON file."""
+    _write(_campaign_from_json(client), out, static, overwrite)
+
+
+def _read_inputs(workbook: Path) -> Any:
+    """The workbook's inputs, each bad cell reported; exit 2 when the campaign cannot be validated."""
+    from xhsxl.workbook.read import read_inputs
+
+    with about(workbook):
+        inputs = read_inputs(workbook)
+    for problem in inputs.problems:
+        print_error(str(problem))
+    for problem in inputs.sheet_problems:
+        warn(str(problem))
+    if inputs.campaign is None:
+        raise typer.Exit(ExitCode.INPUT)
+    return inputs
+
+
+@app.command()
+def read(workbook: Annotated[Path, typer.Argument(help="An xhsxl workbook.")]) -> None:
+    """Print a workbook's inputs as JSON; each bad cell is reported with its sheet, cell and reason."""
+    import json
+
+    inputs = _read_inputs(workbook)
+    typer.echo(json.dumps(inputs.campaign.model_dump(), ensure_ascii=False, indent=2))
+
+
+def _padding_lines(padding: list[Any]) -> list[str]:
+    """One line per array range with cells beyond its function's result (they show #N/A in Excel)."""
+    ranges: dict[tuple[str, str | None], list[str]] = {}
+    for cell in padding:
+        ranges.setdefault((cell.sheet, cell.formula), []).append(cell.cell)
+    lines = []
+    for (sheet, formula), cells in ranges.items():
+        function = re.search(r"XHS_\w+", formula or "")
+        lines.append(f"{sheet}!{cells[0]}:{cells[-1]}: {len(cells)} cells beyond the result of "
+                     f"{function.group(0) if function else 'the array formula'} show #N/A (the range is larger than "
+                     "the result; select it, F2, Ctrl+Shift+Enter to resize)")
+    return lines
+
+
+_CELL_ERROR_COLUMNS = [Column("sheet", unit="text"), Column("cell", unit="text"), Column("formula", unit="text"),
+                       Column("error", unit="text"), Column("message", unit="text")]
+
+
+@app.command()
+def recalc(
+    workbook: Annotated[Path, typer.Argument(help="A workbook to evaluate headlessly.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the static copy here (.xlsx).")] = None,
+    static: Annotated[bool, typer.Option("--static", help="Write the static copy (default name: X.static.xlsx).")] = False,
+    overwrite: Overwrite = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Evaluate every formula with the XHS_ functions and report cells that end in an Excel error.
+
+    With --static (or --out) it also writes the deliverable for a client without Python: the same layout,
+    formats and charts with values in place of XHS_ formulas, checked against the recalculated live cells.
+    Exit status 2 when a cell ends in an error or the static copy disagrees with the live cells.
+    """
+    target = out or workbook.with_name(workbook.stem + ".static.xlsx")
+    if static or out:  # refused before the recalculation, which takes a while
+        check_output_file(target)
+        if target.exists() and not overwrite:
+            raise CommandError(f"{target} already exists and was left unchanged; add --overwrite to replace it",
+                               ExitCode.FILE)
+
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.static import static_mismatches
+
+    with about(workbook):
+        result = recalculate(workbook)
+    count = sum(len(cells) for cells in result.values.values())
+    if result.errors or fmt != OutputFormat.table:
+        emit(Section("errors", str(workbook), _CELL_ERROR_COLUMNS,
+                     [{"sheet": e.sheet, "cell": e.cell, "formula": None if e.formula is None else str(e.formula),
+                       "error": e.error, "message": e.message} for e in result.errors]), fmt)
+    for line in _padding_lines(result.padding):
+        say(line, fmt, markup="[yellow]note:[/] {}")
+    say(f"{count:,} cells evaluated, {len(result.errors)} ending in an error", fmt)
+    if not (static or out):
+        raise typer.Exit(ExitCode.INPUT if result.errors else ExitCode.OK)
+    inputs = _read_inputs(workbook)
+    mismatches = static_mismatches(inputs.campaign, result, sheet_values=inputs.sheet_values)
+    for mismatch in mismatches:
+        print_error(f"static and live disagree at {mismatch}")
+    _write(inputs.campaign, target, True, overwrite, inputs.sheet_values, fmt)
+    raise typer.Exit(ExitCode.INPUT if result.errors or mismatches else ExitCode.OK)
