@@ -16,7 +16,7 @@ from xhsxl.core.attribution import (
     markov,
     path_table,
 )
-from xhsxl.core.attribution.paths import _group_sequences
+from xhsxl.core.attribution.paths import group_sequences
 from xhsxl.core.errors import XhsInputError
 
 FAST = settings(max_examples=60, deadline=None)
@@ -170,7 +170,7 @@ def _same_partition(left, right) -> bool:
 def test_group_sequences_matches_a_dictionary_of_tuples(sequences):
     touches = np.array([c for s in sequences for c in s], dtype=np.int32)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
-    group, n_groups = _group_sequences(touches, offsets, 3)
+    group, n_groups = group_sequences(touches, offsets, 3)
     assert n_groups == len(set(map(tuple, sequences)))
     assert _same_partition(group.tolist(), _reference_groups([tuple(s) for s in sequences]))
 
@@ -184,7 +184,7 @@ def test_group_sequences_is_exact_for_long_paths_over_many_channels():
     sequences += [s[:-1] + ((s[-1] + 1) % 5_000,) for s in base[:50]] + [s + (0,) for s in base[:50]]
     touches = np.array([c for s in sequences for c in s], dtype=np.int32)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
-    group, n_groups = _group_sequences(touches, offsets, 5_000)
+    group, n_groups = group_sequences(touches, offsets, 5_000)
     assert n_groups == len(set(sequences))
     assert _same_partition(group.tolist(), _reference_groups(sequences))
 

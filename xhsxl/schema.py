@@ -595,7 +595,7 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
         # Commission is charged on Xiaohongshu's own sales only, not on Tmall or JD sales.
         commissioned_share = self.direct_revenue / revenue if revenue > 0 else 1.0
         all_conversions = self.conversions + self.cross_platform_conversions
-        kept = (1 - self.refund_rate) * self.gross_margin - self.commission_rate * commissioned_share
+        kept = kept_per_yuan(self.gross_margin, self.refund_rate, self.commission_rate, commissioned_share)
         breaks_even = revenue > 0 and kept > 0  # otherwise no ROAS breaks even: n/a, as in the workbook
         profit_terms = (self.gross_margin, self.refund_rate, self.commission_rate)
         engaged = float(metrics.engagements(*self.engagement_counts()))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, fraction, kept_per_yuan, numeric, scalar_or_array
 
 __all__ = [
     "ROI_BASES",
@@ -37,7 +37,6 @@ __all__ = [
     "follower_growth_rate",
 ]
 
-ArrayLike = Any
 Number = float | np.ndarray
 
 #: Accepted spellings of the ROI basis: ``net`` is (R − C) / C as in the articles, ``ratio`` is R / C,
@@ -124,7 +123,7 @@ def _kept_per_yuan(
     refunds = fraction(refund_rate, "refund_rate")
     commission = fraction(commission_rate, "commission_rate")
     share = numeric(commissioned_share, "commissioned_share", ge=0)
-    return (1 - refunds) * margin - commission * share
+    return kept_per_yuan(margin, refunds, commission, share)
 
 
 def profit_roi(

@@ -23,7 +23,7 @@ import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import DIMINISHING_RETURNS
-from xhsxl.core.validate import describe, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, describe, first_position, numeric, scalar_or_array
 
 __all__ = [
     "CURVE_NAMES",
@@ -44,7 +44,6 @@ CURVE_NAMES: dict[str, tuple[str, str]] = {
     "hill": ("max_response", "half_saturation"),
 }
 
-ArrayLike = Any  # a number, a sequence of numbers or a numpy array
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,11 +98,9 @@ def _refuse_infinite_slope(spend: np.ndarray, exponent: np.ndarray, exponent_nam
     """Zero spend on a curve with exponent < 1 has an infinite slope: say so instead of returning inf."""
     infinite = (spend == 0) & (exponent < 1)
     if infinite.any():
-        index = np.argwhere(infinite)[0]
-        where = "" if infinite.ndim == 0 else f" at position {', '.join(str(int(i) + 1) for i in index)}"
         raise XhsInputError(
-            f"spend must be greater than 0 where {exponent_name} is below 1: the marginal return at zero spend "
-            f"is infinite (got 0{where})"
+            argument="spend", reason=f"must be greater than 0 where {exponent_name} is below 1: the marginal "
+            "return at zero spend is infinite", value=0, position=first_position(infinite)
         )
 
 
@@ -455,10 +452,10 @@ def implied_elasticity(
     same = budget_ratio == 1.0
     if same.any():
         index = np.argwhere(same)[0]
-        where = "" if same.ndim == 0 else f" at position {', '.join(str(int(i) + 1) for i in index)}"
         raise XhsInputError(
-            f"budget_after must differ from budget_before (both {describe(before[tuple(index)])}{where}): "
-            "an elasticity needs two different budgets"
+            argument="budget_after", reason="must differ from budget_before",
+            shown=f"both {describe(before[tuple(index)])}", position=first_position(same),
+            hint="an elasticity needs two different budgets"
         )
     return scalar_or_array(elasticity)
 
