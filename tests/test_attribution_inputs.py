@@ -99,7 +99,7 @@ def test_rule_models_do_not_warn_without_nulls():
     [
         ({"paths": ["a", ""], "conversions": [1, 1]}, "paths at position 2 is blank"),
         ({"paths": ["a", None], "conversions": [1, 1]}, "paths at position 2 is blank"),
-        ({"paths": ["a", 5], "conversions": [1, 1]}, "paths at position 2 must be text"),
+        ({"paths": ["a", 5], "conversions": [1, 1]}, r"paths must be text \(got 5 at position 2\)"),
         ({"paths": ["a", "a >> b"], "conversions": [1, 1]}, "paths at position 2 has an empty channel"),
         ({"paths": ["a >"], "conversions": [1]}, "paths at position 1 has an empty channel"),
         ({"paths": [], "conversions": []}, "paths must not be empty"),
@@ -304,8 +304,8 @@ def _log(**changes):
         (_log(channels=["a", " "]), "channels at position 2"),
         (_log(converted=[0, 2]), "converted must be 0/1"),
         (_log(converted=[0, None]), "converted at position 2"),
-        (_log(timestamps=[1, "soon"]), "timestamps at position 2"),
-        (_log(timestamps=[1, None]), "timestamps at position 2"),
+        (_log(timestamps=[1, "soon"]), r"timestamps must be a number like the rows above \(got 'soon' at position 2\)"),
+        (_log(timestamps=[1, None]), r"timestamps .*at position 2"),
         (
             {"users": [1, 2], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, 1], "values": [0, -5]},
             "values of a converting row must be a number at least 0",

@@ -484,7 +484,7 @@ def test_calibrate_udf_output_feeds_the_forecast_udf():
     assert udfs.XHS_FORECAST(300_000.0, None, table) == forecast(300_000, benchmarks=fitted).table()
     for no in (False, 0.0, "FALSE", [[False]]):
         assert udfs.XHS_CALIBRATE(history, None, no)[6][2] == DEFAULT_CPM_CURVATURE
-    with pytest.raises(XhsInputError, match="fit_curvature must be TRUE or FALSE"):
+    with pytest.raises(XhsInputError, match="fit_curvature must be TRUE/FALSE, 1/0, yes/no, y/n or 是/否"):
         udfs.XHS_CALIBRATE(history, None, "maybe")
 
 

@@ -26,7 +26,8 @@ from xhsxl.core import clv as clv_core
 from xhsxl.core.attribution import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.core.errors import XhsInputError
-from xhsxl.schema import FIELDS, GROUPS, OUTPUTS, ClientCampaign, coerce_number, validation_problems
+from xhsxl.excel.cells import coerce_number
+from xhsxl.schema import FIELDS, GROUPS, OUTPUTS, ClientCampaign, validation_problems
 
 app = typer.Typer(
     help="Xiaohongshu campaign economics: ROI, KPIs, CLV, blended return and budget allocation.",

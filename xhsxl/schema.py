@@ -5,16 +5,15 @@ help text and group. From that list come the pydantic model :class:`ClientCampai
 cells, data validation and named ranges, the batch input columns and the reader. Adding an input is one
 edit here.
 
-Text typed by people is read leniently but never guessed at: ``"¥1,200,000"``, ``"30%"``, full-width
-digits and blank cells are understood; ``30`` in a percentage field is refused with a hint, not read as
-3000 %.
+The schema validates values, it does not read spreadsheet text: numbers arrive as numbers, read from
+cells (``"¥1,200,000"``, ``"30%"``, full-width digits, blanks) by :mod:`xhsxl.excel` first. ``30`` in a
+percentage field is refused with a hint, not read as 3000 %.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import re
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -28,6 +27,7 @@ from xhsxl.core import figures, metrics, returns
 from xhsxl.core import allocation
 from xhsxl.core.allocation import allocate_budget, normalize_stage, stage_split
 from xhsxl.core.errors import XhsInputError
+from xhsxl.core.validate import kept_per_yuan
 
 __all__ = [
     "Unit",
@@ -39,7 +39,6 @@ __all__ = [
     "FIELDS_BY_KEY",
     "OUTPUTS",
     "OutputMetric",
-    "coerce_number",
     "ClientCampaign",
     "CampaignResults",
     "PlannerResults",
@@ -273,46 +272,21 @@ COST_KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.group == "costs")
 TIER_SHARE_KEYS: dict[str, str] = {tier: f"share_{tier}" for tier in ("top", "mid", "micro", "nano")}
 
 
-# --------------------------------------------------------------------------------------------------- input text
-_CURRENCY = re.compile(r"(?i)^(?:¥|￥|cny|rmb|元)|(?:¥|￥|cny|rmb|元)$")
-
-
-def coerce_number(value: Any, name: str = "value") -> float | None:
-    """A number from what a person typed or a spreadsheet holds; ``None`` for a blank.
-
-    >>> coerce_number("¥1,680,000")
-    1680000.0
-    >>> coerce_number("30%")
-    0.3
-    >>> coerce_number("１２３")
-    123.0
-    >>> coerce_number("")
-    """
+# --------------------------------------------------------------------------------------------------- values
+def _plain_number(value: Any, name: str) -> float | None:
+    """A number given as a number (``None`` for a blank); text is refused — :mod:`xhsxl.excel` reads it."""
     if value is None:
         return None
-    if isinstance(value, bool) or isinstance(value, np.bool_):
-        raise XhsInputError(f"{name} must be a number, not a true/false value")
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        try:
-            number = float(value)
-        except OverflowError:
-            raise XhsInputError(f"{name} is too large (got a number of {len(str(value))} digits)") from None
-    elif isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
-        if text == "":
-            return None
-        percent = text.endswith("%")
-        text = _CURRENCY.sub("", text.rstrip("%")).strip()
-        try:
-            number = float(text)
-        except ValueError:
-            raise XhsInputError(f"{name} must be a number (got {value!r})") from None
-        if percent:
-            number /= 100
-    else:
-        raise XhsInputError(f"{name} must be a number (got {type(value).__name__} {value!r})")
+    if isinstance(value, (bool, np.bool_)):
+        raise XhsInputError(argument=name, reason="must be a number, not a true/false value")
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise XhsInputError(argument=name, reason="must be a number", shown=repr(value))
+    try:
+        number = float(value)
+    except OverflowError:
+        raise XhsInputError(argument=name, reason="is too large", shown=f"a number of {len(str(value))} digits") from None
     if not math.isfinite(number):
-        raise XhsInputError(f"{name} must be a finite number (got {value!r})")
+        raise XhsInputError(argument=name, reason="must be a finite number", shown=repr(value))
     return number
 
 
@@ -331,7 +305,7 @@ def _check_number(field: InputField, number: float) -> None:
 
 def _number_validator(field: InputField):
     def check(value: Any) -> float | None:
-        number = coerce_number(value, field.key)
+        number = _plain_number(value, field.key)
         if number is None:
             if field.default is None and not field.required:
                 return None

@@ -6,17 +6,15 @@ and returns a number or a table (a list of rows with a header row). Errors are
 xlwings and on hover by xlwings Lite. No calculation lives here.
 
 Register in Excel: classic add-in, ``UDF Modules`` = ``xhsxl.udfs`` on the ``xlwings.conf`` sheet, then
-Import Functions; xlwings Lite, ``import xhsxl.udfs`` in ``main.py``. Conventions (DESIGN.md §4):
-``@xw.func(category="XHS")`` outermost, every argument documented, docstrings under 255 characters,
-range arguments declared ``ndim=2``.
+Import Functions; xlwings Lite, ``import xhsxl.udfs`` in ``main.py``. Conventions (checked by
+``tests/test_udfs.py``): ``@xw.func(category="XHS")`` outermost, every argument documented, docstrings under
+255 characters, range arguments declared ``ndim=2``. Cells and ranges are read by :mod:`xhsxl.excel`.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import operator
-import re
 from typing import Any
 
 import numpy as np
@@ -29,10 +27,11 @@ from xhsxl.core import clv as clv_core
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.excel_shapes import (
-    REQUIRED, cell_integer, cell_number, cell_text, elementwise, is_single_cell, number_range, to_excel_table,
+from xhsxl.excel.cells import coerce_number, is_blank, read_flag, reads_as_flag
+from xhsxl.excel.ranges import (
+    REQUIRED, at_rows, cell_integer, cell_number, cell_text, elementwise, is_single_cell, number_range,
+    range_columns, to_excel_table,
 )
-from xhsxl.schema import coerce_number
 
 # ----------------------------------------------------------------------------------------------- status
 
@@ -434,37 +433,6 @@ def XHS_P_ALIVE(frequency, recency, age, params):
 # Models that read the journeys that did not convert: without them their numbers are biased, and Excel shows
 # no warnings, so a missing nulls range is an error rather than a silently worse answer.
 _NEEDS_NULLS = ("markov", "shapley")
-_POSITION_IN_CORE = re.compile(r"\bat position (\d+)\b")
-
-
-def _path_cells(value: Any, name: str) -> list[Any]:
-    """A one-column (or one-row) range as a flat list of cells (C-level passes: ranges can be a million rows)."""
-    if not isinstance(value, (list, tuple)):
-        return [value]
-    if len(value) == 0:
-        raise XhsInputError(f"{name} must not be an empty range")
-    kinds = set(map(type, value))
-    if kinds <= {list, tuple}:
-        if len(value) == 1:
-            if len(value[0]) == 0:
-                raise XhsInputError(f"{name} must not be an empty range")
-            return list(value[0])
-        widths = set(map(len, value))
-        if widths != {1}:
-            raise XhsInputError(f"{name} must be one column (got {len(value)} rows × {max(widths)} columns)")
-        return list(map(operator.itemgetter(0), value))
-    if kinds & {list, tuple}:
-        raise XhsInputError(f"{name} must be one column (it mixes cells and rows)")
-    return list(value)
-
-
-def _blank(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and cell.strip() == "")
-
-
-def _after_last_filled(cells: list[Any]) -> int:
-    """The position after the last cell that is not None (0 when all are)."""
-    return next((index + 1 for index in range(len(cells) - 1, -1, -1) if cells[index] is not None), 0)
 
 
 def _is_header(cell: Any) -> bool:
@@ -495,52 +463,14 @@ def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
         try:
             numbers[index] = cell_number(cell, name)
         except XhsInputError as error:
-            raise XhsInputError(f"{error} in row {row}") from None
+            raise error.located(row) from None
     return numbers
-
-
-def _range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = (),
-                   may_be_blank: tuple[str, ...] = ()) -> tuple[dict[str, list[Any]], list[int]]:
-    """Same-sized one-column ranges (None: not given) as columns, with the indices of the rows holding data.
-
-    A ``required`` range must not be blank; the first range sets the size the others must have; the blank
-    tail of a whole-column selection is cut before any cell is looked at; an ``optional`` column blank
-    throughout counts as not given; a row blank in every column is skipped, and one blank in some column
-    (other than ``may_be_blank``) where another has a value is refused, naming the row (1 = the first)."""
-    for name in required:
-        if _blank(ranges[name]):
-            raise XhsInputError(f"{name} is required (the cell is blank)")
-    columns = {name: _path_cells(value, name) for name, value in ranges.items() if value is not None}
-    first = next(iter(columns))
-    n_rows = len(columns[first])
-    for name, cells in columns.items():
-        if len(cells) != n_rows:
-            raise XhsInputError(f"{name} has {len(cells)} rows but {first} has {n_rows}; "
-                                "select ranges of the same size")
-    # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
-    end = max(_after_last_filled(cells) for cells in columns.values())
-    columns = {name: cells[:end] for name, cells in columns.items()}
-    blank = {name: list(map(_blank, cells)) for name, cells in columns.items()}
-    for name in optional:
-        if name in columns and all(blank[name]):
-            del columns[name], blank[name]
-    kept: list[int] = []
-    for index in range(end):
-        blanks = [blank[name][index] for name in columns]
-        if all(blanks):
-            continue
-        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
-        if missing:
-            filled = next(name for name in columns if not blank[name][index])
-            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
-        kept.append(index)
-    return columns, kept
 
 
 def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any) -> attribution.PathTable:
     """The path table in the ranges: rows blank in every range dropped, a title row skipped, rows named as
     the user counts them (1 = the range's first row) in every message."""
-    columns, kept = _range_columns({"paths": paths, "conversions": conversions, "values": values, "nulls": nulls},
+    columns, kept = range_columns({"paths": paths, "conversions": conversions, "values": values, "nulls": nulls},
                                    required=("paths", "conversions"), optional=("values", "nulls"))
     numeric_columns = [name for name in columns if name != "paths"]
     if kept and all(_is_header(columns[name][kept[0]]) for name in numeric_columns):
@@ -554,8 +484,7 @@ def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any)
         return attribution.path_table(texts, counts["conversions"], counts.get("values"), counts.get("nulls"),
                                       sep=_separator(sep))
     except XhsInputError as error:
-        message = _POSITION_IN_CORE.sub(lambda match: f"in row {rows[int(match.group(1)) - 1]}", str(error))
-        raise XhsInputError(message) from None
+        raise at_rows(error, rows) from None
 
 
 def _one_cell(value: Any, name: str) -> Any:
@@ -619,33 +548,25 @@ def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
     """The touch log in the ranges, as columns of the rows kept (blank rows and a title row dropped), with
     each kept row's number as the user counts it (1 = the ranges' first row)."""
     # a value is only read on converting rows; every other column must be filled
-    columns, kept = _range_columns(
+    columns, kept = range_columns(
         {"users": users, "timestamps": timestamps, "channels": channels, "converted": converted, "values": values},
         required=("users", "timestamps", "channels", "converted"), optional=("values",), may_be_blank=("values",))
-    if kept and isinstance(columns["timestamps"][kept[0]], str) and not _reads_as_flag(columns["converted"][kept[0]]):
+    if kept and isinstance(columns["timestamps"][kept[0]], str) and not reads_as_flag(columns["converted"][kept[0]]):
         kept = kept[1:]  # a title row ("user", "time", "channel", "converted")
     if not kept:
         raise XhsInputError("the touch log has no rows (every row is blank)")
     rows = [index + 1 for index in kept]
     log = {name: [cells[index] for index in kept] for name, cells in columns.items()}
-    if "values" in log and all(map(_blank, log["values"])):
+    if "values" in log and all(map(is_blank, log["values"])):
         del log["values"]  # blank under its title row: not given either
     flags = []
     for cell, row in zip(log["converted"], rows):
         try:
-            flags.append(_flag(cell, "converted", False))
+            flags.append(read_flag(cell, "converted", False))
         except XhsInputError as error:
-            raise XhsInputError(f"{error} in row {row}") from None
+            raise error.located(row) from None
     log["converted"] = flags
     return log, rows
-
-
-def _reads_as_flag(cell: Any) -> bool:
-    try:
-        _flag(cell, "converted", False)
-    except XhsInputError:
-        return False
-    return True
 
 
 @xw.func(category="XHS")
@@ -671,8 +592,7 @@ def XHS_ATTRIBUTION_TOUCHES(users, timestamps, channels, converted, values=None,
                                                       log["converted"], log.get("values"), lookback_days=lookback)
         result = attribution.attribute(table, name, order=chosen_order, half_life_days=half_life)
     except XhsInputError as error:
-        message = _POSITION_IN_CORE.sub(lambda match: f"in row {rows[int(match.group(1)) - 1]}", str(error))
-        raise XhsInputError(message) from None
+        raise at_rows(error, rows) from None
     return to_excel_table(result.table())
 
 
@@ -949,22 +869,6 @@ def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None):
     return to_excel_table(result.lines_table(cell_text(scenario, "scenario", "base")))
 
 
-def _flag(value: Any, name: str, default: bool) -> bool:
-    """A TRUE/FALSE cell; 1 and 0 (what some engines pass for TRUE and FALSE) and the words count too."""
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    words = {"true": True, "false": False, "yes": True, "no": False, "是": True, "否": False}
-    if isinstance(value, str) and value.strip().lower() in words:
-        return words[value.strip().lower()]
-    raise XhsInputError(f"{name} must be TRUE or FALSE (got {describe(value)})")
-
-
 @xw.func(category="XHS")
 @xw.arg("history", ndim=2, doc="Past campaigns with a header row: spend, impressions, engagements, conversions, revenue, [visits]; at least 3 rows.")
 @xw.arg("reference_spend", doc="Spend at which CPM and CVR are quoted, ¥; blank = 200,000.")
@@ -972,7 +876,7 @@ def _flag(value: Any, name: str, default: bool) -> bool:
 def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
     """Table (10 rows x 8 columns with header): CPM, engagement rate, CTR, CVR, AOV and curvature fitted to past campaigns, with standard errors. Feed it to XHS_FORECAST."""
     table = planner_tables.read_history(history)
-    fit = _flag(fit_curvature, "fit_curvature", True)
+    fit = read_flag(fit_curvature, "fit_curvature", True)
     calibration = planner.calibrate(
         table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
         reference_spend=cell_number(reference_spend, "reference_spend", planner.DEFAULT_REFERENCE_SPEND),

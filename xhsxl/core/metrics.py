@@ -9,8 +9,6 @@ Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.fig
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError

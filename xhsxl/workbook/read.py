@@ -18,8 +18,10 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import to_excel
 from pydantic import ValidationError
 
+from xhsxl.excel.campaign import campaign_cells
+from xhsxl.excel.errors import InputFileError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
-from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive
+from xhsxl.workbook.clients import check_xlsx_archive
 from xhsxl.workbook.template import sheet_inputs
 
 __all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
@@ -84,20 +86,20 @@ def _named_cell(workbook: Any, key: str) -> tuple[str, str] | None:
 def read_inputs(path: Path | str) -> WorkbookInputs:
     """The inputs of the xhsxl workbook at ``path``.
 
-    Raises :class:`~xhsxl.workbook.clients.ClientFileError` when the file is not a readable workbook or
+    Raises :class:`~xhsxl.excel.errors.InputFileError` when the file is not a readable workbook or
     has none of the named input cells (not an xhsxl workbook).
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise InputFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     # Check and load the same bytes, so the file cannot change between the zip-bomb check and the load.
     check_xlsx_archive(path, data)
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file; all mean "cannot read"
-        raise ClientFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
     values: dict[str, Any] = {}
     places: dict[str, tuple[str, str]] = {}
     problems: list[CellProblem] = []
@@ -112,12 +114,14 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
         value = workbook[sheet][cell].value
         values[f.key] = value.strip() if isinstance(value, str) and f.is_numeric else value
     if not places:
-        raise ClientFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
+        raise InputFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
     campaign = None
     try:
-        campaign = ClientCampaign.model_validate({k: v for k, v in values.items()})
+        checked, refused = campaign_cells(values)
+        campaign = ClientCampaign.model_validate(checked)
     except ValidationError as error:
         for key, value, reason in validation_problems(error):
+            reason = str(refused[key]) if key in refused else reason
             field = FIELDS_BY_KEY.get(key)
             sheet, cell = places.get(key, ("", ""))
             problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))

@@ -1,4 +1,4 @@
-"""Excel-shaped values in, Excel-shaped values out: the conversions every UDF shares.
+"""Ranges of Excel-shaped values in, Excel-shaped values out: the conversions every UDF shares.
 
 Excel (through xlwings) passes numbers as ``float``, blank cells as ``None``, text as ``str``, booleans,
 date cells as ``datetime`` and ranges as lists (a flat list for one row or column, a list of lists for a
@@ -13,21 +13,20 @@ back blank. A blank cell beside a filled one is an error naming the argument and
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import gc
 import itertools
-import re
+import operator
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.schema import coerce_number
+from xhsxl.excel.cells import coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
-    "is_single_cell", "collector_paused",
+    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows",
 ]
 
 
@@ -39,10 +38,6 @@ class _Required:
 #: Marker for an argument without a default.
 REQUIRED: Any = _Required()
 
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
 
 
 def _single(value: Any, name: str) -> Any:
@@ -64,15 +59,13 @@ def _flatten(value: Any) -> Any:
 
 
 def _number(value: Any, name: str) -> float:
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        raise XhsInputError(f"{name} must be a number, not a date ({value})")
-    return coerce_number(value, name)  # type: ignore[return-value]
+    return coerce_number(value, name)  # type: ignore[return-value]  # blanks are handled before
 
 
 def cell_number(value: Any, name: str, default: Any = REQUIRED) -> float:
     """A one-cell numeric argument as a float; a blank takes ``default`` or is reported as missing."""
     value = _single(value, name)
-    if _is_blank(value):
+    if is_blank(value):
         if default is REQUIRED:
             raise XhsInputError(f"{name} is required (the cell is blank)")
         return default
@@ -92,7 +85,7 @@ def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
 def cell_text(value: Any, name: str, default: Any = REQUIRED) -> str:
     """A one-cell text argument (a basis, a stage, a curve name)."""
     value = _single(value, name)
-    if _is_blank(value):
+    if is_blank(value):
         if default is REQUIRED:
             raise XhsInputError(f"{name} is required (the cell is blank)")
         return default
@@ -185,34 +178,32 @@ def number_range(value: Any, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
         bad = ~np.isfinite(array)
         if bad.any():
             row, column = np.argwhere(bad)[0]
-            raise XhsInputError(f"{name} must be a finite number (got {describe(array[row, column])})"
-                                f"{_cell(int(row) * array.shape[1] + int(column), array.shape[1], is_range)}")
+            error = XhsInputError(argument=name, reason="must be a finite number", value=array[row, column])
+            raise _at_cell(error, int(row) * array.shape[1] + int(column), array.shape[1], is_range)
         return array, np.zeros(array.shape, dtype=bool), is_range
     rows = _grid(value, name)
     flat = list(itertools.chain.from_iterable(rows))
     array = np.empty(len(flat))
     blank = np.zeros(len(flat), dtype=bool)
     for index, item in enumerate(flat):
-        if _is_blank(item):
+        if is_blank(item):
             blank[index] = True
             array[index] = np.nan
             continue
         try:
             array[index] = _number(item, name)
         except XhsInputError as error:
-            raise XhsInputError(f"{error}{_cell(index, len(rows[0]), is_range)}") from None
+            raise _at_cell(error, index, len(rows[0]), is_range) from None
     shape = (len(rows), len(rows[0]))
     return array.reshape(shape), blank.reshape(shape), is_range
 
 
-def _cell(flat_index: int, width: int, is_range: bool) -> str:
+def _at_cell(error: XhsInputError, flat_index: int, width: int, is_range: bool) -> XhsInputError:
+    """The error placed at its cell of the range (row, and column when the range is wider than one)."""
     if not is_range:
-        return ""
+        return error
     row, column = divmod(flat_index, width)
-    return f" in row {row + 1}" if width == 1 else f" in row {row + 1}, column {column + 1}"
-
-
-_POSITION = re.compile(r" at position (\d+)(?:, (\d+))?\)")
+    return error.located(row + 1, column + 1 if width > 1 else None)
 
 
 def elementwise(
@@ -239,7 +230,7 @@ def elementwise(
         any_range = any_range or is_range
     if not any_range:
         with np.errstate(all="ignore"):  # a non-finite result is refused by the core with a message
-            return _plain(compute(**{k: float(v) for k, v in arrays.items()}, **(text or {})))
+            return plain(compute(**{k: float(v) for k, v in arrays.items()}, **(text or {})))
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
@@ -263,7 +254,7 @@ def elementwise(
             with np.errstate(all="ignore"):
                 values = np.asarray(compute(**arrays, **(text or {})))
         except XhsInputError as error:
-            raise XhsInputError(_translate(str(error), None, shape)) from None
+            raise _in_range(error, None, shape) from None
         values = np.broadcast_to(values, shape)
         with collector_paused():
             return values.astype(float).tolist() if values.dtype.kind in "fiu" else values.astype(object).tolist()
@@ -273,14 +264,14 @@ def elementwise(
         with np.errstate(all="ignore"):
             values = np.asarray(compute(**flat_args, **(text or {})))
     except XhsInputError as error:
-        raise XhsInputError(_translate(str(error), positions, shape)) from None
+        raise _in_range(error, positions, shape) from None
     out = np.full(shape, None, dtype=object)
-    out[keep] = [_plain(v) for v in np.broadcast_to(values, positions.shape)] if values.dtype.kind not in "fiu" \
+    out[keep] = [plain(v) for v in np.broadcast_to(values, positions.shape)] if values.dtype.kind not in "fiu" \
         else np.broadcast_to(values.astype(float), positions.shape)
     return out.tolist()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A core result as a plain Python float or str, as Excel takes it."""
     if isinstance(value, np.ndarray):
         value = value.item()
@@ -291,25 +282,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _translate(message: str, positions: np.ndarray | None, shape: tuple[int, ...]) -> str:
-    """Rewrite the core's 'at position …' as the range's row (and column).
+def _in_range(error: XhsInputError, positions: np.ndarray | None, shape: tuple[int, ...]) -> XhsInputError:
+    """The core's error placed at the range's row (and column) its position came from.
 
     The core counts 1-based positions in the array it was given: ``k`` in the flat array of non-blank
     cells (``positions`` maps it back to the range), or ``row, column`` in a whole 2-D range.
     """
-
-    def where(row: int, column: int) -> str:
-        return f") in row {row + 1}" if shape[1] == 1 else f") in row {row + 1}, column {column + 1}"
-
-    def replace(match: re.Match[str]) -> str:
-        first = int(match.group(1)) - 1
-        if match.group(2) is not None:
-            return where(first, int(match.group(2)) - 1)
+    if error.position is None:
+        return error
+    if len(error.position) == 2:
+        row, column = error.position[0] - 1, error.position[1] - 1
+    else:
+        first = error.position[0] - 1
         if positions is None or first >= positions.size:
-            return match.group(0)
-        return where(*divmod(int(positions[first]), shape[1]))
-
-    return _POSITION.sub(replace, message)
+            return error
+        row, column = divmod(int(positions[first]), shape[1])
+    return error.located(row + 1, column + 1 if shape[1] > 1 else None)
 
 
 def to_excel_table(rows: list[list[Any]]) -> list[list[Any]]:
@@ -325,3 +313,76 @@ def to_excel_table(rows: list[list[Any]]) -> list[list[Any]]:
             out.append(item)
         clean.append(out)
     return clean
+
+
+# ----------------------------------------------------------------------------------------------- columns
+def column_cells(value: Any, name: str) -> list[Any]:
+    """A one-column (or one-row) range as a flat list of cells (C-level passes: ranges can be a million rows)."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    if len(value) == 0:
+        raise XhsInputError(f"{name} must not be an empty range")
+    kinds = set(map(type, value))
+    if kinds <= {list, tuple}:
+        if len(value) == 1:
+            if len(value[0]) == 0:
+                raise XhsInputError(f"{name} must not be an empty range")
+            return list(value[0])
+        widths = set(map(len, value))
+        if widths != {1}:
+            raise XhsInputError(f"{name} must be one column (got {len(value)} rows × {max(widths)} columns)")
+        return list(map(operator.itemgetter(0), value))
+    if kinds & {list, tuple}:
+        raise XhsInputError(f"{name} must be one column (it mixes cells and rows)")
+    return list(value)
+
+
+def _after_last_filled(cells: list[Any]) -> int:
+    """The position after the last cell that is not None (0 when all are)."""
+    return next((index + 1 for index in range(len(cells) - 1, -1, -1) if cells[index] is not None), 0)
+
+
+def range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = (),
+                  may_be_blank: tuple[str, ...] = ()) -> tuple[dict[str, list[Any]], list[int]]:
+    """Same-sized one-column ranges (None: not given) as columns, with the indices of the rows holding data.
+
+    A ``required`` range must not be blank; the first range sets the size the others must have; the blank
+    tail of a whole-column selection is cut before any cell is looked at; an ``optional`` column blank
+    throughout counts as not given; a row blank in every column is skipped, and one blank in some column
+    (other than ``may_be_blank``) where another has a value is refused, naming the row (1 = the first)."""
+    for name in required:
+        if is_blank(ranges[name]):
+            raise XhsInputError(f"{name} is required (the cell is blank)")
+    columns = {name: column_cells(value, name) for name, value in ranges.items() if value is not None}
+    first = next(iter(columns))
+    n_rows = len(columns[first])
+    for name, cells in columns.items():
+        if len(cells) != n_rows:
+            raise XhsInputError(f"{name} has {len(cells)} rows but {first} has {n_rows}; "
+                                "select ranges of the same size")
+    # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
+    end = max(_after_last_filled(cells) for cells in columns.values())
+    columns = {name: cells[:end] for name, cells in columns.items()}
+    blank = {name: list(map(is_blank, cells)) for name, cells in columns.items()}
+    for name in optional:
+        if name in columns and all(blank[name]):
+            del columns[name], blank[name]
+    kept: list[int] = []
+    for index in range(end):
+        blanks = [blank[name][index] for name in columns]
+        if all(blanks):
+            continue
+        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
+        if missing:
+            filled = next(name for name in columns if not blank[name][index])
+            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+        kept.append(index)
+    return columns, kept
+
+
+def at_rows(error: XhsInputError, rows: Any) -> XhsInputError:
+    """The core's error about the k-th item it was given, placed at ``rows[k - 1]``: the row of the range or
+    file that item came from. An error without a one-dimensional position is returned as it is."""
+    if error.position is None or len(error.position) != 1 or not 0 < error.position[0] <= len(rows):
+        return error
+    return error.located(int(rows[error.position[0] - 1]))
