@@ -104,7 +104,7 @@ def _number_from_text(value: str, name: str, percent: bool, decimal_comma: bool)
         raise XhsInputError(argument=name, reason="must be a number", shown=f"text of {len(text)} characters")
 
     def refuse(reason: str = "must be a number", hint: str | None = None) -> XhsInputError:
-        return XhsInputError(argument=name, reason=reason, shown=repr(value), hint=hint)
+        return XhsInputError(argument=name, reason=reason, value=value, shown=repr(value), hint=hint)
 
     if text == "-":  # Excel's accounting format shows a zero as a dash
         return 0.0
