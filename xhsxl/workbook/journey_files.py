@@ -30,7 +30,7 @@ import openpyxl
 from xhsxl.core import attribution
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel.cells import FLAG_WORDS, coerce_number, is_blank, read_flag
+from xhsxl.excel.cells import FLAG_WORDS, blank_mask, coerce_number, is_blank, read_flag
 from xhsxl.excel.errors import InputFileError
 from xhsxl.excel.ranges import at_rows, collector_paused
 from xhsxl.workbook.clients import check_xlsx_archive, decode_text, read_file_bytes
@@ -442,14 +442,6 @@ def _collect(source: _Source, found: dict[str, tuple[int, str]], kinds: Mapping[
     return data
 
 
-def _blank_mask(values: list[Any]) -> np.ndarray:
-    if all(values):  # no empty cell, no None (a cell of spaces is caught where the name is read)
-        return np.zeros(len(values), dtype=bool)
-    if set(map(type, values)) == {str}:  # text of a CSV: C-level passes
-        return ~np.fromiter(map(bool, map(str.strip, values)), dtype=bool, count=len(values))
-    return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
-
-
 def _convert(values: list[Any], rows: list[int], where: str, kind: str,
              names: dict[Any, Any] | None) -> tuple[Any, np.ndarray]:
     """One chunk of a column and its blank cells: numbers as floats (NaN for a blank), flags as 0/1 (a blank
@@ -457,7 +449,7 @@ def _convert(values: list[Any], rows: list[int], where: str, kind: str,
     if kind in ("count", "value"):
         numbers = _numbers(values, rows, where)
         return numbers, np.isnan(numbers)
-    blank = _blank_mask(values)
+    blank = blank_mask(values)
     if kind == "flag":
         flags = np.fromiter(map(_FLAGS.get, values, itertools.repeat(np.nan)), dtype=float, count=len(values))
         for index in np.flatnonzero(np.isnan(flags)):
