@@ -44,14 +44,14 @@ from xhsxl.core.figures import (
 )
 from xhsxl.core.response import (
     CURVE_NAMES,
-    _check_hill,
-    _check_power,
-    _hill,
-    _hill_marginal,
-    _power,
-    _power_marginal,
+    check_hill_params,
+    check_power_params,
     curve_name,
+    hill_kernel,
+    hill_marginal_kernel,
     marginal_response,
+    power_kernel,
+    power_marginal_kernel,
     power_scale_from_point,
     response,
 )
@@ -244,7 +244,8 @@ def classify_tier(followers: Any, bounds: Mapping[str, float] | None = None) -> 
     Notes
     -----
     ``tier = names[searchsorted(bounds, followers, side="right") − 1]``. Public fee tables and the
-    articles disagree on the bounds (DESIGN §3), which is why they are a parameter.
+    articles disagree on the bounds (see ``TIER_FOLLOWER_BOUNDS`` in :mod:`xhsxl.core.figures`), which is
+    why they are a parameter.
 
     References
     ----------
@@ -700,9 +701,9 @@ class TierCurve:
         shape = single_number(self.shape, f"shape for tier {tier}")
         try:
             if curve == "power":
-                _check_power(param1, param2)
+                check_power_params(param1, param2)
             else:
-                _check_hill(param1, param2, shape)
+                check_hill_params(param1, param2, shape)
         except XhsInputError as error:
             # Re-raise naming the field and the tier: "scale must be …" → "scale (param1) for tier mid must be …".
             message = str(error)
@@ -732,13 +733,13 @@ class TierCurve:
 
     def _value(self, spend: float) -> float:
         if self.curve == "power":
-            return float(_power(spend, self.param1, self.param2))
-        return float(_hill(spend, self.param1, self.param2, self.shape))
+            return float(power_kernel(spend, self.param1, self.param2))
+        return float(hill_kernel(spend, self.param1, self.param2, self.shape))
 
     def _slope(self, spend: float) -> float:
         if self.curve == "power":
-            return float(_power_marginal(spend, self.param1, self.param2))
-        return float(_hill_marginal(spend, self.param1, self.param2, self.shape))
+            return float(power_marginal_kernel(spend, self.param1, self.param2))
+        return float(hill_marginal_kernel(spend, self.param1, self.param2, self.shape))
 
     def _spend_at_slope(self, log_slope: float) -> float:
         """The spend s ≥ 0 at which f'(s) = exp(log_slope) (0 if f' never gets that high); not for linear."""
@@ -1102,9 +1103,9 @@ def expected_return(amounts: Any, curves: Sequence[TierCurve]) -> float | np.nda
     total = np.zeros(spends[0].shape)
     for tier, spend in zip(tiers, spends):
         if tier.curve == "power":
-            total = total + _power(spend, tier.param1, tier.param2)
+            total = total + power_kernel(spend, tier.param1, tier.param2)
         else:
-            total = total + _hill(spend, tier.param1, tier.param2, tier.shape)
+            total = total + hill_kernel(spend, tier.param1, tier.param2, tier.shape)
     return float(total) if total.ndim == 0 else total
 
 

@@ -4,7 +4,7 @@ Every function takes numbers or arrays and broadcasts; a ratio whose denominator
 raises :class:`~xhsxl.core.errors.XhsInputError` rather than returning ``inf`` or ``nan``, because a blank
 or infinite KPI in a client report is worse than a message saying what is missing.
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
@@ -162,7 +162,8 @@ def profit_roi(
     References
     ----------
     002: "At first, the fee was charged in the amount of 5% of sales revenue. In 2019, this figure varies
-    on average from 10 to 15%." DESIGN §3, profit basis.
+    on average from 10 to 15%." The profit basis itself (margin, refunds, commission) goes beyond the
+    articles: it is what a finance team asks of a campaign.
 
     Examples
     --------
@@ -206,8 +207,8 @@ def breakeven_roas(
 
     References
     ----------
-    DESIGN §3, "Platform definitions and traps": Juguang's ROI is GMV / spend, so the profit view needs
-    margin, refunds and commission.
+    Not from the articles: Juguang (Xiaohongshu's ad platform) reports ROI as GMV / spend, orders later
+    refunded included, so the profit view needs margin, refunds and commission.
 
     Examples
     --------

@@ -59,7 +59,7 @@ its stage's 40 % (the example campaigns classify case 2 as maturity), capped at 
 for impressions, conversions, revenue, ROI and profit by construction (profit because the margin kept per ¥
 of sales must be positive). The curvature a, b has one source and is not banded.
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
