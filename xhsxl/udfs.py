@@ -29,8 +29,8 @@ from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
 from xhsxl.excel.cells import coerce_number, is_blank, read_flag, reads_as_flag
 from xhsxl.excel.ranges import (
-    REQUIRED, at_rows, cell_integer, cell_number, cell_text, elementwise, is_single_cell, number_range,
-    range_columns, to_excel_table,
+    REQUIRED, at_rows, cell_integer, cell_number, cell_text, elementwise, number_list, range_columns, single_cell,
+    to_excel_table,
 )
 
 # ----------------------------------------------------------------------------------------------- status
@@ -238,30 +238,15 @@ def XHS_FOLLOWER_GROWTH(new_followers, starting_followers):
 # ----------------------------------------------------------------------------------------------- returns
 
 
-def _vector(value: Any, name: str, size: int | None = None, default: Any = REQUIRED) -> np.ndarray | None:
-    """A short list argument (one row or one column of a range) as a 1-D array."""
-    if value is None and default is not REQUIRED:
-        return default
-    array, blank, _ = number_range(value, name)
-    if array.shape[0] != 1 and array.shape[1] != 1:
-        raise XhsInputError(f"{name} must be one row or one column (got {array.shape[0]}×{array.shape[1]})")
-    if blank.any():
-        raise XhsInputError(f"{name} has a blank cell; enter 0 where a value does not apply")
-    flat = array.ravel()
-    if size is not None and flat.size != size:
-        raise XhsInputError(f"{name} must have {size} cells (got {flat.size})")
-    return flat
-
-
 @xw.func(category="XHS")
 @xw.arg("counts", ndim=2, doc="Engagement counts: likes, saves, comments, shares, follows (a row or column).")
 @xw.arg("unit_values", ndim=2, doc="¥ value of one action of each kind, same order and size as counts.")
 @xw.arg("weights", ndim=2, doc="Weight per action, 0-100 %; blank = 100 % for all.")
 def XHS_ENGAGEMENT_VALUE(counts, unit_values, weights=None):
     """Money value of engagements: sum of count x value per action x weight, ¥."""
-    values = _vector(unit_values, "unit_values")
-    count = _vector(counts, "counts", values.size)
-    weight = _vector(weights, "weights", values.size, default=None)
+    values = number_list(unit_values, "unit_values")
+    count = number_list(counts, "counts", values.size)
+    weight = number_list(weights, "weights", values.size, default=None)
     return float(returns.engagement_value(count, values, weight))
 
 
@@ -288,7 +273,7 @@ def _blended(direct, cross_platform, new_customers, clv_value, engagement, brand
         cell_number(clv_value, "clv", 0.0),
         cell_number(engagement, "engagement", 0.0),
         cell_number(brand, "brand", 0.0),
-        _vector(weights, "weights", len(returns.RETURN_COMPONENTS), default=None),
+        number_list(weights, "weights", len(returns.RETURN_COMPONENTS), default=None),
         cell_number(margin, "margin", 1.0),
         None if cost is None else cell_number(cost, "cost"),
     )
@@ -397,7 +382,7 @@ _BGNBD_PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
 def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None,
                   days_per_period=None):
     """CLV from fitted BG/NBD and Gamma-Gamma models (as the lifetimes package scores it): discounted expected spend over the coming months, ¥."""
-    fitted = dict(zip(_BGNBD_PARAMS, _vector(params, "params", len(_BGNBD_PARAMS))))
+    fitted = dict(zip(_BGNBD_PARAMS, number_list(params, "params", len(_BGNBD_PARAMS))))
     horizon = cell_integer(months, "months", 12)
     discount = cell_number(monthly_discount, "monthly_discount", 0.01)
     kept = cell_number(margin, "margin", 1.0)
@@ -418,7 +403,7 @@ def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, 
 @xw.arg("params", ndim=2, doc="BG/NBD parameters r, alpha, a, b (a row or column of 4; a 7-cell range is read for its first 4).")
 def XHS_P_ALIVE(frequency, recency, age, params):
     """Probability that a customer is still active, from a fitted BG/NBD model."""
-    values = _vector(params, "params")
+    values = number_list(params, "params")
     if values.size not in (4, 7):
         raise XhsInputError(f"params must have 4 (BG/NBD) or 7 cells (got {values.size})")
     fitted = dict(zip(_BGNBD_PARAMS[:4], values[:4]))
@@ -487,16 +472,8 @@ def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any)
         raise at_rows(error, rows) from None
 
 
-def _one_cell(value: Any, name: str) -> Any:
-    if not isinstance(value, (list, tuple)):
-        return value
-    if not is_single_cell(value):
-        raise XhsInputError(f"{name} must be a single cell")
-    return value[0][0] if isinstance(value[0], (list, tuple)) else value[0]
-
-
 def _separator(sep: Any) -> str:
-    text = _one_cell(sep, "sep")
+    text = single_cell(sep, "sep")
     if text is None or text == "":
         return attribution.DEFAULT_SEPARATOR
     if not isinstance(text, str):
@@ -505,7 +482,7 @@ def _separator(sep: Any) -> str:
 
 
 def _markov_order(order: Any) -> int | str:
-    value = _one_cell(order, "order")
+    value = single_cell(order, "order")
     if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
     wrong = f'order must be a whole number from 1 to {attribution.MAX_ORDER} or "auto"'
@@ -621,21 +598,21 @@ def XHS_TIER(followers, bounds=None):
     """Creator tier from followers: nano (<10k), micro (10k-50k), mid (50k-200k) or top (200k+), per article 000's bounds."""
     tiers = None
     if bounds is not None:
-        lower = _vector(bounds, "bounds", 3)
+        lower = number_list(bounds, "bounds", 3)
         tiers = {"nano": 0.0, "micro": lower[0], "mid": lower[1], "top": lower[2]}
     return elementwise(lambda followers: allocation.classify_tier(followers, tiers),
                        {"followers": (followers, REQUIRED)})
 
 
 def _line_shares(value: Any) -> dict[str, float]:
-    shares = _vector(value, "line_shares", 4, default=None)
+    shares = number_list(value, "line_shares", 4, default=None)
     if shares is None:
         return {}
     return dict(zip(("reserve_share", "content_share", "paid_ads_share", "tech_share"), map(float, shares)))
 
 
 def _tier_shares(value: Any) -> dict[str, float] | None:
-    shares = _vector(value, "tier_shares", default=None)
+    shares = number_list(value, "tier_shares", default=None)
     if shares is None:
         return None
     if shares.size not in (3, 4):

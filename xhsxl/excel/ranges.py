@@ -26,7 +26,7 @@ from xhsxl.excel.cells import coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
-    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows",
+    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows", "single_cell", "number_list",
 ]
 
 
@@ -40,7 +40,7 @@ REQUIRED: Any = _Required()
 
 
 
-def _single(value: Any, name: str) -> Any:
+def single_cell(value: Any, name: str) -> Any:
     """The value of a one-cell argument; a 1×1 range counts as one cell."""
     if isinstance(value, (list, tuple)):
         flat = list(_flatten(value))
@@ -71,7 +71,7 @@ def _blank_default(name: str, default: Any) -> Any:
 
 def cell_number(value: Any, name: str, default: Any = REQUIRED) -> float:
     """A one-cell numeric argument as a float; a blank takes ``default`` or is reported as missing."""
-    value = _single(value, name)
+    value = single_cell(value, name)
     return _blank_default(name, default) if is_blank(value) else _number(value, name)
 
 
@@ -87,7 +87,7 @@ def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
 
 def cell_text(value: Any, name: str, default: Any = REQUIRED) -> str:
     """A one-cell text argument (a basis, a stage, a curve name)."""
-    value = _single(value, name)
+    value = single_cell(value, name)
     if is_blank(value):
         return _blank_default(name, default)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -197,6 +197,21 @@ def number_range(value: Any, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
             raise _at_cell(error, index, len(rows[0]), is_range) from None
     shape = (len(rows), len(rows[0]))
     return array.reshape(shape), blank.reshape(shape), is_range
+
+
+def number_list(value: Any, name: str, size: int | None = None, default: Any = REQUIRED) -> np.ndarray | None:
+    """A short list argument (one row or one column of a range) as a 1-D array."""
+    if value is None and default is not REQUIRED:
+        return default
+    array, blank, _ = number_range(value, name)
+    if array.shape[0] != 1 and array.shape[1] != 1:
+        raise XhsInputError(f"{name} must be one row or one column (got {array.shape[0]}×{array.shape[1]})")
+    if blank.any():
+        raise XhsInputError(f"{name} has a blank cell; enter 0 where a value does not apply")
+    flat = array.ravel()
+    if size is not None and flat.size != size:
+        raise XhsInputError(f"{name} must have {size} cells (got {flat.size})")
+    return flat
 
 
 def _at_cell(error: XhsInputError, flat_index: int, width: int, is_range: bool) -> XhsInputError:
