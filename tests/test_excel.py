@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from xhsxl import udfs
 from xhsxl.core import metrics
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel import FLAG_WORDS, Problem, coerce_number, is_blank, read_flag
+from xhsxl.excel import FLAG_WORDS, InputFileError, Problem, coerce_number, is_blank, read_flag
 from xhsxl.excel.campaign import campaign_cells
 from xhsxl.planner_tables import read_budget_lines
 from xhsxl.workbook.batch import errors_csv
@@ -219,3 +219,33 @@ def test_an_error_keeps_its_fields_through_a_worker_process():
     error = XhsInputError(argument="cost", reason="must be greater than 0", value=-5.0, position=(3,))
     copy = pickle.loads(pickle.dumps(error))
     assert str(copy) == str(error) and copy.fields() == error.fields() and copy.position == (3,)
+
+
+# ------------------------------------------------------------------------------------------- formulas
+def _workbook_with_a_formula(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl  # openpyxl writes formulas without their results, as many exporters do
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_a_client_cell_holding_a_formula_without_a_saved_result_is_refused_not_read_as_zero(tmp_path):
+    path = _workbook_with_a_formula(tmp_path / "clients.xlsx", [
+        ["client_name", "content_production", "direct_revenue"], ["Acme", 450_000, "=1680000*1"],
+        ["Zed", 450_000, 1_000_000]])
+    acme, zed = read_clients(path).rows
+    assert zed.ok and acme.campaign is None
+    [problem] = acme.problems
+    assert (problem.row, problem.column, problem.value) == (2, "direct_revenue", "=1680000*1")
+    assert problem.reason == ("direct_revenue is a formula whose result the file does not store "
+                              "(got '=1680000*1'); open and save the file in Excel, or export values")
+
+
+def test_a_touch_log_cell_holding_a_formula_without_a_saved_result_stops_the_read(tmp_path):
+    path = _workbook_with_a_formula(tmp_path / "touches.xlsx", [
+        ["user", "time", "channel", "converted", "value"], ["u1", 1, "kol_mid", "=1=1", 10]])
+    with pytest.raises(InputFileError, match=r"cell D2 holds a formula whose result the file does not store"):
+        read_touchpoints(path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel.cells import coerce_number, read_flag
+from xhsxl.excel.cells import UnsavedFormula, coerce_number, read_flag
 from xhsxl.schema import FIELDS_BY_KEY, InputField
 
 __all__ = ["campaign_cells", "read_field"]
@@ -24,6 +24,8 @@ _PERCENT_UNITS = frozenset({"fraction", "rate"})
 def read_field(field: InputField, value: Any, *, decimal_comma: bool = False) -> Any:
     """One cell of ``field`` as the schema takes it: a number (or None for a blank) for a numeric field,
     True/False for a flag, the cell itself for text; :class:`XhsInputError` naming the field otherwise."""
+    if isinstance(value, UnsavedFormula):
+        raise value.refusal(field.key)
     if not field.is_numeric or not isinstance(value, str):
         return value
     if field.unit == "flag":
@@ -34,6 +36,8 @@ def read_field(field: InputField, value: Any, *, decimal_comma: bool = False) ->
 def campaign_cells(data: Mapping[str, Any], *, decimal_comma: bool = False
                    ) -> tuple[dict[str, Any], dict[str, XhsInputError]]:
     """The cells with every readable numeric text read, and the error of each cell that could not be.
+
+    A campaign with any refused cell is not valid, whatever the schema says of the cell left in its place.
 
     >>> values, refused = campaign_cells({"creator_fees": "¥250,000", "gross_margin": "60%", "clicks": "3%"})
     >>> values["creator_fees"], values["gross_margin"], str(refused["clicks"])

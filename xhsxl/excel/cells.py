@@ -16,13 +16,26 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 
-__all__ = ["is_blank", "all_blank", "blank_mask", "coerce_number", "FLAG_WORDS", "read_flag", "reads_as_flag"]
+__all__ = ["UnsavedFormula", "is_blank", "all_blank", "blank_mask", "coerce_number", "FLAG_WORDS", "read_flag", "reads_as_flag"]
+
+
+@dataclass(frozen=True)
+class UnsavedFormula:
+    """A cell holding a formula whose result the file does not store (see :mod:`xhsxl.excel.workbooks`)."""
+
+    formula: str
+
+    def refusal(self, name: str) -> XhsInputError:
+        return XhsInputError(argument=name, reason="is a formula whose result the file does not store",
+                             value=self.formula, shown=repr(self.formula)[:100],
+                             hint="open and save the file in Excel, or export values")
 
 
 def is_blank(value: Any) -> bool:
@@ -100,6 +113,8 @@ def coerce_number(value: Any, name: str = "value", *, percent: bool = True,
             return None
     elif isinstance(value, (dt.date, dt.datetime, dt.time)):
         raise XhsInputError(argument=name, reason="must be a number, not a date", shown=str(value))
+    elif isinstance(value, UnsavedFormula):
+        raise value.refusal(name)
     else:
         raise XhsInputError(argument=name, reason="must be a number", shown=f"{type(value).__name__} {value!r}")
     if not math.isfinite(number):
@@ -195,6 +210,8 @@ def read_flag(value: Any, name: str, default: bool | None = None) -> bool:
         word = FLAG_WORDS.get(unicodedata.normalize("NFKC", value).strip().casefold())
         if word is not None:
             return word
+    if isinstance(value, UnsavedFormula):
+        raise value.refusal(name)
     raise XhsInputError(argument=name, reason=f"must be {_FLAG_WORDS_SHOWN}", value=value)
 
 

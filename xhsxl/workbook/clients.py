@@ -36,9 +36,11 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
+from xhsxl.core.errors import NO_VALUE
 from xhsxl.excel.campaign import campaign_cells
 from xhsxl.excel.cells import all_blank, is_blank
 from xhsxl.excel.errors import InputFileError, Problem
+from xhsxl.excel.workbooks import has_formulas, rows_with_unsaved_formulas
 from xhsxl.schema import FIELDS, ClientCampaign, field_for_header, validation_problems
 
 __all__ = [
@@ -297,11 +299,10 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> tuple[_RawTable, s
         try:
             # In read-only mode openpyxl yields every row from 1, padding missing rows, so the position is
             # the sheet's row number.
-            numbered = [
-                (number, list(cells))
-                for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1)
-                if not all_blank(cells)
-            ]
+            rows: Any = worksheet.iter_rows(values_only=True)
+            if has_formulas(data):
+                rows = rows_with_unsaved_formulas(data, worksheet.title, rows)
+            numbered = [(number, list(cells)) for number, cells in enumerate(rows, start=1) if not all_blank(cells)]
         except Exception as error:  # noqa: BLE001 — the sheet XML is parsed lazily, here
             raise InputFileError(f"{path.name}: sheet {worksheet.title!r} cannot be read ({_explain(error)})") from None
         title = worksheet.title
@@ -502,11 +503,11 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
         # A row with nothing in it is here only for a problem the format found; validating it would add
         # "client_name is required" to that.
         campaign, invalid = _validate(data, raw.decimal_comma) if not all_blank(cells) else (None, [])
-        for key, _value, reason in invalid:
+        for key, value, reason in invalid:
             if key in unreadable:
                 continue
             if key in column_of_key:
-                problems.append(Problem(number, labels[column_of_key[key]], data[key], reason))
+                problems.append(Problem(number, labels[column_of_key[key]], value, reason))
             else:
                 problems.append(Problem(number, ROW_COLUMN, None, reason))
         name = cells[name_column]
@@ -529,10 +530,16 @@ def _validate(data: dict[str, Any], decimal_comma: bool) -> tuple[ClientCampaign
     field's value is reported with the reader's reason, which carries the hint the schema cannot give."""
     values, refused = campaign_cells(data, decimal_comma=decimal_comma)
     try:
-        return ClientCampaign.model_validate(values), []
+        campaign: ClientCampaign | None = ClientCampaign.model_validate(values)
+        problems: list[tuple[str, Any, str]] = []
     except ValidationError as error:
-        problems = validation_problems(error)
-    return None, [(key, value, str(refused[key]) if key in refused else reason) for key, value, reason in problems]
+        campaign, problems = None, validation_problems(error)
+    # each cell quoted as it is in the file ("-1", not the -1.0 it was read as)
+    problems = [(key, data.get(key, value), reason) for key, value, reason in problems if key not in refused]
+    # the cell as the reader quotes it (a formula's text, not its placeholder), with the reader's reason
+    problems += [(key, data[key] if error.value is NO_VALUE else error.value, str(error))
+                 for key, error in refused.items()]
+    return (None if problems else campaign), problems
 
 
 def _unknown_column_reason(header: str) -> str:

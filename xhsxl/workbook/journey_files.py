@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from xhsxl.core import attribution
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
@@ -33,6 +34,7 @@ from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.cells import FLAG_WORDS, blank_mask, coerce_number, is_blank, read_flag
 from xhsxl.excel.errors import InputFileError
 from xhsxl.excel.ranges import at_rows, collector_paused
+from xhsxl.excel.workbooks import UnsavedFormula, has_formulas, rows_with_unsaved_formulas
 from xhsxl.workbook.clients import check_xlsx_archive, decode_text, read_file_bytes
 
 __all__ = [
@@ -317,8 +319,16 @@ def _open_xlsx(path: Path, data: bytes, sheet: str | None) -> _Source:
 
     def cells() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
-            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            rows: Any = worksheet.iter_rows(values_only=True)
+            if has_formulas(data):
+                rows = rows_with_unsaved_formulas(data, worksheet.title, rows)
+            for number, row in enumerate(rows, start=1):
                 if any(c is not None and (not isinstance(c, str) or c.strip()) for c in row):
+                    unsaved = next((i for i, c in enumerate(row) if isinstance(c, UnsavedFormula)), None)
+                    if unsaved is not None:
+                        raise InputFileError(
+                            f"{path.name}: cell {get_column_letter(unsaved + 1)}{number} holds a formula whose result "
+                            "the file does not store; open and save the file in Excel, or export values")
                     yield number, row
         except (InputFileError, XhsInputError):
             raise

@@ -116,15 +116,20 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
     if not places:
         raise InputFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
     campaign = None
+    checked, refused = campaign_cells(values)
     try:
-        checked, refused = campaign_cells(values)
         campaign = ClientCampaign.model_validate(checked)
+        invalid: list[tuple[str, Any, str]] = []
     except ValidationError as error:
-        for key, value, reason in validation_problems(error):
-            reason = str(refused[key]) if key in refused else reason
-            field = FIELDS_BY_KEY.get(key)
-            sheet, cell = places.get(key, ("", ""))
-            problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
+        invalid = validation_problems(error)
+    # a cell that did not read is reported with the reader's reason (and hint), in field order
+    invalid = [item for item in invalid if item[0] not in refused] + [
+        (key, values.get(key), str(error)) for key, error in refused.items()]
+    order = {f.key: index for index, f in enumerate(FIELDS)}
+    for key, value, reason in sorted(invalid, key=lambda item: order.get(item[0], len(order))):
+        field = FIELDS_BY_KEY.get(key)
+        sheet, cell = places.get(key, ("", ""))
+        problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
     if problems:
         campaign = None
     sheet_values, sheet_problems = _sheet_values(workbook)
