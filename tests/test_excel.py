@@ -249,3 +249,11 @@ def test_a_touch_log_cell_holding_a_formula_without_a_saved_result_stops_the_rea
         ["user", "time", "channel", "converted", "value"], ["u1", 1, "kol_mid", "=1=1", 10]])
     with pytest.raises(InputFileError, match=r"cell D2 holds a formula whose result the file does not store"):
         read_touchpoints(path)
+
+
+def test_a_client_table_without_a_revenue_column_is_warned_about_and_still_read(tmp_path):
+    table = read_clients(_write_csv(tmp_path / "plan.csv", [["client_name", "creator_fees"], ["Acme", 450_000]]))
+    assert [row.ok for row in table.rows] == [True]
+    [warning] = table.problems
+    assert warning.row == 1 and "no revenue column (direct_revenue / Direct sales" in warning.reason
+    assert "ROI -100 %" in warning.reason

@@ -89,6 +89,9 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 _CSV_DELIMITERS = (",", "\t", ";")
 
+#: The fields that hold a campaign's sales: a table with none of them reads every ROI as -100 %.
+_REVENUE_KEYS = ("direct_revenue", "cross_platform_revenue")
+
 #: The column reported for a problem of the whole row (the schema's cross-field checks, a JSON item that is
 #: not an object).
 ROW_COLUMN = "(campaign)"
@@ -474,6 +477,13 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
         raise InputFileError(f"{path.name}: no column for {names}; every row needs one ({where} {found})")
     if not any(not all_blank(cells) or number in raw.record_problems for number, cells in raw.records):
         raise InputFileError(f"{path.name}: there are headers but no client rows")
+    revenue = [f for f in FIELDS if f.key in _REVENUE_KEYS]
+    if not any(f.key in column_of_key for f in revenue):
+        # Not an error (a plan before the campaign has no sales yet), but every ROI would read -100 %.
+        names = "; ".join(f"{f.key} / {f.label_en} / {f.label_zh}" for f in revenue)
+        table_problems.append(Problem(raw.header_rows[0], ROW_COLUMN, None,
+                                      f"no revenue column ({names}): every client's revenue is 0 and its ROI "
+                                      "-100 %; add the column if the campaign has sales"))
 
     name_column = column_of_key["client_name"]
     column_order: dict[str, int] = {}
