@@ -15,7 +15,7 @@ import numpy as np
 from xhsxl.core.errors import XhsInputError, describe
 
 __all__ = ["ArrayLike", "numeric", "fraction", "single_number", "kept_per_yuan", "scalar_or_array", "describe",
-           "first_position"]
+           "first_position", "is_number"]
 
 #: A number or anything numpy reads as an array of numbers: a list, a column of 100,000 rows, a 2-D block.
 ArrayLike = Any
@@ -76,7 +76,7 @@ def numeric(
             raise XhsInputError(argument=name, reason="must be a finite number", value=bad) from None
         except (TypeError, ValueError):
             flat = raw.ravel()
-            bad = next((v for v in flat if not _is_number(v)), flat[0] if flat.size else value)
+            bad = next((v for v in flat if not is_number(v)), flat[0] if flat.size else value)
             raise XhsInputError(argument=name, reason="must be a number", value=bad) from None
     array = raw.astype(float, copy=False)
     if array.size == 0:
@@ -150,7 +150,8 @@ def scalar_or_array(result: np.ndarray) -> float | np.ndarray:
     return float(result) if result.ndim == 0 else result
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """Whether ``float(value)`` reads it (a number or numeric text); used to name the first bad item."""
     try:
         float(value)
     except (TypeError, ValueError):

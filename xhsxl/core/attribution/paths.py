@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, is_number, numeric
 
 __all__ = [
     "PathTable",
@@ -492,17 +492,10 @@ def _parse_days(days: Any, sep: str, offsets: np.ndarray) -> np.ndarray:
     try:
         numbers = [float(part) for part in flat]
     except (TypeError, ValueError):
-        bad = next(p for p in flat if not _is_float(p))
+        bad = next(p for p in flat if not is_number(p))
         raise XhsInputError(f"days_before_conversion must hold numbers (got {describe(bad)})") from None
     return numeric(np.asarray(numbers, dtype=float), "days_before_conversion", ge=0)
 
-
-def _is_float(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 # -- grouping ------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, is_number, numeric
 
 __all__ = ["journeys_from_touchpoints", "TIME_UNITS"]
 
@@ -362,7 +362,7 @@ def _conversion_values(values: Any, converting: np.ndarray, n_rows: int) -> np.n
         try:
             numbers = np.asarray([np.nan if item is None else item for item in items], dtype=float)
         except (TypeError, ValueError):
-            row, item = next((r, i) for r, i in enumerate(items) if i is not None and not _is_number(i))
+            row, item = next((r, i) for r, i in enumerate(items) if i is not None and (isinstance(i, bool) or not is_number(i)))
             raise XhsInputError(argument="values", reason="must be numbers", value=item, position=(row + 1,)) from None
     if len(numbers) != n_rows:
         raise XhsInputError(f"values has {len(numbers)} rows but users has {n_rows}")
@@ -372,11 +372,3 @@ def _conversion_values(values: Any, converting: np.ndarray, n_rows: int) -> np.n
         raise XhsInputError(argument="values of a converting row", reason="must be a number at least 0",
                             value=numbers[row], position=(row + 1,))
     return np.where(converting, numbers, 0.0)
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(value, bool)
