@@ -257,3 +257,9 @@ def test_a_client_table_without_a_revenue_column_is_warned_about_and_still_read(
     [warning] = table.problems
     assert warning.row == 1 and "no revenue column (direct_revenue / Direct sales" in warning.reason
     assert "ROI -100 %" in warning.reason
+
+
+def test_a_whole_column_plan_is_trimmed_to_its_rows_and_answers_as_the_plan_itself():
+    plan = [["line", "amount"], ["mid", 200_000.0], ["paid_ads", 80_000.0]]
+    whole_column = plan + [[None, None]] * 200_000
+    assert udfs.XHS_FORECAST(whole_column) == udfs.XHS_FORECAST(plan)

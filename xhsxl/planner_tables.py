@@ -19,7 +19,7 @@ from xhsxl.core.errors import XhsInputError
 from xhsxl.core.planner import FunnelBenchmarks, benchmarks_from_table, normalize_line
 from xhsxl.core.validate import describe
 from xhsxl.excel.cells import coerce_number, is_blank
-from xhsxl.excel.ranges import is_single_cell
+from xhsxl.excel.ranges import is_single_cell, without_blank_tail
 
 __all__ = [
     "BudgetLines",
@@ -77,6 +77,7 @@ def _rows(value: Any, table: str) -> list[list[Any]]:
     """A range as a list of rows (a flat list is one column), blank rows dropped, with their 1-based numbers."""
     if not isinstance(value, (list, tuple)) or not value:
         raise XhsInputError(f"{table} must be a range of rows (got {describe(value)})")
+    value = without_blank_tail(value)
     if all(isinstance(row, (list, tuple)) for row in value):
         rows = [list(row) for row in value]
     elif any(isinstance(row, (list, tuple)) for row in value):

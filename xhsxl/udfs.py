@@ -30,7 +30,7 @@ from xhsxl.core.validate import describe
 from xhsxl.excel.cells import coerce_number, is_blank, read_flag, reads_as_flag
 from xhsxl.excel.ranges import (
     REQUIRED, at_rows, cell_integer, cell_number, cell_text, elementwise, number_list, range_columns, single_cell,
-    to_excel_table,
+    to_excel_table, without_blank_tail,
 )
 
 # ----------------------------------------------------------------------------------------------- status
@@ -766,11 +766,28 @@ def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None,
     """The forecast behind the planner functions. A sheet usually asks for the same plan several times in one
     recalculation (the band, the per-line table, the ROI, the findings in two languages), so the last
     forecasts are kept, keyed on the arguments' values and types; a forecast is immutable."""
-    arguments = (lines, stage, benchmarks, gross_margin, commission_rate, refund_rate)
-    key = _cache_key(arguments)
+    arguments = (without_blank_tail(lines), stage, without_blank_tail(benchmarks), gross_margin, commission_rate,
+                 refund_rate)
+    # Only small tables are kept (a plan has tens of rows), so the cache stays within a few megabytes.
+    key = _cache_key(arguments) if _cells(arguments) <= _CACHED_CELLS else None
     if key is None:
         return _forecast_now(*arguments)
     return _forecast_kept(key)
+
+
+#: Most cells of the arguments of a kept forecast: 16 kept forecasts then hold at most ~160,000 small keys.
+_CACHED_CELLS = 10_000
+
+
+def _cells(arguments: tuple[Any, ...]) -> int:
+    """Cells in the arguments, counted by rows × width of each range (rectangular, as Excel passes them)."""
+    count = 0
+    for value in arguments:
+        if isinstance(value, (list, tuple)) and value:
+            count += len(value) * (len(value[0]) if isinstance(value[0], (list, tuple)) else 1)
+        else:
+            count += 1
+    return count
 
 
 def _cache_key(value: Any) -> Any:

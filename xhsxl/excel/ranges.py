@@ -26,7 +26,7 @@ from xhsxl.excel.cells import coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
-    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows", "single_cell", "number_list",
+    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows", "single_cell", "number_list", "without_blank_tail",
 ]
 
 
@@ -402,3 +402,21 @@ def at_rows(error: XhsInputError, rows: Any) -> XhsInputError:
     if error.position is None or len(error.position) != 1 or not 0 < error.position[0] <= len(rows):
         return error
     return error.located(int(rows[error.position[0] - 1]))
+
+
+def without_blank_tail(value: Any) -> Any:
+    """A range without the rows after its last filled one: a whole-column selection (``A:C``) is a million
+    rows of ``None``, which nothing should hold, hash or walk. Anything but a list of rows is returned as is.
+
+    >>> without_blank_tail([["line", "amount"], ["mid", 5.0], [None, None], [None, None]])
+    [['line', 'amount'], ['mid', 5.0]]
+    """
+    if not isinstance(value, (list, tuple)) or not value:
+        return value
+    last = value[-1]
+    blank: Any = [None] * len(last) if isinstance(last, list) else (None,) * len(last) if isinstance(last, tuple) \
+        else None
+    end = len(value)
+    while end > 1 and value[end - 1] == blank:  # one C-level comparison per row
+        end -= 1
+    return value if end == len(value) else list(value[:end])
