@@ -263,3 +263,17 @@ def test_a_whole_column_plan_is_trimmed_to_its_rows_and_answers_as_the_plan_itse
     plan = [["line", "amount"], ["mid", 200_000.0], ["paid_ads", 80_000.0]]
     whole_column = plan + [[None, None]] * 200_000
     assert udfs.XHS_FORECAST(whole_column) == udfs.XHS_FORECAST(plan)
+
+
+def test_a_client_json_with_a_number_of_5000_digits_reports_that_cell(tmp_path):
+    path = tmp_path / "clients.json"
+    path.write_text('[{"client_name": "Acme", "creator_fees": ' + "9" * 5000 + '}]', encoding="utf-8")
+    [row] = read_clients(path).rows
+    [problem] = row.problems
+    assert problem.column == "creator_fees" and problem.reason == "creator_fees is too large (got a number of 5000 digits)"
+
+
+def test_a_message_quotes_at_most_100_characters_of_a_value():
+    with pytest.raises(XhsInputError) as raised:
+        coerce_number("x" * 96 + "abc", "cost")  # 99 characters, 101 with the quotes
+    assert len(str(raised.value)) < 160 and str(raised.value).endswith("...)")

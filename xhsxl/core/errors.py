@@ -24,6 +24,9 @@ class _NoValue:
         return "NO_VALUE"  # one marker, also after a trip through pickle
 
 
+#: Longest quotation of a value in a message, in characters.
+_QUOTED = 100
+
 #: Marks an error that quotes no value (a blank, a missing column), as distinct from one quoting ``None``.
 NO_VALUE: Any = _NoValue()
 
@@ -106,7 +109,9 @@ class XhsInputError(ValueError):
         """The value as the text quotes it, or None when the error quotes none."""
         if self.value is NO_VALUE and self.shown is None:
             return None
-        return self.shown if self.shown is not None else describe(self.value)
+        quoted = self.shown if self.shown is not None else describe(self.value)
+        # a message quotes enough to find the cell, never a whole pasted document
+        return quoted if len(quoted) <= _QUOTED else quoted[: _QUOTED - 3] + "..."
 
     def located(self, row: int, column: int | str | None = None) -> "XhsInputError":
         """The same error placed at ``row`` (and ``column``) as the user numbers them; ``position`` goes.

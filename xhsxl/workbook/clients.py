@@ -386,9 +386,15 @@ class _JsonObject(list):
     """A JSON object's (key, value) pairs in order, repeats included (``dict`` would keep the last silently)."""
 
 
+def _json_integer(text: str) -> int | str:
+    """A JSON integer; one of absurd length stays text, which the cell reader refuses as too large (Python
+    refuses to convert integers of more than 4,300 digits, and no campaign figure has more than twenty)."""
+    return int(text) if len(text) <= 100 else text
+
+
 def _read_json(path: Path, text: str) -> _RawTable:
     try:
-        items = json.loads(text, object_pairs_hook=_JsonObject)
+        items = json.loads(text, object_pairs_hook=_JsonObject, parse_int=_json_integer)
     except (json.JSONDecodeError, RecursionError) as error:
         raise InputFileError(f"{path.name}: not valid JSON ({error})") from None
     if not isinstance(items, list) or isinstance(items, _JsonObject):
