@@ -64,6 +64,7 @@ Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figur
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -166,12 +167,18 @@ def normalize_line(name: Any) -> str:
     >>> normalize_line("radio")
     Traceback (most recent call last):
     xhsxl.core.errors.XhsInputError: line must be one of top, mid, micro, nano, paid_ads, content_production, tech_analytics, reserve (got 'radio')
+    >>> normalize_line("tpo")
+    Traceback (most recent call last):
+    xhsxl.core.errors.XhsInputError: line must be one of top, mid, micro, nano, paid_ads, content_production, tech_analytics, reserve (got 'tpo'); did you mean 'top'?
     """
+    close: list[str] = []
     if isinstance(name, str):
         key = "_".join(name.strip().lower().replace("-", " ").replace("&", " and ").split())
         if key in _LINE_ALIASES:
             return _LINE_ALIASES[key]
-    raise XhsInputError(f"line must be one of {', '.join(LINES)} (got {describe(name)})")
+        close = difflib.get_close_matches(key, list(_LINE_ALIASES), n=1, cutoff=0.6)
+    raise XhsInputError(argument="line", reason=f"must be one of {', '.join(LINES)}", value=name,
+                        hint=f"did you mean {_LINE_ALIASES[close[0]]!r}?" if close else None)
 
 
 # --------------------------------------------------------------------------------------------------
