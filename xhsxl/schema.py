@@ -27,7 +27,7 @@ from xhsxl.core import figures, metrics, returns
 from xhsxl.core import allocation
 from xhsxl.core.allocation import allocate_budget, normalize_stage, stage_split
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import kept_per_yuan
+from xhsxl.core.validate import is_blank, kept_per_yuan
 
 __all__ = [
     "Unit",
@@ -338,7 +338,7 @@ def _text_validator(field: InputField):
 
 def _stage_validator(field: InputField):
     def check(value: Any) -> str:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if is_blank(value):
             return str(field.default)
         return normalize_stage(value)
 

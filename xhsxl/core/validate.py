@@ -15,10 +15,18 @@ import numpy as np
 from xhsxl.core.errors import XhsInputError, describe
 
 __all__ = ["ArrayLike", "numeric", "fraction", "single_number", "kept_per_yuan", "scalar_or_array", "describe",
-           "first_position", "is_number"]
+           "first_position", "is_number", "is_blank"]
 
 #: A number or anything numpy reads as an array of numbers: a list, a column of 100,000 rows, a 2-D block.
 ArrayLike = Any
+
+
+def is_blank(value: Any) -> bool:
+    """A blank cell: ``None`` (Excel, openpyxl, JSON null) or text of nothing but spaces (a CSV's empty field).
+
+    The one definition, here so that the core's own table readers use it too; :mod:`xhsxl.excel` passes it on.
+    """
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def first_position(mask: np.ndarray) -> tuple[int, ...] | None:

@@ -22,6 +22,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
+from xhsxl.core.validate import is_blank
 
 __all__ = ["UnsavedFormula", "is_blank", "all_blank", "blank_mask", "coerce_number", "FLAG_WORDS", "read_flag", "reads_as_flag"]
 
@@ -36,11 +37,6 @@ class UnsavedFormula:
         return XhsInputError(argument=name, reason="is a formula whose result the file does not store",
                              value=self.formula, shown=repr(self.formula)[:100],
                              hint="open and save the file in Excel, or export values")
-
-
-def is_blank(value: Any) -> bool:
-    """A blank cell: ``None`` (Excel, openpyxl, JSON null) or text of nothing but spaces (a CSV's empty field)."""
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def all_blank(cells: Iterable[Any]) -> bool:

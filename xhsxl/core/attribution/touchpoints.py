@@ -19,7 +19,7 @@ import numpy as np
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import describe, is_number, numeric
+from xhsxl.core.validate import describe, is_blank, is_number, numeric
 
 __all__ = ["journeys_from_touchpoints", "TIME_UNITS"]
 
@@ -283,10 +283,8 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
 
 def _is_blank_id(item: Any) -> bool:
     """None, empty text, NaN and booleans cannot identify a user or a channel."""
-    if item is None or isinstance(item, bool):
+    if is_blank(item) or isinstance(item, bool):
         return True
-    if isinstance(item, str):
-        return item.strip() == ""
     return isinstance(item, float) and not np.isfinite(item)
 
 

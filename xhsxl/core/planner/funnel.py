@@ -85,7 +85,9 @@ from xhsxl.core.figures import (
     TIER_FEE_PER_NOTE,
     CaseStudy,
 )
-from xhsxl.core.validate import ArrayLike, describe, kept_per_yuan, numeric, scalar_or_array, single_number
+from xhsxl.core.validate import (
+    ArrayLike, describe, is_blank, kept_per_yuan, numeric, scalar_or_array, single_number,
+)
 
 __all__ = [
     "LINES",
@@ -450,7 +452,7 @@ def benchmarks_from_table(rows: Sequence[Sequence[Any]], base: FunnelBenchmarks 
         cells = {name: row[index] for name, index in column.items()}
         label = cells["benchmark"]
         if label is None or (isinstance(label, str) and not label.strip()):
-            if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row):
+            if all(map(is_blank, row)):
                 continue
             raise XhsInputError(f"benchmarks row {number} has no benchmark name")
         key = str(label).strip().lower() if isinstance(label, str) else label
