@@ -1,4 +1,5 @@
-"""One cell of Excel-shaped input: is it blank, what number does it hold, is it TRUE or FALSE.
+"""One cell of Excel-shaped input: is it blank, what number does it hold, is it TRUE or FALSE, what is a
+date cell's value to a formula.
 
 Cells arrive as Excel (through xlwings), openpyxl, the csv module and JSON hand them over: ``None`` or
 ``""`` for a blank, ``float``/``int`` for numbers, ``bool``, ``datetime`` for a date cell, and text a
@@ -20,11 +21,15 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
+from openpyxl.utils.datetime import to_excel
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import is_blank
 
-__all__ = ["UnsavedFormula", "is_blank", "all_blank", "blank_mask", "coerce_number", "FLAG_WORDS", "read_flag", "reads_as_flag"]
+__all__ = [
+    "UnsavedFormula", "is_blank", "all_blank", "blank_mask", "coerce_number", "FLAG_WORDS", "read_flag",
+    "reads_as_flag", "worksheet_value",
+]
 
 
 @dataclass(frozen=True)
@@ -220,3 +225,18 @@ def reads_as_flag(value: Any) -> bool:
     except XhsInputError:
         return False
     return True
+
+
+# ------------------------------------------------------------------------------------------------ dates
+def worksheet_value(value: Any) -> Any:
+    """A cell's value as worksheet formulas see it: a date or time as its Excel serial number (days since
+    1899-12-30, the fraction of a day for a time), a whole number as a float, anything else as it is.
+
+    >>> worksheet_value(dt.date(2024, 5, 1)), worksheet_value(dt.time(12)), worksheet_value(3)
+    (45413.0, 0.5, 3.0)
+    """
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return float(to_excel(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value

@@ -7,7 +7,6 @@ reader never crashes on a cell's content and never guesses.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.datetime import to_excel
 from pydantic import ValidationError
 
 from xhsxl.excel.campaign import campaign_cells
+from xhsxl.excel.cells import worksheet_value
 from xhsxl.excel.errors import InputFileError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
 from xhsxl.workbook.clients import check_xlsx_archive
@@ -165,14 +164,5 @@ def _sheet_values(workbook: Any) -> tuple[dict[str, Any], list[CellProblem]]:
         ws = workbook[sheet]
         for key, row, column in cells:
             inside = row < found_rows and column < found_columns
-            values[key] = _plain(ws.cell(first_row + row, first_column + column).value) if inside else None
+            values[key] = worksheet_value(ws.cell(first_row + row, first_column + column).value) if inside else None
     return values, problems
-
-
-def _plain(value: Any) -> Any:
-    """A cell's value as the worksheet functions see it: dates and times as Excel serial numbers."""
-    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
-        return float(to_excel(value))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
