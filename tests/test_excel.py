@@ -166,6 +166,13 @@ def test_a_lone_decimal_comma_is_refused_with_both_readings_unless_the_file_says
     assert coerce_number("1680000,50", decimal_comma=True) == 1_680_000.5
 
 
+def test_in_a_decimal_comma_file_a_lone_point_with_three_digits_is_refused_as_ambiguous():
+    with pytest.raises(XhsInputError, match=r"reads as 1234 \(a point grouping thousands\), elsewhere as 1\.234"):
+        coerce_number("1.234", "direct_revenue", decimal_comma=True)
+    assert coerce_number("1.234.567", decimal_comma=True) == 1_234_567
+    assert coerce_number("12.75", decimal_comma=True) == 12.75
+
+
 def test_a_semicolon_csv_reads_its_decimal_commas(tmp_path):
     path = tmp_path / "clients.csv"
     path.write_text("client_name;content_production;direct_revenue\nAcme;450000;1680000,50\n", encoding="utf-8")
@@ -270,7 +277,8 @@ def test_a_client_json_with_a_number_of_5000_digits_reports_that_cell(tmp_path):
     path.write_text('[{"client_name": "Acme", "creator_fees": ' + "9" * 5000 + '}]', encoding="utf-8")
     [row] = read_clients(path).rows
     [problem] = row.problems
-    assert problem.column == "creator_fees" and problem.reason == "creator_fees is too large (got a number of 5000 digits)"
+    assert problem.column == "creator_fees"
+    assert problem.reason == "creator_fees is too large (got a number of 5000 digits)"
 
 
 def test_a_message_quotes_at_most_100_characters_of_a_value():

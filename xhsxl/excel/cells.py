@@ -40,7 +40,7 @@ class UnsavedFormula:
 
     def refusal(self, name: str) -> XhsInputError:
         return XhsInputError(argument=name, reason="is a formula whose result the file does not store",
-                             value=self.formula, shown=repr(self.formula)[:100],
+                             value=self.formula, shown=repr(self.formula),
                              hint="open and save the file in Excel, or export values")
 
 
@@ -65,7 +65,10 @@ _CURRENCY = re.compile(r"(?i)^(?:¥|￥|cny|rmb|元)|(?:¥|￥|cny|rmb|元)$")
 #: Chinese magnitude suffixes: 168万 is 1,680,000 (万 = 10⁴, 亿 = 10⁸).
 _MAGNITUDES = {"万": 1e4, "亿": 1e8}
 #: Thousands grouped by a separator: 1,234,567 (or 1.234.567 where the comma is the decimal mark).
-_GROUPED = {",": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"), ".": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$")}
+_GROUPED = {
+    ",": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"),
+    ".": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"),
+}
 
 
 def coerce_number(value: Any, name: str = "value", *, percent: bool = True,
@@ -163,8 +166,12 @@ def _number_from_text(value: str, name: str, percent: bool, decimal_comma: bool)
 def _plain_digits(text: str, refuse: Any, decimal_comma: bool) -> str:
     """The text with thousands separators gone and a decimal point for the decimal mark, or a refusal."""
     if "," not in text:
-        if decimal_comma and _GROUPED["."].match(text) and text.count(".") > 1:
-            return text.replace(".", "")
+        if decimal_comma and _GROUPED["."].match(text):
+            if text.count(".") > 1:  # 1.234.567: only thousands are grouped twice
+                return text.replace(".", "")
+            whole, decimals = text.split(".")
+            raise refuse("is ambiguous", f"in this file it reads as {whole}{decimals} (a point grouping thousands), "
+                         f"elsewhere as {text}; write {whole}{decimals} or {whole},{decimals}")
         return text
     if decimal_comma:
         if "." in text and not _GROUPED["."].match(text):

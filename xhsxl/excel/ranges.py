@@ -7,7 +7,12 @@ block, always a list of lists with ``ndim=2``). The UDFs in :mod:`xhsxl.udfs` ha
 float, or a list of lists for a range, never NaN.
 
 A range may end in blank rows (analysts select whole columns): a row blank in every range argument comes
-back blank. A blank cell beside a filled one is an error naming the argument and the cell.
+back blank. A blank cell beside a filled one is an error naming the argument and the cell. One-column
+ranges read side by side (a path table, a touch log) are cut to their filled rows by :func:`range_columns`.
+
+The core reports a bad value by its position in the array it was given; :func:`elementwise` and
+:func:`at_rows` place that error at the range's row and column through its fields
+(:meth:`~xhsxl.core.errors.XhsInputError.located`), never by rewriting its text.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from xhsxl.excel.cells import coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
-    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows", "single_cell", "number_list", "without_blank_tail",
+    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows", "single_cell",
+    "number_list", "without_blank_tail",
 ]
 
 
