@@ -261,8 +261,8 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column
     in_order = dict.fromkeys(items)
-    if any(map(_is_blank_id, in_order)):
-        row = next(i for i, item in enumerate(items) if _is_blank_id(item))
+    if any(map(_cannot_identify, in_order)):
+        row = next(i for i, item in enumerate(items) if _cannot_identify(item))
         raise XhsInputError(argument=name, reason=f"is blank ({describe(items[row])})", position=(row + 1,))
     distinct: list[Any] = list(in_order)
     if sort_names:
@@ -281,7 +281,7 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
     return codes, tuple(distinct)
 
 
-def _is_blank_id(item: Any) -> bool:
+def _cannot_identify(item: Any) -> bool:
     """None, empty text, NaN and booleans cannot identify a user or a channel."""
     if is_blank(item) or isinstance(item, bool):
         return True
