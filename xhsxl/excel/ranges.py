@@ -68,7 +68,7 @@ def _number(value: Any, name: str) -> float:
     return coerce_number(value, name)  # type: ignore[return-value]  # blanks are handled before
 
 
-def _blank_default(name: str, default: Any) -> Any:
+def _default_for_blank(name: str, default: Any) -> Any:
     """What a blank one-cell argument stands for: its default, or an error when it has none."""
     if default is REQUIRED:
         raise XhsInputError(argument=name, reason="is required (the cell is blank)")
@@ -78,7 +78,7 @@ def _blank_default(name: str, default: Any) -> Any:
 def cell_number(value: Any, name: str, default: Any = REQUIRED) -> float:
     """A one-cell numeric argument as a float; a blank takes ``default`` or is reported as missing."""
     value = single_cell(value, name)
-    return _blank_default(name, default) if is_blank(value) else _number(value, name)
+    return _default_for_blank(name, default) if is_blank(value) else _number(value, name)
 
 
 def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
@@ -95,7 +95,7 @@ def cell_text(value: Any, name: str, default: Any = REQUIRED) -> str:
     """A one-cell text argument (a basis, a stage, a curve name)."""
     value = single_cell(value, name)
     if is_blank(value):
-        return _blank_default(name, default)
+        return _default_for_blank(name, default)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise XhsInputError(f"{name} must be text (got {describe(value)})")
     return str(value).strip()
