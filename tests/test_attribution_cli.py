@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from xhsxl.cli import app
 from xhsxl.core import attribution
 from xhsxl.core.errors import XhsInputError
+from xhsxl.excel.errors import InputFileError
 from xhsxl.workbook.sheets import attribution as attribution_sheet
-from xhsxl.workbook.clients import ClientFileError
 from xhsxl.workbook.journey_files import read_path_table, read_touchpoints
 
 runner = CliRunner()
@@ -300,7 +300,7 @@ def test_an_unknown_sheet_exits_1_naming_the_sheets(tmp_path):
      "nulls (column 'nulls') is blank in row 7"),
     ([HEADER, ROWS[0], ["", 5, 100, 10]], [], "path (column 'path') is blank in row 3"),
     ([HEADER, ROWS[0], [ROWS[1][0], 5, "", 10]], [], "value (column 'value') is blank in row 3"),
-    ([HEADER, ROWS[0], [ROWS[1][0], -5, 0, 10]], [], "conversions must be at least 0 (got -5 in row 3)"),
+    ([HEADER, ROWS[0], [ROWS[1][0], -5, 0, 10]], [], "conversions must be at least 0 (got -5) in row 3"),
     ([HEADER, ROWS[0], ["kol_mid >> search_ads", 5, 10, 10]], [], "paths in row 3 has an empty channel"),
     ([HEADER, *ROWS], ["--order", "7"], "order must be a whole number from 1 to 4"),
     ([HEADER, *ROWS], ["--model", "magic"], "model must be one of"),
@@ -321,7 +321,7 @@ def test_bad_touch_rows_name_the_row_of_the_file(tmp_path):
     rows = [list(row) for row in TOUCHES]
     rows[5][3] = "maybe"
     result = run(write_csv(tmp_path / "t.csv", rows), "--touchpoints")
-    assert result.exit_code == 2 and "converted (column 'converted') must be 1/0" in result.output
+    assert result.exit_code == 2 and "converted (column 'converted') must be TRUE/FALSE, 1/0" in result.output
     assert "in row 6" in result.output
     missing = run(write_csv(tmp_path / "t.csv", [row[:2] + row[3:] for row in TOUCHES]), "--touchpoints")
     assert missing.exit_code == 2 and "no channel column" in missing.output
@@ -352,7 +352,7 @@ def test_large_files_report_progress_and_read_chunk_by_chunk(tmp_path):
 
 
 def test_the_reader_raises_file_and_input_errors_apart(tmp_path):
-    with pytest.raises(ClientFileError):
+    with pytest.raises(InputFileError):
         read_touchpoints(tmp_path / "none.csv")
     with pytest.raises(XhsInputError, match="no user column"):
         read_touchpoints(write_csv(tmp_path / "p.csv", [HEADER, *ROWS]))

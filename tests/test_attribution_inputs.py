@@ -16,7 +16,7 @@ from xhsxl.core.attribution import (
     markov,
     path_table,
 )
-from xhsxl.core.attribution.paths import _group_sequences
+from xhsxl.core.attribution.paths import group_sequences
 from xhsxl.core.errors import XhsInputError
 
 FAST = settings(max_examples=60, deadline=None)
@@ -99,7 +99,7 @@ def test_rule_models_do_not_warn_without_nulls():
     [
         ({"paths": ["a", ""], "conversions": [1, 1]}, "paths at position 2 is blank"),
         ({"paths": ["a", None], "conversions": [1, 1]}, "paths at position 2 is blank"),
-        ({"paths": ["a", 5], "conversions": [1, 1]}, "paths at position 2 must be text"),
+        ({"paths": ["a", 5], "conversions": [1, 1]}, r"paths must be text \(got 5 at position 2\)"),
         ({"paths": ["a", "a >> b"], "conversions": [1, 1]}, "paths at position 2 has an empty channel"),
         ({"paths": ["a >"], "conversions": [1]}, "paths at position 1 has an empty channel"),
         ({"paths": [], "conversions": []}, "paths must not be empty"),
@@ -170,7 +170,7 @@ def _same_partition(left, right) -> bool:
 def test_group_sequences_matches_a_dictionary_of_tuples(sequences):
     touches = np.array([c for s in sequences for c in s], dtype=np.int32)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
-    group, n_groups = _group_sequences(touches, offsets, 3)
+    group, n_groups = group_sequences(touches, offsets, 3)
     assert n_groups == len(set(map(tuple, sequences)))
     assert _same_partition(group.tolist(), _reference_groups([tuple(s) for s in sequences]))
 
@@ -184,7 +184,7 @@ def test_group_sequences_is_exact_for_long_paths_over_many_channels():
     sequences += [s[:-1] + ((s[-1] + 1) % 5_000,) for s in base[:50]] + [s + (0,) for s in base[:50]]
     touches = np.array([c for s in sequences for c in s], dtype=np.int32)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
-    group, n_groups = _group_sequences(touches, offsets, 5_000)
+    group, n_groups = group_sequences(touches, offsets, 5_000)
     assert n_groups == len(set(sequences))
     assert _same_partition(group.tolist(), _reference_groups(sequences))
 
@@ -304,8 +304,8 @@ def _log(**changes):
         (_log(channels=["a", " "]), "channels at position 2"),
         (_log(converted=[0, 2]), "converted must be 0/1"),
         (_log(converted=[0, None]), "converted at position 2"),
-        (_log(timestamps=[1, "soon"]), "timestamps at position 2"),
-        (_log(timestamps=[1, None]), "timestamps at position 2"),
+        (_log(timestamps=[1, "soon"]), r"timestamps must be a number like the rows above \(got 'soon' at position 2\)"),
+        (_log(timestamps=[1, None]), r"timestamps .*at position 2"),
         (
             {"users": [1, 2], "timestamps": [1, 2], "channels": ["a", "b"], "converted": [0, 1], "values": [0, -5]},
             "values of a converting row must be a number at least 0",

@@ -175,7 +175,7 @@ def test_a_blank_beside_a_filled_cell_names_the_row_and_the_ranges():
 def test_the_cores_errors_name_the_row_of_the_range():
     nulls = column(NULLS, title="nulls")
     nulls[3] = [-4.0]
-    with pytest.raises(XhsInputError, match=r"nulls must be at least 0 \(got -4 in row 4\)"):
+    with pytest.raises(XhsInputError, match=r"nulls must be at least 0 \(got -4\) in row 4"):
         udfs.XHS_ATTRIBUTION(column(PATHS, title="path"), column(CONVERSIONS, title="conversions"), None, nulls)
     values = column(VALUES, blank_rows=1)
     conversions = column(CONVERSIONS, blank_rows=1)
@@ -340,8 +340,8 @@ def test_blank_rows_inside_the_log_are_skipped_and_values_may_be_left_out():
     "change, message",
     [
         ({"channels": 3}, "channels is blank in row 4 where users has a value"),
-        ({"converted": (3, "maybe")}, "converted must be TRUE or FALSE \\(got 'maybe'\\) in row 4"),
-        ({"timestamps": (3, "soon")}, "timestamps in row 4 must be a number like the rows above"),
+        ({"converted": (3, "maybe")}, "converted must be TRUE/FALSE, 1/0, yes/no, y/n or 是/否 \\(got 'maybe'\\) in row 4"),
+        ({"timestamps": (3, "soon")}, "timestamps must be a number like the rows above \\(got 'soon'\\) in row 4"),
         ({"values": "converting"}, "values of a converting row must be a number at least 0 .* in row"),
         ({"model": "best"}, "model must be one of"),
         ({"half_life_days": -1.0}, "half_life_days"),

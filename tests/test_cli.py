@@ -480,7 +480,7 @@ def test_the_command_lines_number_reader_agrees_with_the_schemas(text):
 
     from xhsxl.cli.output import parse_number
     from xhsxl.core.errors import XhsInputError
-    from xhsxl.schema import coerce_number
+    from xhsxl.excel.cells import coerce_number
 
     try:
         expected = coerce_number(text, "value")
@@ -514,7 +514,7 @@ def _error_cases():
     from pydantic import BaseModel
 
     from xhsxl.core.errors import XhsInputError
-    from xhsxl.workbook.clients import ClientFileError
+    from xhsxl.excel.errors import InputFileError
     from xhsxl.workbook.recalc import RecalcUnavailableError
     from xhsxl.workbook.safe_files import UnsafePathError
 
@@ -528,7 +528,7 @@ def _error_cases():
     return [
         (XhsInputError("cost must be greater than 0 (got 0)"), ExitCode.INPUT, "cost must be greater than 0"),
         (invalid, ExitCode.INPUT, "amount = 'lots'"),
-        (ClientFileError("clients.csv: the file is empty"), ExitCode.FILE, "the file is empty"),
+        (InputFileError("clients.csv: the file is empty"), ExitCode.FILE, "the file is empty"),
         (UnsafePathError("'../x' would be written outside out"), ExitCode.FILE, "outside"),
         (RecalcUnavailableError("install xhsxl[recalc]"), ExitCode.FILE, "install xhsxl[recalc]"),
         (zipfile.BadZipFile("File is not a zip file"), ExitCode.FILE, "not an XLSX workbook"),

@@ -528,7 +528,7 @@ def test_calibrate_udf_output_feeds_the_forecast_udf():
     assert from_table.benchmarks.spread.log_sd["revenue"] > 0
     for no in (False, 0.0, "FALSE", [[False]]):
         assert udfs.XHS_CALIBRATE(history, None, no)[6][2] == DEFAULT_CPM_CURVATURE
-    with pytest.raises(XhsInputError, match="fit_curvature must be TRUE or FALSE"):
+    with pytest.raises(XhsInputError, match="fit_curvature must be TRUE/FALSE, 1/0, yes/no, y/n or 是/否"):
         udfs.XHS_CALIBRATE(history, None, "maybe")
 
 

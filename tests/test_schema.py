@@ -12,6 +12,8 @@ from field_strategies import campaigns
 
 from xhsxl.core import figures, metrics
 from xhsxl.core.errors import XhsInputError
+from xhsxl.excel.campaign import campaign_cells
+from xhsxl.excel.cells import coerce_number
 from xhsxl.schema import (
     FIELDS,
     FIELDS_BY_KEY,
@@ -20,7 +22,6 @@ from xhsxl.schema import (
     OUTPUTS,
     SPANS,
     ClientCampaign,
-    coerce_number,
     field_for_header,
     validation_problems,
 )
@@ -99,7 +100,15 @@ def test_a_percentage_typed_as_a_whole_number_is_refused_with_a_hint():
     [(key, value, reason)] = validation_problems(error.value)
     assert key == "gross_margin" and value == 30
     assert "write 30% or 0.3" in reason
-    assert ClientCampaign(client_name="x", creator_fees=1, gross_margin="30%").gross_margin == 0.3
+    values, refused = campaign_cells({"client_name": "x", "creator_fees": 1, "gross_margin": "30%"})
+    assert not refused and ClientCampaign(**values).gross_margin == 0.3
+
+
+def test_the_schema_validates_values_and_leaves_spreadsheet_text_to_the_excel_reader():
+    with pytest.raises(ValidationError) as error:
+        ClientCampaign(client_name="x", creator_fees="¥1,000")
+    [(key, value, reason)] = validation_problems(error.value)
+    assert (key, value, reason) == ("creator_fees", "¥1,000", "creator_fees must be a number (got '¥1,000')")
 
 
 def test_every_problem_of_a_row_is_reported_with_its_field():

@@ -3,7 +3,7 @@
 Budget lines, a benchmark table, a campaign history, checkpoint results and per-line caps arrive as rows of
 cells: numbers as numbers or as text a person typed ("¥1,200,000", "30%"), blanks as ``None`` or "". Each
 reader here finds the columns (by a header row, or by position when there is none), turns cells into
-numbers with :func:`xhsxl.schema.coerce_number`, skips blank rows, and raises
+numbers with :func:`xhsxl.excel.cells.coerce_number`, skips blank rows, and raises
 :class:`~xhsxl.core.errors.XhsInputError` naming the table, the row and the column of a bad cell. The Excel
 functions and the command line read their tables with the same functions, so both accept the same tables.
 """
@@ -18,8 +18,8 @@ from typing import Any, Mapping
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.planner import FunnelBenchmarks, benchmarks_from_table, normalize_line
 from xhsxl.core.validate import describe
-from xhsxl.excel_shapes import is_single_cell
-from xhsxl.schema import coerce_number
+from xhsxl.excel.cells import coerce_number, is_blank
+from xhsxl.excel.ranges import is_single_cell, without_blank_tail
 
 __all__ = [
     "BudgetLines",
@@ -58,6 +58,9 @@ _CHECKPOINT_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "engagements": ("engagements", "interactions", "互动", "互动量"),
 }
 METRICS: tuple[str, ...] = ("revenue", "conversions", "engagements")
+#: Columns of ¥ amounts and counts: "30%" there is a slip (¥0.30?), refused with a hint; shares may use it.
+_AMOUNTS = frozenset({"amount", "spend", "planned", "revenue", "impressions", "engagements", "conversions",
+                      "visits"})
 #: Rows of XHS_TIER_ALLOCATION's table that restate other rows (the creator total, the stage split): skipped,
 #: so that table can be handed to the forecast as it is.
 _SUBTOTAL_LINES = {"creators", "spillover", "closed_loop"}
@@ -70,14 +73,11 @@ def _key(cell: Any) -> str | None:
     return "_".join(text.replace("-", " ").split()) or None
 
 
-def _blank(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
 def _rows(value: Any, table: str) -> list[list[Any]]:
     """A range as a list of rows (a flat list is one column), blank rows dropped, with their 1-based numbers."""
     if not isinstance(value, (list, tuple)) or not value:
         raise XhsInputError(f"{table} must be a range of rows (got {describe(value)})")
+    value = without_blank_tail(value)
     if all(isinstance(row, (list, tuple)) for row in value):
         rows = [list(row) for row in value]
     elif any(isinstance(row, (list, tuple)) for row in value):
@@ -92,7 +92,7 @@ def _rows(value: Any, table: str) -> list[list[Any]]:
 
 def _number(cell: Any, table: str, row: int, column: str) -> float | None:
     try:
-        return coerce_number(cell, column)
+        return coerce_number(cell, column, percent=column not in _AMOUNTS)
     except XhsInputError as error:
         raise XhsInputError(f"{table} row {row}, column {column}: {error}") from None
 
@@ -140,7 +140,7 @@ def read_budget_lines(value: Any, table: str = "lines") -> BudgetLines:
         cell = value
         while isinstance(cell, (list, tuple)):
             cell = cell[0]
-        total = coerce_number(cell, table)
+        total = coerce_number(cell, table, percent=False)
         if total is None:
             raise XhsInputError(f"{table} is required: a total budget or a table of budget lines and amounts")
         return BudgetLines(total, {}, {})
@@ -157,10 +157,10 @@ def read_budget_lines(value: Any, table: str = "lines") -> BudgetLines:
     amounts: dict[str, float] = {}
     indices: dict[str, dict[str, float]] = {"cpm_index": {}, "cvr_index": {}}
     for number, row in enumerate(rows[start:], start=start + 1):
-        if all(_blank(cell) for cell in row):
+        if all(is_blank(cell) for cell in row):
             continue
         name = row[header["line"]]
-        if _blank(name):
+        if is_blank(name):
             raise XhsInputError(f"{table} row {number} has an amount but no line name")
         if _key(name) in _SUBTOTAL_LINES:
             continue
@@ -184,8 +184,8 @@ def read_budget_lines(value: Any, table: str = "lines") -> BudgetLines:
 
 def read_benchmarks(value: Any, table: str = "benchmarks") -> FunnelBenchmarks | None:
     """Benchmarks from a table shaped like XHS_CALIBRATE's (header: benchmark, low, base, high, …); None if blank."""
-    if _blank(value) or (isinstance(value, (list, tuple)) and all(
-            _blank(cell) for row in value for cell in (row if isinstance(row, (list, tuple)) else [row]))):
+    if is_blank(value) or (isinstance(value, (list, tuple)) and all(
+            is_blank(cell) for row in value for cell in (row if isinstance(row, (list, tuple)) else [row]))):
         return None
     rows = _rows(value, table)
     names = [_key(cell) for cell in rows[0]]
@@ -255,7 +255,7 @@ def read_history(value: Any, table: str = "history") -> History:
         if start else None
     names: list[str] = []
     for number, row in enumerate(rows[start:], start=start + 1):
-        if all(_blank(row[index]) for index in header.values()):
+        if all(is_blank(row[index]) for index in header.values()):
             continue
         if name_at is not None:
             label = row[name_at]
@@ -285,7 +285,7 @@ _HOURS = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(h|hr|hrs|hour|hours|小时|d|
 
 
 def _hours(cell: Any, table: str, row: int) -> float | None:
-    if _blank(cell):
+    if is_blank(cell):
         return None
     if isinstance(cell, str):
         match = _HOURS.match(unicodedata.normalize("NFKC", cell))
@@ -325,7 +325,7 @@ def read_checkpoints(value: Any, metric: str | None = None, table: str = "checkp
     (['mid'], [24.0], ['mid', 'micro'])
     """
     rows = _rows(value, table)
-    chosen = None if metric is None or _blank(metric) else _key(metric)
+    chosen = None if metric is None or is_blank(metric) else _key(metric)
     if chosen is not None and chosen not in METRICS:
         raise XhsInputError(f"metric must be one of {', '.join(METRICS)} (got {describe(metric)})")
     header = _header(rows[0], _CHECKPOINT_COLUMNS, table)
@@ -348,10 +348,10 @@ def read_checkpoints(value: Any, metric: str | None = None, table: str = "checkp
     planned: dict[str, float] = {}
     seen_order: set[str] = set()
     for number, row in enumerate(rows[start:], start=start + 1):
-        if all(_blank(cell) for cell in row):
+        if all(is_blank(cell) for cell in row):
             continue
         name = row[header["line"]]
-        if _blank(name):
+        if is_blank(name):
             raise XhsInputError(f"{table} row {number} has results but no line name")
         label = str(name).strip() if isinstance(name, str) else describe(name)
         if label.lower() not in seen_order:
@@ -393,18 +393,18 @@ def read_checkpoints(value: Any, metric: str | None = None, table: str = "checkp
 
 def read_amounts(value: Any, table: str) -> dict[str, float] | None:
     """A two-column range of line names and ¥ amounts (an optional header row is skipped); None if blank."""
-    if _blank(value):
+    if is_blank(value):
         return None
     rows = _rows(value, table)
     if len(rows[0]) != 2:
         raise XhsInputError(f"{table} must have 2 columns: line and amount")
     result: dict[str, float] = {}
     for number, (name, cell) in enumerate(rows, start=1):
-        if _blank(name) and _blank(cell):
+        if is_blank(name) and is_blank(cell):
             continue
         if number == 1 and isinstance(cell, str) and _key(cell) in ("amount", "cap", "caps", "planned", "金额", "上限"):
             continue
-        if _blank(name) or not isinstance(name, str):
+        if is_blank(name) or not isinstance(name, str):
             raise XhsInputError(f"{table} row {number} must start with a line name (got {describe(name)})")
         amount = _number(cell, table, number, "amount")
         if amount is None:
@@ -415,11 +415,12 @@ def read_amounts(value: Any, table: str) -> dict[str, float] | None:
     return result or None
 
 
-def parse_amounts(text: str | None, option: str) -> dict[str, float]:
+def parse_amounts(text: str | None, option: str, *, percent: bool = True) -> dict[str, float]:
     """``"mid=30000,paid_ads=¥50,000"`` → ``{"mid": 30000.0, "paid_ads": 50000.0}`` (command-line options).
 
     Pairs are separated by commas or semicolons; a comma inside an amount is allowed when the next pair starts
-    with ``name=``.
+    with ``name=``. ``percent=False`` for ¥ amounts (``--caps``), where ``30%`` is refused with a hint;
+    shares (``--split``) may be written as percentages.
 
     >>> parse_amounts("mid=30000, paid_ads=¥50,000", "--caps")
     {'mid': 30000.0, 'paid_ads': 50000.0}
@@ -432,7 +433,7 @@ def parse_amounts(text: str | None, option: str) -> dict[str, float]:
         if "=" not in pair:
             raise XhsInputError(f"{option} must be name=amount pairs separated by commas (got {pair.strip()!r})")
         name, _, amount = pair.partition("=")
-        number = coerce_number(amount, f"{option} {name.strip()}")
+        number = coerce_number(amount, f"{option} {name.strip()}", percent=percent)
         if not name.strip() or number is None:
             raise XhsInputError(f"{option} must be name=amount pairs separated by commas (got {pair.strip()!r})")
         result[name.strip()] = number

@@ -5,15 +5,14 @@ help text and group. From that list come the pydantic model :class:`ClientCampai
 cells, data validation and named ranges, the batch input columns and the reader. Adding an input is one
 edit here.
 
-Text typed by people is read leniently but never guessed at: ``"¥1,200,000"``, ``"30%"``, full-width
-digits and blank cells are understood; ``30`` in a percentage field is refused with a hint, not read as
-3000 %.
+The schema validates values, it does not read spreadsheet text: numbers arrive as numbers, read from
+cells (``"¥1,200,000"``, ``"30%"``, full-width digits, blanks) by :mod:`xhsxl.excel` first. ``30`` in a
+percentage field is refused with a hint, not read as 3000 %.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -26,6 +25,7 @@ from xhsxl.core import figures, metrics, returns
 from xhsxl.core import allocation
 from xhsxl.core.allocation import allocate_budget, normalize_stage, stage_split
 from xhsxl.core.errors import XhsInputError
+from xhsxl.core.validate import is_blank, kept_per_yuan
 
 __all__ = [
     "Unit",
@@ -37,7 +37,6 @@ __all__ = [
     "FIELDS_BY_KEY",
     "OUTPUTS",
     "OutputMetric",
-    "coerce_number",
     "ClientCampaign",
     "CampaignResults",
     "SPANS",
@@ -301,46 +300,21 @@ SPANS: dict[str, tuple[str, ...]] = _spans()
 TIER_SHARE_KEYS: dict[str, str] = {key.removeprefix("share_"): key for key in SPANS["tier_shares"]}
 
 
-# --------------------------------------------------------------------------------------------------- input text
-_CURRENCY = re.compile(r"(?i)^(?:¥|￥|cny|rmb|元)|(?:¥|￥|cny|rmb|元)$")
-
-
-def coerce_number(value: Any, name: str = "value") -> float | None:
-    """A number from what a person typed or a spreadsheet holds; ``None`` for a blank.
-
-    >>> coerce_number("¥1,680,000")
-    1680000.0
-    >>> coerce_number("30%")
-    0.3
-    >>> coerce_number("１２３")
-    123.0
-    >>> coerce_number("")
-    """
+# --------------------------------------------------------------------------------------------------- values
+def _plain_number(value: Any, name: str) -> float | None:
+    """A number given as a number (``None`` for a blank); text is refused — :mod:`xhsxl.excel` reads it."""
     if value is None:
         return None
-    if isinstance(value, bool) or isinstance(value, np.bool_):
-        raise XhsInputError(f"{name} must be a number, not a true/false value")
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        try:
-            number = float(value)
-        except OverflowError:
-            raise XhsInputError(f"{name} is too large (got a number of {len(str(value))} digits)") from None
-    elif isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
-        if text == "":
-            return None
-        percent = text.endswith("%")
-        text = _CURRENCY.sub("", text.rstrip("%")).strip()
-        try:
-            number = float(text)
-        except ValueError:
-            raise XhsInputError(f"{name} must be a number (got {value!r})") from None
-        if percent:
-            number /= 100
-    else:
-        raise XhsInputError(f"{name} must be a number (got {type(value).__name__} {value!r})")
+    if isinstance(value, (bool, np.bool_)):
+        raise XhsInputError(argument=name, reason="must be a number, not a true/false value")
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise XhsInputError(argument=name, reason="must be a number", shown=repr(value))
+    try:
+        number = float(value)
+    except OverflowError:
+        raise XhsInputError(argument=name, reason="is too large", shown=f"a number of {len(str(value))} digits") from None
     if not math.isfinite(number):
-        raise XhsInputError(f"{name} must be a finite number (got {value!r})")
+        raise XhsInputError(argument=name, reason="must be a finite number", shown=repr(value))
     return number
 
 
@@ -359,7 +333,7 @@ def _check_number(field: InputField, number: float) -> None:
 
 def _number_validator(field: InputField):
     def check(value: Any) -> float | None:
-        number = coerce_number(value, field.key)
+        number = _plain_number(value, field.key)
         if number is None:
             if field.default is None and not field.required:
                 return None
@@ -392,7 +366,7 @@ def _text_validator(field: InputField):
 
 def _stage_validator(field: InputField):
     def check(value: Any) -> str:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if is_blank(value):
             return str(field.default)
         return normalize_stage(value)
 
@@ -549,7 +523,7 @@ class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
         # Commission is charged on Xiaohongshu's own sales only, not on Tmall or JD sales.
         commissioned_share = self.direct_revenue / revenue if revenue > 0 else 1.0
         all_conversions = self.conversions + self.cross_platform_conversions
-        kept = (1 - self.refund_rate) * self.gross_margin - self.commission_rate * commissioned_share
+        kept = kept_per_yuan(self.gross_margin, self.refund_rate, self.commission_rate, commissioned_share)
         breaks_even = revenue > 0 and kept > 0  # otherwise no ROAS breaks even: n/a, as in the workbook
         profit_terms = (self.gross_margin, self.refund_rate, self.commission_rate)
         engaged = float(metrics.engagements(*self.engagement_counts()))

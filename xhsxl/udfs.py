@@ -6,17 +6,15 @@ and returns a number or a table (a list of rows with a header row). Errors are
 xlwings and on hover by xlwings Lite. No calculation lives here.
 
 Register in Excel: classic add-in, ``UDF Modules`` = ``xhsxl.udfs`` on the ``xlwings.conf`` sheet, then
-Import Functions; xlwings Lite, ``import xhsxl.udfs`` in ``main.py``. Conventions (DESIGN.md §4):
-``@xw.func(category="XHS")`` outermost, every argument documented, docstrings under 255 characters,
-range arguments declared ``ndim=2``.
+Import Functions; xlwings Lite, ``import xhsxl.udfs`` in ``main.py``. Conventions (checked by
+``tests/test_udfs.py``): ``@xw.func(category="XHS")`` outermost, every argument documented, docstrings under
+255 characters, range arguments declared ``ndim=2``. Cells and ranges are read by :mod:`xhsxl.excel`.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import operator
-import re
 from typing import Any
 
 import numpy as np
@@ -29,10 +27,11 @@ from xhsxl.core import clv as clv_core
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.excel_shapes import (
-    REQUIRED, cell_integer, cell_number, cell_text, elementwise, is_single_cell, number_range, to_excel_table,
+from xhsxl.excel.cells import coerce_number, is_blank, read_flag, reads_as_flag
+from xhsxl.excel.ranges import (
+    REQUIRED, at_rows, cell_integer, cell_number, cell_text, elementwise, number_list, range_columns, single_cell,
+    to_excel_table, without_blank_tail,
 )
-from xhsxl.schema import coerce_number
 
 # ----------------------------------------------------------------------------------------------- status
 
@@ -239,30 +238,15 @@ def XHS_FOLLOWER_GROWTH(new_followers, starting_followers):
 # ----------------------------------------------------------------------------------------------- returns
 
 
-def _vector(value: Any, name: str, size: int | None = None, default: Any = REQUIRED) -> np.ndarray | None:
-    """A short list argument (one row or one column of a range) as a 1-D array."""
-    if value is None and default is not REQUIRED:
-        return default
-    array, blank, _ = number_range(value, name)
-    if array.shape[0] != 1 and array.shape[1] != 1:
-        raise XhsInputError(f"{name} must be one row or one column (got {array.shape[0]}×{array.shape[1]})")
-    if blank.any():
-        raise XhsInputError(f"{name} has a blank cell; enter 0 where a value does not apply")
-    flat = array.ravel()
-    if size is not None and flat.size != size:
-        raise XhsInputError(f"{name} must have {size} cells (got {flat.size})")
-    return flat
-
-
 @xw.func(category="XHS")
 @xw.arg("counts", ndim=2, doc="Engagement counts: likes, saves, comments, shares, follows (a row or column).")
 @xw.arg("unit_values", ndim=2, doc="¥ value of one action of each kind, same order and size as counts.")
 @xw.arg("weights", ndim=2, doc="Weight per action, 0-100 %; blank = 100 % for all.")
 def XHS_ENGAGEMENT_VALUE(counts, unit_values, weights=None):
     """Money value of engagements: sum of count x value per action x weight, ¥."""
-    values = _vector(unit_values, "unit_values")
-    count = _vector(counts, "counts", values.size)
-    weight = _vector(weights, "weights", values.size, default=None)
+    values = number_list(unit_values, "unit_values")
+    count = number_list(counts, "counts", values.size)
+    weight = number_list(weights, "weights", values.size, default=None)
     return float(returns.engagement_value(count, values, weight))
 
 
@@ -289,7 +273,7 @@ def _blended(direct, cross_platform, new_customers, clv_value, engagement, brand
         cell_number(clv_value, "clv", 0.0),
         cell_number(engagement, "engagement", 0.0),
         cell_number(brand, "brand", 0.0),
-        _vector(weights, "weights", len(returns.RETURN_COMPONENTS), default=None),
+        number_list(weights, "weights", len(returns.RETURN_COMPONENTS), default=None),
         cell_number(margin, "margin", 1.0),
         None if cost is None else cell_number(cost, "cost"),
     )
@@ -399,7 +383,7 @@ _BGNBD_PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
 def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, monthly_discount=None, margin=None,
                   time_unit=None, month_length=None):
     """CLV from fitted BG/NBD and Gamma-Gamma models (as the lifetimes package scores it): discounted expected spend over the coming months, ¥."""
-    fitted = dict(zip(_BGNBD_PARAMS, _vector(params, "params", len(_BGNBD_PARAMS))))
+    fitted = dict(zip(_BGNBD_PARAMS, number_list(params, "params", len(_BGNBD_PARAMS))))
     horizon = cell_integer(months, "months", 12)
     discount = cell_number(monthly_discount, "monthly_discount", 0.01)
     kept = cell_number(margin, "margin", 1.0)
@@ -422,7 +406,7 @@ def XHS_CLV_BGNBD(frequency, recency, age, monetary_value, params, months=None, 
 @xw.arg("params", ndim=2, doc="BG/NBD parameters r, alpha, a, b (a row or column of 4; a 7-cell range is read for its first 4).")
 def XHS_P_ALIVE(frequency, recency, age, params):
     """Probability that a customer is still active, from a fitted BG/NBD model."""
-    values = _vector(params, "params")
+    values = number_list(params, "params")
     if values.size not in (4, 7):
         raise XhsInputError(f"params must have 4 (BG/NBD) or 7 cells (got {values.size})")
     fitted = dict(zip(_BGNBD_PARAMS[:4], values[:4]))
@@ -437,37 +421,6 @@ def XHS_P_ALIVE(frequency, recency, age, params):
 # Models that read the journeys that did not convert: without them their numbers are biased, and Excel shows
 # no warnings, so a missing nulls range is an error rather than a silently worse answer.
 _NEEDS_NULLS = ("markov", "shapley")
-_POSITION_IN_CORE = re.compile(r"\bat position (\d+)\b")
-
-
-def _path_cells(value: Any, name: str) -> list[Any]:
-    """A one-column (or one-row) range as a flat list of cells (C-level passes: ranges can be a million rows)."""
-    if not isinstance(value, (list, tuple)):
-        return [value]
-    if len(value) == 0:
-        raise XhsInputError(f"{name} must not be an empty range")
-    kinds = set(map(type, value))
-    if kinds <= {list, tuple}:
-        if len(value) == 1:
-            if len(value[0]) == 0:
-                raise XhsInputError(f"{name} must not be an empty range")
-            return list(value[0])
-        widths = set(map(len, value))
-        if widths != {1}:
-            raise XhsInputError(f"{name} must be one column (got {len(value)} rows × {max(widths)} columns)")
-        return list(map(operator.itemgetter(0), value))
-    if kinds & {list, tuple}:
-        raise XhsInputError(f"{name} must be one column (it mixes cells and rows)")
-    return list(value)
-
-
-def _blank(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and cell.strip() == "")
-
-
-def _after_last_filled(cells: list[Any]) -> int:
-    """The position after the last cell that is not None (0 when all are)."""
-    return next((index + 1 for index in range(len(cells) - 1, -1, -1) if cells[index] is not None), 0)
 
 
 def _is_header(cell: Any) -> bool:
@@ -498,52 +451,14 @@ def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
         try:
             numbers[index] = cell_number(cell, name)
         except XhsInputError as error:
-            raise XhsInputError(f"{error} in row {row}") from None
+            raise error.located(row) from None
     return numbers
-
-
-def _range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = (),
-                   may_be_blank: tuple[str, ...] = ()) -> tuple[dict[str, list[Any]], list[int]]:
-    """Same-sized one-column ranges (None: not given) as columns, with the indices of the rows holding data.
-
-    A ``required`` range must not be blank; the first range sets the size the others must have; the blank
-    tail of a whole-column selection is cut before any cell is looked at; an ``optional`` column blank
-    throughout counts as not given; a row blank in every column is skipped, and one blank in some column
-    (other than ``may_be_blank``) where another has a value is refused, naming the row (1 = the first)."""
-    for name in required:
-        if _blank(ranges[name]):
-            raise XhsInputError(f"{name} is required (the cell is blank)")
-    columns = {name: _path_cells(value, name) for name, value in ranges.items() if value is not None}
-    first = next(iter(columns))
-    n_rows = len(columns[first])
-    for name, cells in columns.items():
-        if len(cells) != n_rows:
-            raise XhsInputError(f"{name} has {len(cells)} rows but {first} has {n_rows}; "
-                                "select ranges of the same size")
-    # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
-    end = max(_after_last_filled(cells) for cells in columns.values())
-    columns = {name: cells[:end] for name, cells in columns.items()}
-    blank = {name: list(map(_blank, cells)) for name, cells in columns.items()}
-    for name in optional:
-        if name in columns and all(blank[name]):
-            del columns[name], blank[name]
-    kept: list[int] = []
-    for index in range(end):
-        blanks = [blank[name][index] for name in columns]
-        if all(blanks):
-            continue
-        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
-        if missing:
-            filled = next(name for name in columns if not blank[name][index])
-            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
-        kept.append(index)
-    return columns, kept
 
 
 def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any) -> attribution.PathTable:
     """The path table in the ranges: rows blank in every range dropped, a title row skipped, rows named as
     the user counts them (1 = the range's first row) in every message."""
-    columns, kept = _range_columns({"paths": paths, "conversions": conversions, "values": values, "nulls": nulls},
+    columns, kept = range_columns({"paths": paths, "conversions": conversions, "values": values, "nulls": nulls},
                                    required=("paths", "conversions"), optional=("values", "nulls"))
     numeric_columns = [name for name in columns if name != "paths"]
     if kept and all(_is_header(columns[name][kept[0]]) for name in numeric_columns):
@@ -557,20 +472,11 @@ def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any)
         return attribution.path_table(texts, counts["conversions"], counts.get("values"), counts.get("nulls"),
                                       sep=_separator(sep))
     except XhsInputError as error:
-        message = _POSITION_IN_CORE.sub(lambda match: f"in row {rows[int(match.group(1)) - 1]}", str(error))
-        raise XhsInputError(message) from None
-
-
-def _one_cell(value: Any, name: str) -> Any:
-    if not isinstance(value, (list, tuple)):
-        return value
-    if not is_single_cell(value):
-        raise XhsInputError(f"{name} must be a single cell")
-    return value[0][0] if isinstance(value[0], (list, tuple)) else value[0]
+        raise at_rows(error, rows) from None
 
 
 def _separator(sep: Any) -> str:
-    text = _one_cell(sep, "sep")
+    text = single_cell(sep, "sep")
     if text is None or text == "":
         return attribution.DEFAULT_SEPARATOR
     if not isinstance(text, str):
@@ -579,7 +485,7 @@ def _separator(sep: Any) -> str:
 
 
 def _markov_order(order: Any) -> int | str:
-    value = _one_cell(order, "order")
+    value = single_cell(order, "order")
     if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
     wrong = f'order must be a whole number from 1 to {attribution.MAX_ORDER} or "auto"'
@@ -622,33 +528,25 @@ def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
     """The touch log in the ranges, as columns of the rows kept (blank rows and a title row dropped), with
     each kept row's number as the user counts it (1 = the ranges' first row)."""
     # a value is only read on converting rows; every other column must be filled
-    columns, kept = _range_columns(
+    columns, kept = range_columns(
         {"users": users, "timestamps": timestamps, "channels": channels, "converted": converted, "values": values},
         required=("users", "timestamps", "channels", "converted"), optional=("values",), may_be_blank=("values",))
-    if kept and isinstance(columns["timestamps"][kept[0]], str) and not _reads_as_flag(columns["converted"][kept[0]]):
+    if kept and isinstance(columns["timestamps"][kept[0]], str) and not reads_as_flag(columns["converted"][kept[0]]):
         kept = kept[1:]  # a title row ("user", "time", "channel", "converted")
     if not kept:
         raise XhsInputError("the touch log has no rows (every row is blank)")
     rows = [index + 1 for index in kept]
     log = {name: [cells[index] for index in kept] for name, cells in columns.items()}
-    if "values" in log and all(map(_blank, log["values"])):
+    if "values" in log and all(map(is_blank, log["values"])):
         del log["values"]  # blank under its title row: not given either
     flags = []
     for cell, row in zip(log["converted"], rows):
         try:
-            flags.append(_flag(cell, "converted", False))
+            flags.append(read_flag(cell, "converted", False))
         except XhsInputError as error:
-            raise XhsInputError(f"{error} in row {row}") from None
+            raise error.located(row) from None
     log["converted"] = flags
     return log, rows
-
-
-def _reads_as_flag(cell: Any) -> bool:
-    try:
-        _flag(cell, "converted", False)
-    except XhsInputError:
-        return False
-    return True
 
 
 @xw.func(category="XHS")
@@ -674,8 +572,7 @@ def XHS_ATTRIBUTION_TOUCHES(users, timestamps, channels, converted, values=None,
                                                       log["converted"], log.get("values"), lookback_days=lookback)
         result = attribution.attribute(table, name, order=chosen_order, half_life_days=half_life)
     except XhsInputError as error:
-        message = _POSITION_IN_CORE.sub(lambda match: f"in row {rows[int(match.group(1)) - 1]}", str(error))
-        raise XhsInputError(message) from None
+        raise at_rows(error, rows) from None
     return to_excel_table(result.table())
 
 
@@ -704,21 +601,21 @@ def XHS_TIER(followers, bounds=None):
     """Creator tier from followers: nano (<10k), micro (10k-50k), mid (50k-200k) or top (200k+), per article 000's bounds."""
     tiers = None
     if bounds is not None:
-        lower = _vector(bounds, "bounds", 3)
+        lower = number_list(bounds, "bounds", 3)
         tiers = {"nano": 0.0, "micro": lower[0], "mid": lower[1], "top": lower[2]}
     return elementwise(lambda followers: allocation.classify_tier(followers, tiers),
                        {"followers": (followers, REQUIRED)})
 
 
 def _line_shares(value: Any) -> dict[str, float]:
-    shares = _vector(value, "line_shares", 4, default=None)
+    shares = number_list(value, "line_shares", 4, default=None)
     if shares is None:
         return {}
     return dict(zip(("reserve_share", "content_share", "paid_ads_share", "tech_share"), map(float, shares)))
 
 
 def _tier_shares(value: Any) -> dict[str, float] | None:
-    shares = _vector(value, "tier_shares", default=None)
+    shares = number_list(value, "tier_shares", default=None)
     if shares is None:
         return None
     if shares.size not in (3, 4):
@@ -876,11 +773,28 @@ def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None,
     """The forecast behind the planner functions. A sheet usually asks for the same plan several times in one
     recalculation (the band, the per-line table, the ROI, the findings in two languages), so the last
     forecasts are kept, keyed on the arguments' values and types; a forecast is immutable."""
-    arguments = (lines, stage, benchmarks, gross_margin, commission_rate, refund_rate, spillover, level)
-    key = _cache_key(arguments)
+    arguments = (without_blank_tail(lines), stage, without_blank_tail(benchmarks), gross_margin, commission_rate,
+                 refund_rate, spillover, level)
+    # Only small tables are kept (a plan has tens of rows), so the cache stays within a few megabytes.
+    key = _cache_key(arguments) if _cells(arguments) <= _CACHED_CELLS else None
     if key is None:
         return _forecast_now(*arguments)
     return _forecast_kept(key)
+
+
+#: Most cells of the arguments of a kept forecast: 16 kept forecasts then hold at most ~160,000 small keys.
+_CACHED_CELLS = 10_000
+
+
+def _cells(arguments: tuple[Any, ...]) -> int:
+    """Cells in the arguments, counted by rows × width of each range (rectangular, as Excel passes them)."""
+    count = 0
+    for value in arguments:
+        if isinstance(value, (list, tuple)) and value:
+            count += len(value) * (len(value[0]) if isinstance(value[0], (list, tuple)) else 1)
+        else:
+            count += 1
+    return count
 
 
 def _cache_key(value: Any) -> Any:
@@ -966,22 +880,6 @@ def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None, spillo
     return to_excel_table(result.lines_table(cell_text(scenario, "scenario", "base")))
 
 
-def _flag(value: Any, name: str, default: bool) -> bool:
-    """A TRUE/FALSE cell; 1 and 0 (what some engines pass for TRUE and FALSE) and the words count too."""
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    words = {"true": True, "false": False, "yes": True, "no": False, "是": True, "否": False}
-    if isinstance(value, str) and value.strip().lower() in words:
-        return words[value.strip().lower()]
-    raise XhsInputError(f"{name} must be TRUE or FALSE (got {describe(value)})")
-
-
 @xw.func(category="XHS")
 @xw.arg("history", ndim=2, doc="Past campaigns with a header row: spend, impressions, engagements, conversions, revenue, [visits]; at least 3 rows.")
 @xw.arg("reference_spend", doc="Spend at which CPM and CVR are quoted, ¥; blank = 200,000.")
@@ -989,7 +887,7 @@ def _flag(value: Any, name: str, default: bool) -> bool:
 def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
     """Table (10 rows x 8 columns with header): CPM, engagement rate, CTR, CVR, AOV and curvature fitted to past campaigns, with standard errors. Feed it to XHS_FORECAST."""
     table = planner_tables.read_history(history)
-    fit = _flag(fit_curvature, "fit_curvature", True)
+    fit = read_flag(fit_curvature, "fit_curvature", True)
     calibration = planner.calibrate(
         table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
         reference_spend=cell_number(reference_spend, "reference_spend", planner.DEFAULT_REFERENCE_SPEND),

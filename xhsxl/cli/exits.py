@@ -79,7 +79,7 @@ class CommandError(Exception):
 
 # Our own and third-party error types, by the name of any class in their MRO (see the module docstring).
 _FILE_ERROR_NAMES = frozenset({
-    "ClientFileError",         # a client table, touch log or workbook that cannot be read
+    "InputFileError",         # a client table, touch log or workbook that cannot be read
     "UnsafePathError",         # a file name that would leave its folder
     "RecalcUnavailableError",  # the optional recalculation engine is not installed
     "BadZipFile", "LargeZipFile",  # an .xlsx that is not a zip archive

@@ -118,10 +118,16 @@ def validated_campaign(data: dict[str, Any], where: str) -> Any | None:
     """The validated campaign, or None after one error line per bad field (``where``, field, value, reason)."""
     from pydantic import ValidationError
 
+    from xhsxl.excel.campaign import campaign_cells
     from xhsxl.schema import ClientCampaign, validation_problems
 
+    values, refused = campaign_cells(data)
+    for key, error in refused.items():
+        print_error(f"{where}: {key} = {data[key]!r}: {error.reason or error}")
+    if refused:
+        return None
     try:
-        return ClientCampaign.model_validate(data)
+        return ClientCampaign.model_validate(values)
     except ValidationError as error:
         for key, value, reason in validation_problems(error):
             print_error(f"{where}: {key} = {value!r}: {reason}")

@@ -59,16 +59,16 @@ FormatOption = Annotated[OutputFormat, typer.Option(
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 
 
-def parse_number(text: str | float) -> float:
-    """Numbers as analysts write them: 450000, 450,000, ¥450,000, 30% — read by the schema's number reader.
-    (Defaults arrive already as numbers.)"""
+def parse_number(text: str | float, percent: bool = True) -> float:
+    """Numbers as analysts write them: 450000, 450,000, ¥450,000, 168万, 30% — read by the one number reader of
+    :mod:`xhsxl.excel.cells`. (Defaults arrive already as numbers.)"""
     if isinstance(text, str) and _PLAIN_DECIMAL.fullmatch(text):
         return float(text)
     from xhsxl.core.errors import XhsInputError
-    from xhsxl.schema import coerce_number
+    from xhsxl.excel.cells import coerce_number
 
     try:
-        value = coerce_number(text, "value")
+        value = coerce_number(text, "value", percent=percent)
     except XhsInputError as error:
         raise typer.BadParameter(str(error)) from None
     if value is None:
@@ -79,10 +79,7 @@ def parse_number(text: str | float) -> float:
 def parse_amount(text: str | float) -> float:
     """A ¥ amount or a count: read as :func:`parse_number`, but a percentage is refused — ``50%`` typed for a
     revenue is a slip, not ¥0.50."""
-    if isinstance(text, str) and text.strip().endswith(("%", "％")):
-        raise typer.BadParameter(f"a ¥ amount or a count, not a percentage (got {text!r}); only shares and rates "
-                                 "take %")
-    return parse_number(text)
+    return parse_number(text, percent=False)
 
 
 #: A ¥ amount or a count argument (no %); :data:`Share` a share or rate argument (0.6 or 60%).

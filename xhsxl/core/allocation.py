@@ -44,18 +44,18 @@ from xhsxl.core.figures import (
 )
 from xhsxl.core.response import (
     CURVE_NAMES,
-    _check_hill,
-    _check_power,
-    _hill,
-    _hill_marginal,
-    _power,
-    _power_marginal,
+    check_hill_params,
+    check_power_params,
     curve_name,
+    hill_kernel,
+    hill_marginal_kernel,
     marginal_response,
+    power_kernel,
+    power_marginal_kernel,
     power_scale_from_point,
     response,
 )
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, numeric, single_number
 
 __all__ = [
     "DEFAULT_RESERVE_SHARE",
@@ -138,15 +138,7 @@ _COUNT_GUARD = 1e-9
 # --------------------------------------------------------------------------------------------------
 
 
-def _scalar(value: Any, name: str, **bounds: float) -> float:
-    """``value`` as one finite float obeying ``bounds`` (an Excel single cell may arrive as [[x]])."""
-    array = numeric(value, name, **bounds)
-    if array.size != 1:
-        raise XhsInputError(f"{name} must be a single number (got {array.size} values)")
-    return float(array.reshape(-1)[0])
-
-
-def _exact_parts(parts: Sequence[float], target: float, absorb: int) -> list[float]:
+def exact_parts(parts: Sequence[float], target: float, absorb: int) -> list[float]:
     """``parts`` adjusted so that they sum to ``target`` exactly, the rounding going to ``parts[absorb]``.
 
     Every other part is rounded to a multiple of ``q = ulp(target)`` (a change below 1e-16 of the
@@ -211,7 +203,7 @@ def _follower_bounds(bounds: Any) -> tuple[list[str], np.ndarray]:
         if key in names:
             raise XhsInputError(f"bounds must name each tier once (got {key!r} twice)")
         low = getattr(low, "value", low)  # accept figures.Figure values, as in TIER_FOLLOWER_BOUNDS
-        lows.append(_scalar(low, f"bounds for tier {key}", ge=0))
+        lows.append(single_number(low, f"bounds for tier {key}", ge=0))
         names.append(key)
     if not names:
         raise XhsInputError("bounds must name at least one tier")
@@ -253,7 +245,8 @@ def classify_tier(followers: Any, bounds: Mapping[str, float] | None = None) -> 
     Notes
     -----
     ``tier = names[searchsorted(bounds, followers, side="right") − 1]``. Public fee tables and the
-    articles disagree on the bounds (DESIGN §3), which is why they are a parameter.
+    articles disagree on the bounds (see ``TIER_FOLLOWER_BOUNDS`` in :mod:`xhsxl.core.figures`), which is
+    why they are a parameter.
 
     References
     ----------
@@ -359,7 +352,7 @@ def _tier_share_table(tier_shares: Any) -> dict[str, float]:
         if key in shares:
             raise XhsInputError(f"tier_shares must name each tier once (got {key!r} twice)")
         # A blank Excel cell next to a tier name means "nothing for this tier".
-        shares[key] = 0.0 if share is None else _scalar(share, f"tier_shares for {key}", ge=0, le=1)
+        shares[key] = 0.0 if share is None else single_number(share, f"tier_shares for {key}", ge=0, le=1)
     total = math.fsum(shares.values())
     if abs(total - 1.0) > _SUM_TOLERANCE:
         listed = " + ".join(f"{tier} {describe(share)}" for tier, share in shares.items())
@@ -377,8 +370,8 @@ def _fee_range(value: Any, tier: str) -> tuple[float, float]:
         low, high = value
     else:
         low = high = getattr(value, "value", value)
-    low_ = _scalar(low, f"{name} (low)", gt=0)
-    high_ = _scalar(high, f"{name} (high)", gt=0)
+    low_ = single_number(low, f"{name} (low)", gt=0)
+    high_ = single_number(high, f"{name} (high)", gt=0)
     if low_ > high_:
         raise XhsInputError(f"{name} low fee must not exceed its high fee (got {describe(low_)} > {describe(high_)})")
     return low_, high_
@@ -450,7 +443,7 @@ def allocate_budget(
     -----
     The four lines take ``share × total_budget``; the creators line takes the remainder,
     ``(1 − Σ shares) × total_budget``, so the four shares must not exceed 1 together. Each tier takes
-    ``tier share × creators line``. Amounts are then made to add up exactly (:func:`_exact_parts`): the
+    ``tier share × creators line``. Amounts are then made to add up exactly (:func:`exact_parts`): the
     budget lines sum to ``total_budget`` and the tiers to the creators line with no floating-point
     residue, the rounding (below 1e-16 of the budget) going to the largest line. Notes per tier are
     ``floor(amount / fee)`` at the high, typical (midpoint of low and high) and low fee — so
@@ -479,11 +472,11 @@ def allocate_budget(
     >>> allocate_budget(450_000, content_share=0.10).line("content_production").in_range
     False
     """
-    budget = _scalar(total_budget, "total_budget", gt=0)
+    budget = single_number(total_budget, "total_budget", gt=0)
     given = {"reserve_share": reserve_share, "content_share": content_share, "paid_ads_share": paid_ads_share,
              "tech_share": tech_share}
     shares = [
-        default if given[argument] is None else _scalar(given[argument], argument, ge=0, le=1)
+        default if given[argument] is None else single_number(given[argument], argument, ge=0, le=1)
         for _line, argument, default, _range in _BUDGET_LINES
     ]
     spent = math.fsum(shares)
@@ -500,7 +493,7 @@ def allocate_budget(
     # Budget lines: the largest line (the creators on ties) absorbs the rounding.
     parts = [share * budget for share in shares] + [creator_share * budget]
     absorb = max(range(len(parts)), key=lambda i: (parts[i], i))
-    amounts = _exact_parts(parts, budget, absorb)
+    amounts = exact_parts(parts, budget, absorb)
     creator_amount = amounts[-1]
 
     shown = [tier for tier in _TABLE_TIERS if tier != "nano" or "nano" in tiers]
@@ -508,7 +501,7 @@ def allocate_budget(
     if creator_amount > 0:
         tier_parts = [share * creator_amount for share in tier_share]
         absorb_tier = max(range(len(shown)), key=lambda i: tier_parts[i])
-        tier_amounts = _exact_parts(tier_parts, creator_amount, absorb_tier)
+        tier_amounts = exact_parts(tier_parts, creator_amount, absorb_tier)
     else:
         tier_amounts = [0.0] * len(shown)
 
@@ -651,13 +644,13 @@ def stage_split(budget: float, stage: str) -> StageSplit:
     >>> stage_split(100_000, "maturity").table()[1][:4]
     ['maturity', 'spillover', 0.4, 40000.0]
     """
-    amount = _scalar(budget, "budget", gt=0)
+    amount = single_number(budget, "budget", gt=0)
     key = normalize_stage(stage)
     figure = STAGE_SPILLOVER_SHARE[key]
     spillover = figure.value
     closed_loop = 1.0 - spillover
     parts = [spillover * amount, closed_loop * amount]
-    spill_amount, loop_amount = _exact_parts(parts, amount, 0 if parts[0] >= parts[1] else 1)
+    spill_amount, loop_amount = exact_parts(parts, amount, 0 if parts[0] >= parts[1] else 1)
     return StageSplit(
         stage=key, budget=amount, spillover_share=spillover, closed_loop_share=closed_loop,
         spillover_amount=spill_amount, closed_loop_amount=loop_amount,
@@ -704,14 +697,14 @@ class TierCurve:
         tier = _tier_key(self.tier, "tier")
         curve = curve_name(self.curve)
         name1, name2 = CURVE_NAMES[curve]
-        param1 = _scalar(self.param1, f"{name1} (param1) for tier {tier}")
-        param2 = _scalar(self.param2, f"{name2} (param2) for tier {tier}")
-        shape = _scalar(self.shape, f"shape for tier {tier}")
+        param1 = single_number(self.param1, f"{name1} (param1) for tier {tier}")
+        param2 = single_number(self.param2, f"{name2} (param2) for tier {tier}")
+        shape = single_number(self.shape, f"shape for tier {tier}")
         try:
             if curve == "power":
-                _check_power(param1, param2)
+                check_power_params(param1, param2)
             else:
-                _check_hill(param1, param2, shape)
+                check_hill_params(param1, param2, shape)
         except XhsInputError as error:
             # Re-raise naming the field and the tier: "scale must be …" → "scale (param1) for tier mid must be …".
             message = str(error)
@@ -741,13 +734,13 @@ class TierCurve:
 
     def _value(self, spend: float) -> float:
         if self.curve == "power":
-            return float(_power(spend, self.param1, self.param2))
-        return float(_hill(spend, self.param1, self.param2, self.shape))
+            return float(power_kernel(spend, self.param1, self.param2))
+        return float(hill_kernel(spend, self.param1, self.param2, self.shape))
 
     def _slope(self, spend: float) -> float:
         if self.curve == "power":
-            return float(_power_marginal(spend, self.param1, self.param2))
-        return float(_hill_marginal(spend, self.param1, self.param2, self.shape))
+            return float(power_marginal_kernel(spend, self.param1, self.param2))
+        return float(hill_marginal_kernel(spend, self.param1, self.param2, self.shape))
 
     def _spend_at_slope(self, log_slope: float) -> float:
         """The spend s ≥ 0 at which f'(s) = exp(log_slope) (0 if f' never gets that high); not for linear."""
@@ -871,12 +864,12 @@ def _share_bound(value: Any, tiers: list[TierCurve], name: str, pick: Callable[[
         if len(values) != len(tiers):
             raise XhsInputError(f"{name} must give one share per tier in curves ({len(tiers)}), got {len(values)}")
     return [
-        default if share is None else _scalar(share, f"{name} for {tier.tier}", ge=0, le=1)
+        default if share is None else single_number(share, f"{name} for {tier.tier}", ge=0, le=1)
         for share, default, tier in zip(values, defaults, tiers)
     ]
 
 
-def _solve(tiers: list[TierCurve], lows: list[float], highs: list[float], budget: float) -> tuple[list[float], float | None]:
+def solve_concave(tiers: list[TierCurve], lows: list[float], highs: list[float], budget: float) -> tuple[list[float], float | None]:
     """Amounts maximising Σ fᵢ(xᵢ) with Σ xᵢ = budget and lowᵢ ≤ xᵢ ≤ highᵢ, and the multiplier λ."""
     count = len(tiers)
     if math.fsum(lows) >= budget * (1.0 - 1e-12):
@@ -967,7 +960,7 @@ def optimal_allocation(
     (``(λ / (a·e))^(1/(e−1))``) and Hill with shape 1 (``√(M·h/λ) − h``), and a bracketed monotone
     root for other Hill shapes. A straight line (elasticity 1) is all-or-nothing except when λ equals
     its slope; then it takes what the others leave. Finally the float residue is moved to the largest
-    tier no bound holds (:func:`_exact_parts`), so the amounts add up to ``B`` exactly. The result is
+    tier no bound holds (:func:`exact_parts`), so the amounts add up to ``B`` exactly. The result is
     the global optimum up to floating point; tests check it against SLSQP. ``multiplier`` is λ, or None
     when every tier sits on a bound (then no single marginal return prices the budget).
 
@@ -989,7 +982,7 @@ def optimal_allocation(
     >>> round(plan.tiers[0].marginal_return, 6) == round(plan.tiers[1].marginal_return, 6)
     True
     """
-    budget = _scalar(total_budget, "total_budget", gt=0)
+    budget = single_number(total_budget, "total_budget", gt=0)
     tiers = _tier_curves(curves)
     mins = _share_bound(min_shares, tiers, "min_shares", lambda r: r.low, 0.0)
     maxs = _share_bound(max_shares, tiers, "max_shares", lambda r: r.high, 1.0)
@@ -1010,7 +1003,7 @@ def optimal_allocation(
         )
     lows = [share * budget for share in mins]
     highs = [share * budget for share in maxs]
-    amounts, multiplier = _solve(tiers, lows, highs, budget)
+    amounts, multiplier = solve_concave(tiers, lows, highs, budget)
 
     tolerance = 1e-10 * budget
 
@@ -1027,7 +1020,7 @@ def optimal_allocation(
     # (Bounds that sum to 1 only within 1e-9 can leave no tier able to take the residue within its bounds;
     # then the exact total wins over a bound breached by less than 1e-9 of the budget.)
     order = sorted(range(len(tiers)), key=lambda i: (binding(i, amounts[i]) is not None, -amounts[i]))
-    candidates = [_exact_parts(amounts, budget, absorb) for absorb in order]
+    candidates = [exact_parts(amounts, budget, absorb) for absorb in order]
     amounts = next(
         (exact for exact, i in zip(candidates, order)
          if 0 <= exact[i] and lows[i] - tolerance <= exact[i] <= highs[i] + tolerance),
@@ -1111,9 +1104,9 @@ def expected_return(amounts: Any, curves: Sequence[TierCurve]) -> float | np.nda
     total = np.zeros(spends[0].shape)
     for tier, spend in zip(tiers, spends):
         if tier.curve == "power":
-            total = total + _power(spend, tier.param1, tier.param2)
+            total = total + power_kernel(spend, tier.param1, tier.param2)
         else:
-            total = total + _hill(spend, tier.param1, tier.param2, tier.shape)
+            total = total + hill_kernel(spend, tier.param1, tier.param2, tier.shape)
     return float(total) if total.ndim == 0 else total
 
 
@@ -1128,7 +1121,7 @@ def reference_spend(creator_budget: float, tier: str) -> float:
     >>> reference_spend(200_000, "mid")
     90000.0
     """
-    budget = _scalar(creator_budget, "creator_budget", gt=0)
+    budget = single_number(creator_budget, "creator_budget", gt=0)
     key = _tier_key(tier, "tier")
     if key not in REFERENCE_TIERS:
         raise XhsInputError(f"tier must be one of {', '.join(REFERENCE_TIERS)} (got {describe(tier)})")
@@ -1165,7 +1158,7 @@ def reference_curves(creator_budget: float, roas: Mapping[str, float], elasticit
         if tier not in roas:
             raise XhsInputError(f"roas must give a value for tier {tier}")
         spend = reference_spend(creator_budget, tier)
-        ratio = _scalar(roas[tier], f"roas for tier {tier}", gt=0)
+        ratio = single_number(roas[tier], f"roas for tier {tier}", gt=0)
         scale = power_scale_from_point(spend, ratio * spend, elasticity)
         curves.append(TierCurve(tier, "power", scale, elasticity))
     return curves

@@ -28,7 +28,7 @@ from scipy.special import expit, hyp2f1
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import MEASUREMENT_WINDOW_MONTHS
-from xhsxl.core.validate import describe, fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, describe, fraction, numeric, scalar_or_array
 
 __all__ = [
     "TIMINGS",
@@ -43,7 +43,6 @@ __all__ = [
     "MONTH_LENGTH",
 ]
 
-ArrayLike = Any
 Number = float | np.ndarray
 
 #: When the first payment of a retention CLV is counted (see :func:`clv_retention`); the first is the default.
@@ -550,20 +549,19 @@ def _broadcast(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> list[n
         raise XhsInputError(f"arguments must have matching sizes (got {shapes})") from None
 
 
-def _position(mask: np.ndarray, shape: tuple[int, ...]) -> tuple[int, str]:
-    """Flat index of the first True in ``mask`` and ' at position i' (1-based) for non-scalar shapes."""
+def _position(mask: np.ndarray, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...] | None]:
+    """Flat index of the first True in ``mask`` and its 1-based position in ``shape`` (None for a scalar)."""
     flat = int(np.argmax(mask))
     if not shape:
-        return flat, ""
-    index = np.unravel_index(flat, shape)
-    return flat, " at position " + ", ".join(str(int(i) + 1) for i in index)
+        return flat, None
+    return flat, tuple(int(i) + 1 for i in np.unravel_index(flat, shape))
 
 
 def _whole(array: np.ndarray, name: str) -> np.ndarray:
     bad = array != np.round(array)
     if bad.any():
         flat, where = _position(bad.ravel(), array.shape)
-        raise XhsInputError(f"{name} must be a whole number (got {describe(array.ravel()[flat])}{where})")
+        raise XhsInputError(argument=name, reason="must be a whole number", value=array.ravel()[flat], position=where)
     return array
 
 
@@ -598,16 +596,14 @@ def _check_history(x: np.ndarray, tx: np.ndarray, T: np.ndarray, shape: tuple[in
     late = tx > T
     if late.any():
         i, where = _position(late, shape)
-        raise XhsInputError(
-            f"recency must be at most age (got recency {describe(tx[i])} and age {describe(T[i])}{where})"
-        )
+        raise XhsInputError(argument="recency", reason="must be at most age",
+                            shown=f"recency {describe(tx[i])} and age {describe(T[i])}", position=where)
     phantom = (x == 0) & (tx > 0)
     if phantom.any():
         i, where = _position(phantom, shape)
         raise XhsInputError(
-            "recency must be 0 when frequency is 0, since a customer without repeat purchases has no "
-            f"last repeat purchase (got recency {describe(tx[i])}{where})"
-        )
+            argument="recency", reason="must be 0 when frequency is 0, since a customer without repeat purchases "
+            "has no last repeat purchase", shown=f"recency {describe(tx[i])}", position=where)
 
 
 def _bgnbd_params(r: ArrayLike, alpha: ArrayLike, a: ArrayLike, b: ArrayLike) -> tuple[np.ndarray, ...]:
@@ -620,9 +616,8 @@ def _check_gamma_gamma(x: np.ndarray, p: np.ndarray, q: np.ndarray, shape: tuple
         i, where = _position(infinite.ravel(), x.shape if shape is None else shape)
         x_, p_, q_ = (v.ravel()[i] for v in (x, p, q))
         raise XhsInputError(
-            "q must be greater than 1 − p × frequency, or the expected spend is infinite "
-            f"(got q {describe(q_)} with p {describe(p_)} and frequency {describe(x_)}{where})"
-        )
+            argument="q", reason="must be greater than 1 − p × frequency, or the expected spend is infinite",
+            shown=f"q {describe(q_)} with p {describe(p_)} and frequency {describe(x_)}", position=where)
 
 
 def _check_evaluated(value: np.ndarray, shape: tuple[int, ...], x: np.ndarray, r: np.ndarray,
@@ -633,9 +628,8 @@ def _check_evaluated(value: np.ndarray, shape: tuple[int, ...], x: np.ndarray, r
         i, where = _position(failed, shape)
         got = ", ".join(f"{n} {describe(v[i])}" for n, v in (("frequency", x), ("r", r), ("alpha", alpha), ("a", a), ("b", b)))
         raise XhsInputError(
-            f"the BG/NBD expectation cannot be computed for these parameters (got {got}{where}); "
-            "check that r, alpha, a and b come from a model fitted to this data"
-        )
+            argument="the BG/NBD expectation", reason="cannot be computed for these parameters", shown=got,
+            position=where, hint="check that r, alpha, a and b come from a model fitted to this data")
 
 
 # --- the models, on flat validated arrays ------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Industry benchmarks are what a client will challenge first, so none is inlined anywhere else: code that
 needs one imports it from here, and every default that is *not* from the articles says so in its
-``source``. Articles are cited by their number in ``shared/seeds`` (000 … 004):
+``source``. Articles are cited by their number (000 … 004):
 
 - 000 — "Xiaohongshu ROI: budget to revenue" (calculator, tier strategy, the two case studies).
 - 001 — "Xiaohongshu analytics and ROI measurement" (KPIs, blended ROI, baselines, CLV windows).

@@ -4,17 +4,15 @@ Every function takes numbers or arrays and broadcasts; a ratio whose denominator
 raises :class:`~xhsxl.core.errors.XhsInputError` rather than returning ``inf`` or ``nan``, because a blank
 or infinite KPI in a client report is worse than a message saying what is missing.
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, fraction, kept_per_yuan, numeric, scalar_or_array
 
 __all__ = [
     "ROI_BASES",
@@ -37,7 +35,6 @@ __all__ = [
     "follower_growth_rate",
 ]
 
-ArrayLike = Any
 Number = float | np.ndarray
 
 #: Accepted spellings of the ROI basis: ``net`` is (R − C) / C as in the articles, ``ratio`` is R / C,
@@ -124,7 +121,7 @@ def _kept_per_yuan(
     refunds = fraction(refund_rate, "refund_rate")
     commission = fraction(commission_rate, "commission_rate")
     share = numeric(commissioned_share, "commissioned_share", ge=0)
-    return (1 - refunds) * margin - commission * share
+    return kept_per_yuan(margin, refunds, commission, share)
 
 
 def profit_roi(
@@ -165,7 +162,8 @@ def profit_roi(
     References
     ----------
     002: "At first, the fee was charged in the amount of 5% of sales revenue. In 2019, this figure varies
-    on average from 10 to 15%." DESIGN §3, profit basis.
+    on average from 10 to 15%." The profit basis itself (margin, refunds, commission) goes beyond the
+    articles: it is what a finance team asks of a campaign.
 
     Examples
     --------
@@ -209,8 +207,8 @@ def breakeven_roas(
 
     References
     ----------
-    DESIGN §3, "Platform definitions and traps": Juguang's ROI is GMV / spend, so the profit view needs
-    margin, refunds and commission.
+    Not from the articles: Juguang (Xiaohongshu's ad platform) reports ROI as GMV / spend, orders later
+    refunded included, so the profit view needs margin, refunds and commission.
 
     Examples
     --------

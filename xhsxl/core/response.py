@@ -23,7 +23,7 @@ import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import DIMINISHING_RETURNS
-from xhsxl.core.validate import describe, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, describe, first_position, numeric, scalar_or_array
 
 __all__ = [
     "CURVE_NAMES",
@@ -36,6 +36,12 @@ __all__ = [
     "marginal_response",
     "implied_elasticity",
     "power_scale_from_point",
+    "power_kernel",
+    "power_marginal_kernel",
+    "hill_kernel",
+    "hill_marginal_kernel",
+    "check_power_params",
+    "check_hill_params",
 ]
 
 #: The curve families :func:`response` accepts, with the meaning of ``param1`` and ``param2``.
@@ -44,7 +50,6 @@ CURVE_NAMES: dict[str, tuple[str, str]] = {
     "hill": ("max_response", "half_saturation"),
 }
 
-ArrayLike = Any  # a number, a sequence of numbers or a numpy array
 
 
 # --------------------------------------------------------------------------------------------------
@@ -53,23 +58,23 @@ ArrayLike = Any  # a number, a sequence of numbers or a numpy array
 # --------------------------------------------------------------------------------------------------
 
 
-def _power(spend: Any, scale: Any, elasticity: Any) -> Any:
+def power_kernel(spend: Any, scale: Any, elasticity: Any) -> Any:
     return scale * np.power(spend, elasticity)
 
 
-def _power_marginal(spend: Any, scale: Any, elasticity: Any) -> Any:
+def power_marginal_kernel(spend: Any, scale: Any, elasticity: Any) -> Any:
     # 0 ** (e - 1) is +inf for e < 1 (the right-hand derivative at zero spend) and 1 for e == 1.
     with np.errstate(divide="ignore", over="ignore"):
         return scale * elasticity * np.power(spend, elasticity - 1.0)
 
 
-def _hill(spend: Any, max_response: Any, half_saturation: Any, shape: Any) -> Any:
+def hill_kernel(spend: Any, max_response: Any, half_saturation: Any, shape: Any) -> Any:
     # M / (1 + (h / s) ** k) avoids inf / inf for huge spend and gives exactly 0 at zero spend.
     with np.errstate(divide="ignore", over="ignore"):
         return max_response / (1.0 + np.power(np.divide(half_saturation, spend), shape))
 
 
-def _hill_marginal(spend: Any, max_response: Any, half_saturation: Any, shape: Any) -> Any:
+def hill_marginal_kernel(spend: Any, max_response: Any, half_saturation: Any, shape: Any) -> Any:
     # d/ds M sᵏ/(sᵏ + hᵏ) = (M k / h) · r^(k-1) / (1 + rᵏ)², r = s / h.
     # r^(k-1) is +inf only at r = 0, where (1 + rᵏ)² = 1; when rᵏ overflows the quotient is a clean 0.
     ratio = np.divide(spend, half_saturation)
@@ -82,13 +87,13 @@ def _hill_marginal(spend: Any, max_response: Any, half_saturation: Any, shape: A
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_power(scale: ArrayLike, elasticity: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def check_power_params(scale: ArrayLike, elasticity: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     scale_ = numeric(scale, "scale", gt=0)
     elasticity_ = numeric(elasticity, "elasticity", gt=0, le=1)
     return scale_, elasticity_
 
 
-def _check_hill(max_response: ArrayLike, half_saturation: ArrayLike, shape: ArrayLike) -> tuple[np.ndarray, ...]:
+def check_hill_params(max_response: ArrayLike, half_saturation: ArrayLike, shape: ArrayLike) -> tuple[np.ndarray, ...]:
     max_ = numeric(max_response, "max_response", gt=0)
     half_ = numeric(half_saturation, "half_saturation", gt=0)
     shape_ = numeric(shape, "shape", gt=0, le=1)
@@ -99,11 +104,9 @@ def _refuse_infinite_slope(spend: np.ndarray, exponent: np.ndarray, exponent_nam
     """Zero spend on a curve with exponent < 1 has an infinite slope: say so instead of returning inf."""
     infinite = (spend == 0) & (exponent < 1)
     if infinite.any():
-        index = np.argwhere(infinite)[0]
-        where = "" if infinite.ndim == 0 else f" at position {', '.join(str(int(i) + 1) for i in index)}"
         raise XhsInputError(
-            f"spend must be greater than 0 where {exponent_name} is below 1: the marginal return at zero spend "
-            f"is infinite (got 0{where})"
+            argument="spend", reason=f"must be greater than 0 where {exponent_name} is below 1: the marginal "
+            "return at zero spend is infinite", value=0, position=first_position(infinite)
         )
 
 
@@ -173,10 +176,10 @@ def power_response(spend: ArrayLike, scale: ArrayLike, elasticity: ArrayLike) ->
     array([ 0., 10., 20.])
     """
     spend_ = numeric(spend, "spend", ge=0)
-    scale_, elasticity_ = _check_power(scale, elasticity)
+    scale_, elasticity_ = check_power_params(scale, elasticity)
     spend_, scale_, elasticity_ = _broadcast(spend_, scale_, elasticity_)
     with np.errstate(over="ignore"):  # an overflow is refused by scalar_or_array with a readable message
-        return scalar_or_array(_power(spend_, scale_, elasticity_))
+        return scalar_or_array(power_kernel(spend_, scale_, elasticity_))
 
 
 def power_marginal(spend: ArrayLike, scale: ArrayLike, elasticity: ArrayLike) -> float | np.ndarray:
@@ -215,10 +218,10 @@ def power_marginal(spend: ArrayLike, scale: ArrayLike, elasticity: ArrayLike) ->
     3.0
     """
     spend_ = numeric(spend, "spend", ge=0)
-    scale_, elasticity_ = _check_power(scale, elasticity)
+    scale_, elasticity_ = check_power_params(scale, elasticity)
     spend_, scale_, elasticity_ = _broadcast(spend_, scale_, elasticity_)
     _refuse_infinite_slope(spend_, elasticity_, "elasticity")
-    return scalar_or_array(_power_marginal(spend_, scale_, elasticity_))
+    return scalar_or_array(power_marginal_kernel(spend_, scale_, elasticity_))
 
 
 def hill_response(
@@ -263,9 +266,9 @@ def hill_response(
     array([     0., 750000.])
     """
     spend_ = numeric(spend, "spend", ge=0)
-    max_, half_, shape_ = _check_hill(max_response, half_saturation, shape)
+    max_, half_, shape_ = check_hill_params(max_response, half_saturation, shape)
     spend_, max_, half_, shape_ = _broadcast(spend_, max_, half_, shape_)
-    return scalar_or_array(_hill(spend_, max_, half_, shape_))
+    return scalar_or_array(hill_kernel(spend_, max_, half_, shape_))
 
 
 def hill_marginal(
@@ -302,10 +305,10 @@ def hill_marginal(
     10.0
     """
     spend_ = numeric(spend, "spend", ge=0)
-    max_, half_, shape_ = _check_hill(max_response, half_saturation, shape)
+    max_, half_, shape_ = check_hill_params(max_response, half_saturation, shape)
     spend_, max_, half_, shape_ = _broadcast(spend_, max_, half_, shape_)
     _refuse_infinite_slope(spend_, shape_, "shape")
-    return scalar_or_array(_hill_marginal(spend_, max_, half_, shape_))
+    return scalar_or_array(hill_marginal_kernel(spend_, max_, half_, shape_))
 
 
 def response(
@@ -455,10 +458,10 @@ def implied_elasticity(
     same = budget_ratio == 1.0
     if same.any():
         index = np.argwhere(same)[0]
-        where = "" if same.ndim == 0 else f" at position {', '.join(str(int(i) + 1) for i in index)}"
         raise XhsInputError(
-            f"budget_after must differ from budget_before (both {describe(before[tuple(index)])}{where}): "
-            "an elasticity needs two different budgets"
+            argument="budget_after", reason="must differ from budget_before",
+            shown=f"both {describe(before[tuple(index)])}", position=first_position(same),
+            hint="an elasticity needs two different budgets"
         )
     return scalar_or_array(elasticity)
 

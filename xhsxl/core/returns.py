@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, fraction, numeric, scalar_or_array
 
 __all__ = [
     "ENGAGEMENT_ACTIONS",
@@ -33,7 +33,6 @@ __all__ = [
     "blended_roi",
 ]
 
-ArrayLike = Any
 
 #: Engagement actions in the order every per-action array uses (Juguang's 互动量 components).
 ENGAGEMENT_ACTIONS: tuple[str, ...] = ("likes", "saves", "comments", "shares", "follows")

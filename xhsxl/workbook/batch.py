@@ -28,8 +28,9 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xhsxl.core.errors import XhsInputError
+from xhsxl.excel.errors import Problem
 from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
-from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, Problem, read_clients
+from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, read_clients
 from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
 
@@ -152,7 +153,7 @@ def run_batch(
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
-    Raises :class:`~xhsxl.workbook.clients.ClientFileError` when the table cannot be read at all. ``jobs``
+    Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all. ``jobs``
     worker processes build the workbooks (default: every core); ``only`` restricts the run to the named
     clients; ``progress`` is called with each row's outcome as it completes.
     """

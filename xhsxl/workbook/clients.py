@@ -3,11 +3,13 @@
 An agency exports its clients from Excel, a CRM or a script, so the reader takes what those produce: CSV in
 UTF-8 (with or without the BOM Excel writes) or in GBK / GB18030 (what Chinese Excel writes), XLSX, and
 JSON lists of objects. Column headers may be the schema's keys or its English or Chinese labels. Cell text
-goes to the schema untouched — ``"30%"``, ``"¥1,200,000"`` and full-width digits are understood there.
+is read by :mod:`xhsxl.excel` with each field's unit — ``"30%"`` in a share, ``"¥1,200,000"`` and
+full-width digits anywhere, a decimal comma in a semicolon-separated file — and then validated by the schema.
 
 Nothing is silently dropped and nothing is guessed: every problem of every row is reported with the row
 number and column header as the user sees them in their own file, and a bad row never stops a good one.
-Only a file that cannot be read as a table of clients at all raises :class:`ClientFileError`.
+Only a file that cannot be read as a table of clients at all raises
+:class:`~xhsxl.excel.errors.InputFileError`.
 
 Client text that looks like a formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``, ``@SUM(...)``) is data:
 it is kept verbatim in the campaign, and the workbook writer stores it as text.
@@ -34,6 +36,11 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
+from xhsxl.core.errors import NO_VALUE
+from xhsxl.excel.campaign import campaign_cells
+from xhsxl.excel.cells import all_blank, is_blank
+from xhsxl.excel.errors import InputFileError, Problem
+from xhsxl.excel.workbooks import has_formulas, rows_with_unsaved_formulas
 from xhsxl.schema import FIELDS, ClientCampaign, field_for_header, validation_problems
 
 __all__ = [
@@ -44,8 +51,6 @@ __all__ = [
     "RATIO_CHECKED_ABOVE_BYTES",
     "MAX_ZIP_MEMBERS",
     "ROW_COLUMN",
-    "ClientFileError",
-    "Problem",
     "ClientRow",
     "ClientTable",
     "read_clients",
@@ -82,30 +87,12 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 _CSV_DELIMITERS = (",", "\t", ";")
 
+#: The fields that hold a campaign's sales: a table with none of them reads every ROI as -100 %.
+_REVENUE_KEYS = ("direct_revenue", "cross_platform_revenue")
+
 #: The column reported for a problem of the whole row (the schema's cross-field checks, a JSON item that is
 #: not an object).
 ROW_COLUMN = "(campaign)"
-
-
-class ClientFileError(Exception):
-    """The client file cannot be read as a table of clients: missing, unreadable, the wrong format, empty,
-    too large, or without a client-name column. Nothing in it can run; the message says why."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem, located as the user will look for it: ``row`` as numbered in their file (a CSV's header
-    is row 1, an XLSX uses the sheet's own row numbers, JSON the 1-based position in the list) and
-    ``column`` as the header is written there."""
-
-    row: int
-    column: str
-    value: Any
-    reason: str
-
-    def __str__(self) -> str:
-        value = "" if self.value is None else f" = {self.value!r}"
-        return f"row {self.row}, {self.column}{value}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -165,6 +152,8 @@ class _RawTable:
     record_problems: dict[int, list[Problem]] = field(default_factory=dict)
     #: Unnamed columns are shown by position: a letter in a sheet or CSV, nothing in JSON.
     lettered_columns: bool = True
+    #: The file writes decimals with a comma (a semicolon-separated CSV, as Excel saves where that is usual).
+    decimal_comma: bool = False
 
 
 # --------------------------------------------------------------------------------------------------- public
@@ -186,7 +175,7 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
 
     Raises
     ------
-    ClientFileError
+    InputFileError
         The file is missing, unreadable, of an unsupported format, larger than the caps, has no data rows,
         or has no column for a required field (the client name).
     """
@@ -197,7 +186,7 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
         raw, sheet_name = _read_xlsx(path, data, sheet)
         return _interpret(raw, path, None, "xlsx", sheet_name)
     if sheet is not None:
-        raise ClientFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
+        raise InputFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
     if suffix in _CSV_SUFFIXES:
         text, encoding = decode_text(path, data)
         return _interpret(_read_csv(path, text), path, encoding, "csv", None)
@@ -205,8 +194,8 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
         text, encoding = decode_text(path, data)
         return _interpret(_read_json(path, text), path, encoding, "json", None)
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
-        raise ClientFileError(f"{path.name}: Excel 97-2003 workbooks (.xls) cannot be read; save it as .xlsx or CSV")
-    raise ClientFileError(
+        raise InputFileError(f"{path.name}: Excel 97-2003 workbooks (.xls) cannot be read; save it as .xlsx or CSV")
+    raise InputFileError(
         f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; "
         f"use {', '.join(_CSV_SUFFIXES + _XLSX_SUFFIXES + _JSON_SUFFIXES)}"
     )
@@ -214,7 +203,7 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
 
 # --------------------------------------------------------------------------------------------------- bytes in
 def read_file_bytes(path: Path, limit: int | None = MAX_FILE_BYTES) -> bytes:
-    """The whole file, or :class:`ClientFileError` saying why not (missing, a folder, unreadable, empty, or
+    """The whole file, or :class:`InputFileError` saying why not (missing, a folder, unreadable, empty, or
     larger than ``limit`` bytes when there is one; the default is a client table's)."""
     # Read once into memory: the XLSX checks and openpyxl then see the same bytes, so the file cannot be
     # swapped between the zip-bomb check and the parse.
@@ -222,15 +211,15 @@ def read_file_bytes(path: Path, limit: int | None = MAX_FILE_BYTES) -> bytes:
         with path.open("rb") as file:
             data = file.read() if limit is None else file.read(limit + 1)
     except FileNotFoundError:
-        raise ClientFileError(f"{path}: no such file") from None
+        raise InputFileError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise ClientFileError(f"{path}: is a folder, not a file") from None
+        raise InputFileError(f"{path}: is a folder, not a file") from None
     except OSError as error:
-        raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise InputFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     if limit is not None and len(data) > limit:
-        raise ClientFileError(f"{path.name}: larger than {limit // 2**20} MiB; not a client table")
+        raise InputFileError(f"{path.name}: larger than {limit // 2**20} MiB; not a client table")
     if not data.strip():
-        raise ClientFileError(f"{path.name}: the file is empty")
+        raise InputFileError(f"{path.name}: the file is empty")
     return data
 
 
@@ -241,11 +230,11 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as error:
-            raise ClientFileError(f"{path.name}: starts like UTF-16 text but is not ({error.reason})") from None
+            raise InputFileError(f"{path.name}: starts like UTF-16 text but is not ({error.reason})") from None
     if data.startswith(_ZIP_MAGIC):
-        raise ClientFileError(f"{path.name}: this is a zip archive (an XLSX workbook?), not text; name it .xlsx")
+        raise InputFileError(f"{path.name}: this is a zip archive (an XLSX workbook?), not text; name it .xlsx")
     if b"\x00" in data:
-        raise ClientFileError(f"{path.name}: contains NUL bytes; this is a binary file, not text")
+        raise InputFileError(f"{path.name}: contains NUL bytes; this is a binary file, not text")
     try:
         return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     except UnicodeDecodeError:
@@ -253,7 +242,7 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as error:
-        raise ClientFileError(
+        raise InputFileError(
             f"{path.name}: is neither UTF-8 nor GBK/GB18030 text (undecodable byte at position {error.start}); "
             "save it as CSV UTF-8"
         ) from None
@@ -265,13 +254,15 @@ def _read_csv(path: Path, text: str) -> _RawTable:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
-        raise ClientFileError(f"{path.name}: not a readable CSV file ({error})") from None
+        raise InputFileError(f"{path.name}: not a readable CSV file ({error})") from None
     # Row numbers count records, as Excel numbers the rows of a CSV it opens (a quoted cell may span lines).
-    numbered = [(number, cells) for number, cells in enumerate(records, start=1) if not _all_blank(cells)]
+    numbered = [(number, cells) for number, cells in enumerate(records, start=1) if not all_blank(cells)]
     if not numbered:
-        raise ClientFileError(f"{path.name}: the file has no rows")
+        raise InputFileError(f"{path.name}: the file has no rows")
     header_row, headers = numbered[0]
-    return _aligned(headers, header_row, numbered[1:])
+    raw = _aligned(headers, header_row, numbered[1:])
+    raw.decimal_comma = delimiter == ";"
+    return raw
 
 
 def _csv_delimiter(text: str) -> str:
@@ -290,13 +281,13 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> tuple[_RawTable, s
     check_xlsx_archive(path, data)
     if not openpyxl.DEFUSEDXML:
         # openpyxl falls back to the standard library's XML parser, which expands entities.
-        raise ClientFileError(f"{path.name}: refusing to read an XLSX without defusedxml installed")
+        raise InputFileError(f"{path.name}: refusing to read an XLSX without defusedxml installed")
     # Any failure of the parser on an untrusted file means the same thing to the user — openpyxl raises
     # KeyError, ValueError, TypeError, XML and zip errors, and defusedxml its own — so all are one message.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 — see above
-        raise ClientFileError(f"{path.name}: not a readable XLSX workbook ({_explain(error)})") from None
+        raise InputFileError(f"{path.name}: not a readable XLSX workbook ({_explain(error)})") from None
     try:
         worksheet = _choose_sheet(path, workbook, sheet)
         # The stored dimension is often wrong (some exporters write "A1"); without it every cell is read.
@@ -304,18 +295,17 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> tuple[_RawTable, s
         try:
             # In read-only mode openpyxl yields every row from 1, padding missing rows, so the position is
             # the sheet's row number.
-            numbered = [
-                (number, list(cells))
-                for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1)
-                if not _all_blank(cells)
-            ]
+            rows: Any = worksheet.iter_rows(values_only=True)
+            if has_formulas(data):
+                rows = rows_with_unsaved_formulas(data, worksheet.title, rows)
+            numbered = [(number, list(cells)) for number, cells in enumerate(rows, start=1) if not all_blank(cells)]
         except Exception as error:  # noqa: BLE001 — the sheet XML is parsed lazily, here
-            raise ClientFileError(f"{path.name}: sheet {worksheet.title!r} cannot be read ({_explain(error)})") from None
+            raise InputFileError(f"{path.name}: sheet {worksheet.title!r} cannot be read ({_explain(error)})") from None
         title = worksheet.title
     finally:
         workbook.close()
     if not numbered:
-        raise ClientFileError(f"{path.name}: sheet {title!r} is empty")
+        raise InputFileError(f"{path.name}: sheet {title!r} is empty")
     header_row, headers = numbered[0]
     return _aligned(headers, header_row, numbered[1:]), title
 
@@ -329,7 +319,7 @@ def _explain(error: BaseException) -> str:
 
 
 def check_xlsx_archive(path: Path | str, data: bytes | None = None) -> None:
-    """Raise :class:`ClientFileError` unless ``path`` (or ``data``, its bytes already read) is a zip archive
+    """Raise :class:`InputFileError` unless ``path`` (or ``data``, its bytes already read) is a zip archive
     within :data:`MAX_ZIP_MEMBERS`, :data:`MAX_UNPACKED_BYTES` and :data:`MAX_COMPRESSION_RATIO`: call it before
     openpyxl opens any untrusted workbook.
 
@@ -342,14 +332,14 @@ def check_xlsx_archive(path: Path | str, data: bytes | None = None) -> None:
     if data is None:
         data = read_file_bytes(path)
     if data.startswith(_OLE_MAGIC):
-        raise ClientFileError(f"{path.name}: this is an Excel 97-2003 workbook (.xls); save it as .xlsx")
+        raise InputFileError(f"{path.name}: this is an Excel 97-2003 workbook (.xls); save it as .xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        raise ClientFileError(f"{path.name}: not an XLSX workbook (not a valid zip archive: {error})") from None
+        raise InputFileError(f"{path.name}: not an XLSX workbook (not a valid zip archive: {error})") from None
     if len(members) > MAX_ZIP_MEMBERS:
-        raise ClientFileError(
+        raise InputFileError(
             f"{path.name}: refused, {len(members):,} entries in the archive (at most {MAX_ZIP_MEMBERS:,}); "
             "this is not an ordinary workbook"
         )
@@ -358,12 +348,12 @@ def check_xlsx_archive(path: Path | str, data: bytes | None = None) -> None:
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_CHECKED_ABOVE_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise ClientFileError(
+            raise InputFileError(
                 f"{path.name}: refused, {member.filename!r} expands {ratio:,.0f}-fold "
                 f"(at most {MAX_COMPRESSION_RATIO}-fold); this looks like a zip bomb"
             )
     if total > MAX_UNPACKED_BYTES:
-        raise ClientFileError(
+        raise InputFileError(
             f"{path.name}: refused, it unpacks to {total / 2**20:,.0f} MiB (at most {MAX_UNPACKED_BYTES // 2**20} "
             "MiB); this looks like a zip bomb"
         )
@@ -372,7 +362,7 @@ def check_xlsx_archive(path: Path | str, data: bytes | None = None) -> None:
 def _choose_sheet(path: Path, workbook: Any, sheet: str | None) -> Any:
     worksheets = workbook.worksheets
     if not worksheets:
-        raise ClientFileError(f"{path.name}: the workbook has no worksheet")
+        raise InputFileError(f"{path.name}: the workbook has no worksheet")
     if sheet is None:
         return worksheets[0]
     for candidate in worksheets:
@@ -382,23 +372,29 @@ def _choose_sheet(path: Path, workbook: Any, sheet: str | None) -> Any:
     if len(folded) == 1:
         return folded[0]
     names = ", ".join(repr(candidate.title) for candidate in worksheets)
-    raise ClientFileError(f"{path.name}: no sheet named {sheet!r}; the sheets are {names}")
+    raise InputFileError(f"{path.name}: no sheet named {sheet!r}; the sheets are {names}")
 
 
 class _JsonObject(list):
     """A JSON object's (key, value) pairs in order, repeats included (``dict`` would keep the last silently)."""
 
 
+def _json_integer(text: str) -> int | str:
+    """A JSON integer; one of absurd length stays text, which the cell reader refuses as too large (Python
+    refuses to convert integers of more than 4,300 digits, and no campaign figure has more than twenty)."""
+    return int(text) if len(text) <= 100 else text
+
+
 def _read_json(path: Path, text: str) -> _RawTable:
     try:
-        items = json.loads(text, object_pairs_hook=_JsonObject)
+        items = json.loads(text, object_pairs_hook=_JsonObject, parse_int=_json_integer)
     except (json.JSONDecodeError, RecursionError) as error:
-        raise ClientFileError(f"{path.name}: not valid JSON ({error})") from None
+        raise InputFileError(f"{path.name}: not valid JSON ({error})") from None
     if not isinstance(items, list) or isinstance(items, _JsonObject):
         kind = "an object" if isinstance(items, _JsonObject) else type(items).__name__
-        raise ClientFileError(f"{path.name}: must hold a list of client objects, [{{...}}, ...] (got {kind})")
+        raise InputFileError(f"{path.name}: must hold a list of client objects, [{{...}}, ...] (got {kind})")
     if not items:
-        raise ClientFileError(f"{path.name}: the list of clients is empty")
+        raise InputFileError(f"{path.name}: the list of clients is empty")
     headers: list[str] = []
     header_rows: list[int] = []
     column_of: dict[str, int] = {}
@@ -449,7 +445,7 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
         if not text.strip():
             label = f"(column {get_column_letter(index + 1)})" if raw.lettered_columns else "(no name)"
             labels[index] = label
-            if any(not _is_blank(cells[index]) for _, cells in raw.records):
+            if any(not is_blank(cells[index]) for _, cells in raw.records):
                 unknown_columns.append(label)
                 table_problems.append(
                     Problem(raw.header_rows[index], label, None, "has values but no header; its values are ignored")
@@ -477,9 +473,16 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
         names = "; ".join(f"{f.key} / {f.label_en} / {f.label_zh}" for f in missing)
         found = ", ".join(repr(label) for label in labels[:8]) + (", ..." if len(labels) > 8 else "")
         where = f"the header row (row {raw.header_rows[0]}) has" if raw.lettered_columns else "the objects have"
-        raise ClientFileError(f"{path.name}: no column for {names}; every row needs one ({where} {found})")
-    if not any(not _all_blank(cells) or number in raw.record_problems for number, cells in raw.records):
-        raise ClientFileError(f"{path.name}: there are headers but no client rows")
+        raise InputFileError(f"{path.name}: no column for {names}; every row needs one ({where} {found})")
+    if not any(not all_blank(cells) or number in raw.record_problems for number, cells in raw.records):
+        raise InputFileError(f"{path.name}: there are headers but no client rows")
+    revenue = [f for f in FIELDS if f.key in _REVENUE_KEYS]
+    if not any(f.key in column_of_key for f in revenue):
+        # Not an error (a plan before the campaign has no sales yet), but every ROI would read -100 %.
+        names = "; ".join(f"{f.key} / {f.label_en} / {f.label_zh}" for f in revenue)
+        table_problems.append(Problem(raw.header_rows[0], ROW_COLUMN, None,
+                                      f"no revenue column ({names}): every client's revenue is 0 and its ROI "
+                                      "-100 %; add the column if the campaign has sales"))
 
     name_column = column_of_key["client_name"]
     column_order: dict[str, int] = {}
@@ -489,7 +492,7 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
     rows: list[ClientRow] = []
     for number, cells in raw.records:
         problems = list(raw.record_problems.get(number, ()))
-        if not problems and _all_blank(cells):
+        if not problems and all_blank(cells):
             continue
         data: dict[str, Any] = {}
         unreadable: set[str] = set()
@@ -501,19 +504,19 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
                 value = None
             data[key] = value
         for index, first in repeated:
-            if not _is_blank(cells[index]) and cells[index] != cells[first]:
+            if not is_blank(cells[index]) and cells[index] != cells[first]:
                 problems.append(
                     Problem(number, labels[index], cells[index],
                             f"differs from column {labels[first]!r} ({cells[first]!r}), which names the same field")
                 )
         # A row with nothing in it is here only for a problem the format found; validating it would add
         # "client_name is required" to that.
-        campaign, invalid = _validate(data) if not _all_blank(cells) else (None, [])
-        for key, _value, reason in invalid:
+        campaign, invalid = _validate(data, raw.decimal_comma) if not all_blank(cells) else (None, [])
+        for key, value, reason in invalid:
             if key in unreadable:
                 continue
             if key in column_of_key:
-                problems.append(Problem(number, labels[column_of_key[key]], data[key], reason))
+                problems.append(Problem(number, labels[column_of_key[key]], value, reason))
             else:
                 problems.append(Problem(number, ROW_COLUMN, None, reason))
         name = cells[name_column]
@@ -531,12 +534,21 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
     return ClientTable(path, encoding, rows, unknown_columns, table_problems, file_format, sheet)
 
 
-def _validate(data: dict[str, Any]) -> tuple[ClientCampaign | None, list[tuple[str, Any, str]]]:
-    """The campaign, or every (field key, value, reason) that stops it."""
+def _validate(data: dict[str, Any], decimal_comma: bool) -> tuple[ClientCampaign | None, list[tuple[str, Any, str]]]:
+    """The campaign, or every (field key, value, reason) that stops it; a cell that does not read as its
+    field's value is reported with the reader's reason, which carries the hint the schema cannot give."""
+    values, refused = campaign_cells(data, decimal_comma=decimal_comma)
     try:
-        return ClientCampaign.model_validate(data), []
+        campaign: ClientCampaign | None = ClientCampaign.model_validate(values)
+        problems: list[tuple[str, Any, str]] = []
     except ValidationError as error:
-        return None, validation_problems(error)
+        campaign, problems = None, validation_problems(error)
+    # each cell quoted as it is in the file ("-1", not the -1.0 it was read as)
+    problems = [(key, data.get(key, value), reason) for key, value, reason in problems if key not in refused]
+    # the cell as the reader quotes it (a formula's text, not its placeholder), with the reader's reason
+    problems += [(key, data[key] if error.value is NO_VALUE else error.value, str(error))
+                 for key, error in refused.items()]
+    return (None if problems else campaign), problems
 
 
 def _unknown_column_reason(header: str) -> str:
@@ -552,10 +564,3 @@ def _client_key(name: Any) -> str:
         return ""
     return unicodedata.normalize("NFKC", str(name)).casefold().strip()
 
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _all_blank(cells: Any) -> bool:
-    return all(_is_blank(value) for value in cells)

@@ -8,7 +8,7 @@ live workbook with the ``formulas`` engine then checks the two agree cell by cel
 
 Only what the template needs exists here: names, literals, ``XHS_`` calls, arithmetic and comparisons,
 ``IF``, ``SUM`` and one cell of an array-formula table (a reference to it). All of them are functions Excel, the
-``formulas`` package and LibreOffice evaluate alike (DESIGN §4).
+``formulas`` package and LibreOffice evaluate alike.
 """
 
 from __future__ import annotations

@@ -20,20 +20,22 @@ import csv
 import io
 import itertools
 import operator
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from xhsxl.core import attribution
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel_shapes import collector_paused
-from xhsxl.schema import coerce_number
-from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive, decode_text, read_file_bytes
+from xhsxl.excel.cells import FLAG_WORDS, blank_mask, coerce_number, is_blank, read_flag
+from xhsxl.excel.errors import InputFileError
+from xhsxl.excel.ranges import at_rows, collector_paused
+from xhsxl.excel.workbooks import UnsavedFormula, has_formulas, rows_with_unsaved_formulas
+from xhsxl.workbook.clients import check_xlsx_archive, decode_text, read_file_bytes
 
 __all__ = [
     "PATH_TABLE_COLUMNS",
@@ -71,8 +73,6 @@ _DELIMITERS = (",", "\t", ";")
 _CHUNK = 65_536
 # Characters of a CSV split into lines at once.
 _LINE_BLOCK = 1 << 20
-_TRUE = {"1", "true", "yes", "y", "t", "是"}
-_FALSE = {"0", "false", "no", "n", "f", "否", ""}
 
 Progress = Callable[[str], None]
 
@@ -118,7 +118,7 @@ def read_path_table(
     """Read a path table file: path, conversions and, when present, value and nulls per row.
 
     ``columns`` names a role's header when it is not one of :data:`PATH_TABLE_COLUMNS`. Raises
-    :class:`~xhsxl.workbook.clients.ClientFileError` when the file cannot be read as a table and
+    :class:`~xhsxl.workbook.clients.InputFileError` when the file cannot be read as a table and
     :class:`~xhsxl.core.errors.XhsInputError` for a missing column or a bad cell (the message names the
     column and the row).
     """
@@ -136,7 +136,7 @@ def read_path_table(
     try:
         table = attribution.path_table(data["path"], data["conversions"], data.get("value"), data.get("nulls"), sep=sep)
     except XhsInputError as error:
-        raise XhsInputError(_in_rows(str(error), rows)) from None
+        raise at_rows(error, rows) from None
     return JourneyFile(table, source.file_format, _shown(PATH_TABLE_COLUMNS, found, data), len(rows), source.encoding,
                        source.sheet)
 
@@ -172,7 +172,7 @@ def read_touchpoints(
             data["user"], data["time"], data["channel"], data["converted"], data.get("value"),
             lookback_days=lookback_days)
     except XhsInputError as error:
-        raise XhsInputError(_in_rows(str(error), rows)) from None
+        raise at_rows(error, rows) from None
     return JourneyFile(table, source.file_format, _shown(TOUCHPOINT_COLUMNS, found, data), len(rows),
                        source.encoding, source.sheet)
 
@@ -204,7 +204,7 @@ def _locate_header(source: _Source, roles: Mapping[str, tuple[str, ...]], chosen
         except XhsInputError:
             continue
     if first is None:
-        raise ClientFileError(f"{file_name}: the file has no rows")
+        raise InputFileError(f"{file_name}: the file has no rows")
     return _find_columns(list(first), roles, chosen, file_name)
 
 
@@ -242,26 +242,21 @@ def _rows(source: _Source, count: int, file_name: str) -> list[tuple[int, Sequen
     try:
         return list(itertools.islice(source.rows, count))
     except csv.Error as error:
-        raise ClientFileError(f"{file_name}: not a readable CSV file ({error})") from None
+        raise InputFileError(f"{file_name}: not a readable CSV file ({error})") from None
 
 
 def _shown(roles: Mapping[str, Any], found: dict[str, tuple[int, str]], data: dict[str, Any]) -> dict[str, str | None]:
     return {role: found[role][1] if role in data else None for role in roles}
 
 
-def _in_rows(message: str, rows: Sequence[int]) -> str:
-    """The core's ``at position k`` (the k-th data row) as the file's row number."""
-    return re.sub(r"\bat position (\d+)\b", lambda m: f"in row {rows[int(m.group(1)) - 1]}", message)
-
-
 # ----------------------------------------------------------------------------------------------- reading
 def _open(path: Path, sheet: str | None, progress: Progress | None) -> _Source:
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES:
-        raise ClientFileError(f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; use "
+        raise InputFileError(f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; use "
                               f"{', '.join(CSV_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES)}")
     if sheet is not None and suffix not in XLSX_SUFFIXES:
-        raise ClientFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
+        raise InputFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
     if suffix in PARQUET_SUFFIXES:
         return _open_parquet(path, progress)
     data = read_file_bytes(path, limit=None)  # touch logs run to hundreds of MiB: no client-table cap
@@ -302,15 +297,15 @@ def _lines(text: str) -> Iterator[str]:
 def _open_xlsx(path: Path, data: bytes, sheet: str | None) -> _Source:
     check_xlsx_archive(path, data)
     if not openpyxl.DEFUSEDXML:
-        raise ClientFileError(f"{path.name}: refusing to read an XLSX without defusedxml installed")
+        raise InputFileError(f"{path.name}: refusing to read an XLSX without defusedxml installed")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 — openpyxl raises many types for a damaged file; all mean the same
-        raise ClientFileError(f"{path.name}: not a readable XLSX workbook ({type(error).__name__}: {error})") from None
+        raise InputFileError(f"{path.name}: not a readable XLSX workbook ({type(error).__name__}: {error})") from None
     worksheets = workbook.worksheets
     if not worksheets:
         workbook.close()
-        raise ClientFileError(f"{path.name}: the workbook has no worksheet")
+        raise InputFileError(f"{path.name}: the workbook has no worksheet")
     if sheet is None:
         worksheet = worksheets[0]
     else:
@@ -318,19 +313,27 @@ def _open_xlsx(path: Path, data: bytes, sheet: str | None) -> _Source:
         if not matches:
             workbook.close()
             names = ", ".join(repr(ws.title) for ws in worksheets)
-            raise ClientFileError(f"{path.name}: no sheet named {sheet!r}; the sheets are {names}")
+            raise InputFileError(f"{path.name}: no sheet named {sheet!r}; the sheets are {names}")
         worksheet = matches[0]
     worksheet.reset_dimensions()  # the stored dimension is often wrong; read every cell
 
     def cells() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
-            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            rows: Any = worksheet.iter_rows(values_only=True)
+            if has_formulas(data):
+                rows = rows_with_unsaved_formulas(data, worksheet.title, rows)
+            for number, row in enumerate(rows, start=1):
                 if any(c is not None and (not isinstance(c, str) or c.strip()) for c in row):
+                    unsaved = next((i for i, c in enumerate(row) if isinstance(c, UnsavedFormula)), None)
+                    if unsaved is not None:
+                        raise InputFileError(
+                            f"{path.name}: cell {get_column_letter(unsaved + 1)}{number} holds a formula whose result "
+                            "the file does not store; open and save the file in Excel, or export values")
                     yield number, row
-        except (ClientFileError, XhsInputError):
+        except (InputFileError, XhsInputError):
             raise
         except Exception as error:  # noqa: BLE001 — the sheet XML is parsed lazily, here
-            raise ClientFileError(f"{path.name}: sheet {worksheet.title!r} cannot be read ({error})") from None
+            raise InputFileError(f"{path.name}: sheet {worksheet.title!r} cannot be read ({error})") from None
 
     return _Source(cells(), "xlsx", None, worksheet.title, workbook.close)
 
@@ -339,15 +342,15 @@ def _open_parquet(path: Path, progress: Progress | None) -> _Source:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise ClientFileError(f"{path.name}: install pyarrow to read Parquet (pip install pyarrow), or save the "
+        raise InputFileError(f"{path.name}: install pyarrow to read Parquet (pip install pyarrow), or save the "
                               "table as CSV or XLSX") from None
     if not path.exists():
-        raise ClientFileError(f"{path}: no such file")
+        raise InputFileError(f"{path}: no such file")
     try:
         parquet = pq.ParquetFile(path)
         headers = list(parquet.schema_arrow.names)
     except Exception as error:  # noqa: BLE001 — pyarrow's errors for a damaged file are many
-        raise ClientFileError(f"{path.name}: not a readable Parquet file ({type(error).__name__}: {error})") from None
+        raise InputFileError(f"{path.name}: not a readable Parquet file ({type(error).__name__}: {error})") from None
     if progress is not None:
         progress(f"reading {path.name} ({parquet.metadata.num_rows:,} rows)")
 
@@ -361,7 +364,7 @@ def _open_parquet(path: Path, progress: Progress | None) -> _Source:
                     number += 1
                     yield number, cells
         except Exception as error:  # noqa: BLE001
-            raise ClientFileError(f"{path.name}: not a readable Parquet file ({type(error).__name__}: {error})") from None
+            raise InputFileError(f"{path.name}: not a readable Parquet file ({type(error).__name__}: {error})") from None
 
     return _Source(rows(), "parquet", None, None, parquet.close if hasattr(parquet, "close") else lambda: None)
 
@@ -449,18 +452,6 @@ def _collect(source: _Source, found: dict[str, tuple[int, str]], kinds: Mapping[
     return data
 
 
-def _is_blank(cell: Any) -> bool:
-    return cell is None or (cell.__class__ is str and (not cell or cell.isspace()))
-
-
-def _blank_mask(values: list[Any]) -> np.ndarray:
-    if all(values):  # no empty cell, no None (a cell of spaces is caught where the name is read)
-        return np.zeros(len(values), dtype=bool)
-    if set(map(type, values)) == {str}:  # text of a CSV: C-level passes
-        return ~np.fromiter(map(bool, map(str.strip, values)), dtype=bool, count=len(values))
-    return np.fromiter(map(_is_blank, values), dtype=bool, count=len(values))
-
-
 def _convert(values: list[Any], rows: list[int], where: str, kind: str,
              names: dict[Any, Any] | None) -> tuple[Any, np.ndarray]:
     """One chunk of a column and its blank cells: numbers as floats (NaN for a blank), flags as 0/1 (a blank
@@ -468,7 +459,7 @@ def _convert(values: list[Any], rows: list[int], where: str, kind: str,
     if kind in ("count", "value"):
         numbers = _numbers(values, rows, where)
         return numbers, np.isnan(numbers)
-    blank = _blank_mask(values)
+    blank = blank_mask(values)
     if kind == "flag":
         flags = np.fromiter(map(_FLAGS.get, values, itertools.repeat(np.nan)), dtype=float, count=len(values))
         for index in np.flatnonzero(np.isnan(flags)):
@@ -523,31 +514,22 @@ def _numbers(values: list[Any], rows: list[int], where: str) -> np.ndarray:
         try:
             number = coerce_number(cell, where)
         except XhsInputError as error:
-            raise XhsInputError(f"{error} in row {rows[index]}") from None
+            raise error.located(rows[index]) from None
         numbers[index] = np.nan if number is None else number
     return numbers
 
 
-#: Flag spellings read without a function call (True and 1.0 hash as 1, False and 0.0 as 0).
-_FLAGS: dict[Any, float] = {1: 1.0, 0: 0.0, None: 0.0, "": 0.0, "1": 1.0, "0": 0.0, "TRUE": 1.0, "FALSE": 0.0,
-                            "True": 1.0, "False": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0}
+#: The usual spellings of :data:`~xhsxl.excel.cells.FLAG_WORDS` read without a function call (True and 1.0
+#: hash as 1, False and 0.0 as 0); a blank is "did not convert". Anything else goes to ``read_flag``.
+_FLAGS: dict[Any, float] = {None: 0.0, "": 0.0, 1: 1.0, 0: 0.0, **{
+    spelling: float(flag) for word, flag in FLAG_WORDS.items() for spelling in (word, word.upper(), word.title())}}
 
 
 def _flag(cell: Any, where: str, row: int) -> float:
-    if isinstance(cell, bool):
-        return float(cell)
-    if cell is None:
-        return 0.0
-    if isinstance(cell, (int, float)):
-        if cell in (0, 1):
-            return float(cell)
-    elif isinstance(cell, str):
-        text = cell.strip().casefold()
-        if text in _TRUE:
-            return 1.0
-        if text in _FALSE:
-            return 0.0
-    raise XhsInputError(f"{where} must be 1/0, TRUE/FALSE or yes/no (got {cell!r}) in row {row}")
+    try:
+        return float(read_flag(cell, where, False))
+    except XhsInputError as error:
+        raise error.located(row) from None
 
 
 def _time_chunk(values: list[Any]) -> Any:
@@ -558,7 +540,7 @@ def _time_chunk(values: list[Any]) -> Any:
         return np.asarray(values, dtype=float)
     cells = values
     if str in kinds and not all(values):  # blanks as None, which numpy reads as NaN or NaT
-        cells = [None if _is_blank(v) else v for v in values]
+        cells = [None if is_blank(v) else v for v in values]
     if kinds == {str}:
         try:
             return np.asarray(cells, dtype=float)

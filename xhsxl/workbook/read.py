@@ -7,7 +7,6 @@ reader never crashes on a cell's content and never guesses.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +14,13 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.datetime import to_excel
 from pydantic import ValidationError
 
+from xhsxl.excel.campaign import campaign_cells
+from xhsxl.excel.cells import worksheet_value
+from xhsxl.excel.errors import InputFileError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
-from xhsxl.workbook.clients import ClientFileError, check_xlsx_archive
+from xhsxl.workbook.clients import check_xlsx_archive
 from xhsxl.workbook.sheets import input_blocks
 
 __all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
@@ -84,20 +85,20 @@ def _named_cell(workbook: Any, key: str) -> tuple[str, str] | None:
 def read_inputs(path: Path | str) -> WorkbookInputs:
     """The inputs of the xhsxl workbook at ``path``.
 
-    Raises :class:`~xhsxl.workbook.clients.ClientFileError` when the file is not a readable workbook or
+    Raises :class:`~xhsxl.excel.errors.InputFileError` when the file is not a readable workbook or
     has none of the named input cells (not an xhsxl workbook).
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ClientFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise InputFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     # Check and load the same bytes, so the file cannot change between the zip-bomb check and the load.
     check_xlsx_archive(path, data)
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file; all mean "cannot read"
-        raise ClientFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
     values: dict[str, Any] = {}
     places: dict[str, tuple[str, str]] = {}
     problems: list[CellProblem] = []
@@ -112,15 +113,22 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
         value = workbook[sheet][cell].value
         values[f.key] = value.strip() if isinstance(value, str) and f.is_numeric else value
     if not places:
-        raise ClientFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
+        raise InputFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
     campaign = None
+    checked, refused = campaign_cells(values)
     try:
-        campaign = ClientCampaign.model_validate({k: v for k, v in values.items()})
+        campaign = ClientCampaign.model_validate(checked)
+        invalid: list[tuple[str, Any, str]] = []
     except ValidationError as error:
-        for key, value, reason in validation_problems(error):
-            field = FIELDS_BY_KEY.get(key)
-            sheet, cell = places.get(key, ("", ""))
-            problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
+        invalid = validation_problems(error)
+    # a cell that did not read is reported with the reader's reason (and hint), in field order
+    invalid = [item for item in invalid if item[0] not in refused] + [
+        (key, values.get(key), str(error)) for key, error in refused.items()]
+    order = {f.key: index for index, f in enumerate(FIELDS)}
+    for key, value, reason in sorted(invalid, key=lambda item: order.get(item[0], len(order))):
+        field = FIELDS_BY_KEY.get(key)
+        sheet, cell = places.get(key, ("", ""))
+        problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
     if problems:
         campaign = None
     sheet_values, sheet_problems = _sheet_values(workbook)
@@ -152,14 +160,5 @@ def _sheet_values(workbook: Any) -> tuple[dict[str, Any], list[CellProblem]]:
         ws = workbook[sheet]
         for key, row, column in block.cells():
             inside = row < found_rows and column < found_columns
-            values[key] = _plain(ws.cell(first_row + row, first_column + column).value) if inside else None
+            values[key] = worksheet_value(ws.cell(first_row + row, first_column + column).value) if inside else None
     return values, problems
-
-
-def _plain(value: Any) -> Any:
-    """A cell's value as the worksheet functions see it: dates and times as Excel serial numbers."""
-    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
-        return float(to_excel(value))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value

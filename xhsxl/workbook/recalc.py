@@ -4,7 +4,7 @@ openpyxl writes formulas without cached values, so a workbook it builds shows no
 recalculates it. This module does that with the ``formulas`` package (an Excel formula compiler in pure
 Python): it registers every ``XHS_*`` function of :mod:`xhsxl.udfs` with ``formulas``, compiles the
 workbook into a calculation graph and evaluates it. The tests use it to prove the template's numbers equal
-the core's, and ``xhsxl batch --values`` uses it to hand clients without Python a workbook with the
+the core's, and ``xhsxl recalc --static`` uses it to hand clients without Python a workbook with the
 numbers baked in (see :func:`computed_values_for_static`).
 
 What the engine sees, argument by argument, is what Excel passes through xlwings: a number as ``float``,

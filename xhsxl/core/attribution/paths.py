@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, is_number, numeric
 
 __all__ = [
     "PathTable",
@@ -165,7 +165,7 @@ class PathTable:
         >>> merged.path_strings(), merged.conversions.tolist(), merged.nulls.tolist()
         (['a > b', 'b'], [3.0, 0.0], [3.0, 5.0])
         """
-        group, n_groups = _group_sequences(self.touches, self.offsets, self.n_channels)
+        group, n_groups = group_sequences(self.touches, self.offsets, self.n_channels)
         first = np.full(n_groups, self.n_paths, dtype=np.int64)
         np.minimum.at(first, group, np.arange(self.n_paths, dtype=np.int64))
         order_of_first = np.argsort(first, kind="stable")
@@ -173,7 +173,7 @@ class PathTable:
         rank[order_of_first] = np.arange(n_groups)
         group = rank[group]
         representative = first[order_of_first]
-        source, offsets = _gather_paths(self.offsets, representative)
+        source, offsets = gather_paths(self.offsets, representative)
         touches = self.touches[source]
 
         def summed(per_path: np.ndarray) -> np.ndarray:
@@ -218,7 +218,7 @@ class PathTable:
         rows = np.asarray(rows)
         if rows.dtype == bool:
             rows = np.flatnonzero(rows)
-        source, offsets = _gather_paths(self.offsets, rows.astype(np.int64))
+        source, offsets = gather_paths(self.offsets, rows.astype(np.int64))
         days = self.days_before_conversion
         return PathTable(
             channels=self.channels,
@@ -326,9 +326,8 @@ def path_table(
         orphan = (values > 0) & (conversions == 0)
         if orphan.any():
             row = int(np.argmax(orphan))
-            raise XhsInputError(
-                f"values at position {row + 1} is {describe(values[row])} but that path has no conversions"
-            )
+            raise XhsInputError(argument="values", reason=f"is {describe(values[row])} but that path has no conversions",
+                                position=(row + 1,))
     channels, touches, offsets = _parse_paths(texts, sep)
     days = None
     if days_before_conversion is not None:
@@ -371,9 +370,9 @@ def _text_column(values: Any, name: str) -> list[str]:
     if not set(map(type, texts)) <= {str}:
         for row, item in enumerate(texts):
             if item is None:
-                raise XhsInputError(f"{name} at position {row + 1} is blank")
+                raise XhsInputError(argument=name, reason="is blank", position=(row + 1,))
             if not isinstance(item, str):
-                raise XhsInputError(f"{name} at position {row + 1} must be text (got {describe(item)})")
+                raise XhsInputError(argument=name, reason="must be text", value=item, position=(row + 1,))
     return texts
 
 
@@ -384,7 +383,7 @@ def _count_column(values: Any, name: str, expected_rows: int) -> np.ndarray:
         array = _column(values, name)
         if any(item is None for item in array.tolist()):
             row = next(i for i, item in enumerate(array.tolist()) if item is None)
-            raise XhsInputError(f"{name} at position {row + 1} is blank")
+            raise XhsInputError(argument=name, reason="is blank", position=(row + 1,))
     array = numeric(array, name, ge=0).ravel()
     if len(array) != expected_rows:
         raise XhsInputError(f"{name} has {len(array)} rows but paths has {expected_rows}")
@@ -419,7 +418,7 @@ def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarra
         joined = joiner.join(batch)
         if joined.count(_PATH_MARK) != len(batch) - 1:
             row = first + next(i for i, text in enumerate(batch) if _PATH_MARK in text)
-            raise XhsInputError(f"paths at position {row + 1} contains a NUL character")
+            raise XhsInputError(argument="paths", reason="contains a NUL character", position=(row + 1,))
         tokens = joined.split(sep)
         try:
             coded = np.fromiter(map(code_of_raw.__getitem__, tokens), dtype=np.int32, count=len(tokens))
@@ -459,11 +458,10 @@ def _parse_paths_one_by_one(texts: list[str], sep: str) -> tuple[tuple[str, ...]
     for row, names in enumerate(per_path):
         if not all(names):
             if texts[row].strip() == "":
-                raise XhsInputError(f"paths at position {row + 1} is blank")
+                raise XhsInputError(argument="paths", reason="is blank", position=(row + 1,))
             raise XhsInputError(
-                f"paths at position {row + 1} has an empty channel between separators "
-                f"({describe(texts[row])}, separator {sep!r})"
-            )
+                argument="paths", position=(row + 1,),
+                reason=f"has an empty channel between separators ({describe(texts[row])}, separator {sep!r})")
     channels = tuple(sorted({name for names in per_path for name in names}))
     code_of_name = {name: code for code, name in enumerate(channels)}
     touches = np.array([code_of_name[name] for names in per_path for name in names], dtype=np.int32)
@@ -488,28 +486,20 @@ def _parse_days(days: Any, sep: str, offsets: np.ndarray) -> np.ndarray:
         expected = int(offsets[row + 1] - offsets[row])
         if len(parts) != expected:
             raise XhsInputError(
-                f"days_before_conversion at position {row + 1} has {len(parts)} numbers but its path has "
-                f"{expected} touches"
-            )
+                argument="days_before_conversion", position=(row + 1,),
+                reason=f"has {len(parts)} numbers but its path has {expected} touches")
         flat.extend(parts)
     try:
         numbers = [float(part) for part in flat]
     except (TypeError, ValueError):
-        bad = next(p for p in flat if not _is_float(p))
+        bad = next(p for p in flat if not is_number(p))
         raise XhsInputError(f"days_before_conversion must hold numbers (got {describe(bad)})") from None
     return numeric(np.asarray(numbers, dtype=float), "days_before_conversion", ge=0)
 
 
-def _is_float(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
 
 # -- grouping ------------------------------------------------------------------------------------------
-def _gather_paths(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gather_paths(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Touch indices and new offsets of the paths ``rows`` (in that order)."""
     lengths = offsets[rows + 1] - offsets[rows]
     new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
@@ -523,7 +513,7 @@ def _dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return inverse.astype(np.int64, copy=False), len(unique)
 
 
-def _group_sequences(touches: np.ndarray, offsets: np.ndarray, n_symbols: int) -> tuple[np.ndarray, int]:
+def group_sequences(touches: np.ndarray, offsets: np.ndarray, n_symbols: int) -> tuple[np.ndarray, int]:
     """Group id of every sequence (equal ids ⇔ identical sequences) and the number of groups. Exact.
 
     Sequences are refined a few positions at a time: a sequence's id so far and its next ``m`` symbols

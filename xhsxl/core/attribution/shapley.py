@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from xhsxl.core.attribution.heuristics import require_conversions
-from xhsxl.core.attribution.paths import PathTable, _gather_paths, _group_sequences
+from xhsxl.core.attribution.paths import PathTable, gather_paths, group_sequences
 from xhsxl.core.attribution.result import AttributionResult
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
@@ -303,11 +303,11 @@ def _sampled(
     # Journeys with the same channel set behave identically in this game: merge them first.
     offsets = np.zeros(len(size) + 1, dtype=np.int64)
     np.cumsum(size, out=offsets[1:])
-    group, n_groups = _group_sequences(set_channel, offsets, n_channels)
+    group, n_groups = group_sequences(set_channel, offsets, n_channels)
     group_weights = np.stack([np.bincount(group, weights=w, minlength=n_groups) for w in weights.T], axis=1)
     first = np.full(n_groups, len(size), dtype=np.int64)
     np.minimum.at(first, group, np.arange(len(size), dtype=np.int64))
-    source, member_offsets = _gather_paths(offsets, first)
+    source, member_offsets = gather_paths(offsets, first)
     members = set_channel[source]
 
     total_journeys = float(weights[:, 1].sum())

@@ -19,7 +19,7 @@ import numpy as np
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS
 from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, is_blank, is_number, numeric
 
 __all__ = ["journeys_from_touchpoints", "TIME_UNITS"]
 
@@ -227,7 +227,7 @@ def _user_keys(values: Any) -> np.ndarray:
         if column.dtype.kind == "f":
             if not np.isfinite(column).all():
                 row = int(np.argmax(~np.isfinite(column)))
-                raise XhsInputError(f"users at position {row + 1} is blank or not a number")
+                raise XhsInputError(argument="users", reason="is blank or not a number", position=(row + 1,))
             whole = bool(np.all(column == np.round(column))) and np.abs(column).max() < 2**53
         else:
             whole = True
@@ -254,16 +254,16 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
     if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
         if column.dtype.kind == "f" and not np.isfinite(column).all():
             row = int(np.argmax(~np.isfinite(column)))
-            raise XhsInputError(f"{name} at position {row + 1} is blank or not a number")
+            raise XhsInputError(argument=name, reason="is blank or not a number", position=(row + 1,))
         distinct, codes = np.unique(column, return_inverse=True)
         return codes.astype(np.int32, copy=False), tuple(distinct.tolist())
     if isinstance(column, np.ndarray) and column.dtype.kind == "b":
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column
     in_order = dict.fromkeys(items)
-    if any(map(_is_blank_id, in_order)):
-        row = next(i for i, item in enumerate(items) if _is_blank_id(item))
-        raise XhsInputError(f"{name} at position {row + 1} is blank ({describe(items[row])})")
+    if any(map(_cannot_identify, in_order)):
+        row = next(i for i, item in enumerate(items) if _cannot_identify(item))
+        raise XhsInputError(argument=name, reason=f"is blank ({describe(items[row])})", position=(row + 1,))
     distinct: list[Any] = list(in_order)
     if sort_names:
         # Channel names follow the path-table rules: surrounding spaces are not part of the name.
@@ -281,12 +281,10 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
     return codes, tuple(distinct)
 
 
-def _is_blank_id(item: Any) -> bool:
+def _cannot_identify(item: Any) -> bool:
     """None, empty text, NaN and booleans cannot identify a user or a channel."""
-    if item is None or isinstance(item, bool):
+    if is_blank(item) or isinstance(item, bool):
         return True
-    if isinstance(item, str):
-        return item.strip() == ""
     return isinstance(item, float) and not np.isfinite(item)
 
 
@@ -304,22 +302,22 @@ def _days(values: Any, name: str, time_unit: str) -> np.ndarray:
         if is_number[0]:  # the first row decides: numbers in time_unit, or dates and times
             if not all(is_number):
                 row = is_number.index(False)
-                raise XhsInputError(
-                    f"{name} at position {row + 1} must be a number like the rows above (got {describe(items[row])})"
-                )
+                raise XhsInputError(argument=name, reason="must be a number like the rows above", value=items[row],
+                                    position=(row + 1,))
             return numeric(np.asarray(items, dtype=float), name) * TIME_UNITS[time_unit]
         for row, item in enumerate(items):
             if item is None or not isinstance(item, (str, _dt.date, np.datetime64)):
-                raise XhsInputError(f"{name} at position {row + 1} must be a date and time (got {describe(item)})")
+                raise XhsInputError(argument=name, reason="must be a date and time", value=item, position=(row + 1,))
         try:
             array = np.asarray(items, dtype="datetime64[ns]")
         except (ValueError, TypeError):
             row, item = next((r, i) for r, i in enumerate(items) if not _parses_as_time(i))
-            raise XhsInputError(f"{name} at position {row + 1} is not a date and time (got {describe(item)})") from None
+            raise XhsInputError(argument=name, reason="is not a date and time", value=item,
+                                position=(row + 1,)) from None
     stamps = array.astype("datetime64[ns]")
     missing = np.isnat(stamps)
     if missing.any():
-        raise XhsInputError(f"{name} at position {int(np.argmax(missing)) + 1} is blank")
+        raise XhsInputError(argument=name, reason="is blank", position=(int(np.argmax(missing)) + 1,))
     nanoseconds = stamps.view(np.int64)
     # Subtract the earliest time in integers first, so float days keep sub-second precision.
     days = (nanoseconds - nanoseconds.min()).astype(float)
@@ -343,13 +341,13 @@ def _flags(values: Any, name: str) -> np.ndarray:
     if array.dtype.kind == "O":
         items = array.tolist()
         if any(item is None for item in items):
-            raise XhsInputError(f"{name} at position {items.index(None) + 1} is blank (use 0 or FALSE)")
+            raise XhsInputError(argument=name, reason="is blank (use 0 or FALSE)", position=(items.index(None) + 1,))
         array = np.asarray([float(item) if isinstance(item, bool) else item for item in items], dtype=object)
     numbers = numeric(array, name)
     invalid = (numbers != 0) & (numbers != 1)
     if invalid.any():
         row = int(np.argmax(invalid))
-        raise XhsInputError(f"{name} must be 0/1 or TRUE/FALSE (got {describe(numbers[row])} at position {row + 1})")
+        raise XhsInputError(argument=name, reason="must be 0/1 or TRUE/FALSE", value=numbers[row], position=(row + 1,))
     return numbers == 1
 
 
@@ -362,23 +360,13 @@ def _conversion_values(values: Any, converting: np.ndarray, n_rows: int) -> np.n
         try:
             numbers = np.asarray([np.nan if item is None else item for item in items], dtype=float)
         except (TypeError, ValueError):
-            row, item = next((r, i) for r, i in enumerate(items) if i is not None and not _is_number(i))
-            raise XhsInputError(f"values must be numbers (got {describe(item)} at position {row + 1})") from None
+            row, item = next((r, i) for r, i in enumerate(items) if i is not None and (isinstance(i, bool) or not is_number(i)))
+            raise XhsInputError(argument="values", reason="must be numbers", value=item, position=(row + 1,)) from None
     if len(numbers) != n_rows:
         raise XhsInputError(f"values has {len(numbers)} rows but users has {n_rows}")
     bad = converting & ~(np.isfinite(numbers) & (numbers >= 0))
     if bad.any():
         row = int(np.argmax(bad))
-        raise XhsInputError(
-            f"values of a converting row must be a number at least 0 "
-            f"(got {describe(numbers[row])} at position {row + 1})"
-        )
+        raise XhsInputError(argument="values of a converting row", reason="must be a number at least 0",
+                            value=numbers[row], position=(row + 1,))
     return np.where(converting, numbers, 0.0)
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(value, bool)

@@ -32,7 +32,7 @@ from typing import Any, Mapping, Sequence
 from xhsxl.core.allocation import allocate_budget
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.planner.funnel import CREATOR_LINES, FUNNEL_LINES, LINE_LABELS_ZH, Forecast
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, single_number
 
 __all__ = ["FINDING_CODES", "SEVERITIES", "RECOMMENDATION_ROWS", "Finding", "recommend", "findings_column"]
 
@@ -325,10 +325,8 @@ def recommend(plan: Forecast, gap_ratio: float = 0.5) -> tuple[Finding, ...]:
     """
     if not isinstance(plan, Forecast):
         raise XhsInputError(f"plan must be a Forecast (got {describe(plan)})")
-    ratio = numeric(gap_ratio, "gap_ratio", gt=0, le=1)
-    if ratio.size != 1:
-        raise XhsInputError("gap_ratio must be a single number")
-    findings = _profit_findings(plan) + _share_findings(plan) + _marginal_findings(plan, float(ratio.reshape(-1)[0]))
+    ratio = single_number(gap_ratio, "gap_ratio", gt=0, le=1)
+    findings = _profit_findings(plan) + _share_findings(plan) + _marginal_findings(plan, ratio)
     if not any(f.severity in ("high", "medium") for f in findings):
         base = plan.base
         findings.append(Finding(

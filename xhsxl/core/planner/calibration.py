@@ -38,7 +38,7 @@ from xhsxl.core.planner.funnel import (
     FunnelBenchmarks,
 )
 from xhsxl.core.planner.interval import EQUATION_SIGNS, Spread
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, numeric, single_number
 
 __all__ = ["CALIBRATION_MIN_ROWS", "Estimate", "Calibration", "calibrate"]
 
@@ -272,10 +272,7 @@ def calibrate(
     converted = _column(conversions, "conversions", n)
     sales = _column(revenue, "revenue", n)
     clicked = None if visits is None else _column(visits, "visits", n)
-    reference = numeric(reference_spend, "reference_spend", gt=0)
-    if reference.size != 1:
-        raise XhsInputError("reference_spend must be a single number")
-    reference_value = float(reference.reshape(-1)[0])
+    reference_value = single_number(reference_spend, "reference_spend", gt=0)
 
     def check_order(smaller: np.ndarray, small_name: str, larger: np.ndarray, large_name: str) -> None:
         bad = smaller > larger

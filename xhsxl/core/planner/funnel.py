@@ -64,11 +64,12 @@ bound is the base times exp(∓ half-width), so low ≤ base ≤ high holds for 
 The columns are bounds per metric, not one scenario: the low revenue and the low impressions are each the
 interval's lower end. The levels' low / high (case 1 against case 2) describe the evidence, not the band.
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -76,7 +77,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 import numpy as np
 
 from xhsxl.core import metrics
-from xhsxl.core.allocation import _exact_parts, allocate_budget, normalize_stage
+from xhsxl.core.allocation import exact_parts, allocate_budget, normalize_stage
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import (
     CASE_1_CPA_BELOW_BENCHMARK,
@@ -99,7 +100,9 @@ from xhsxl.core.planner.interval import (
     check_level,
     normal_quantile,
 )
-from xhsxl.core.validate import describe, numeric, scalar_or_array
+from xhsxl.core.validate import (
+    ArrayLike, describe, is_blank, kept_per_yuan, numeric, scalar_or_array, single_number,
+)
 
 __all__ = [
     "LINES",
@@ -139,7 +142,6 @@ __all__ = [
     "forecast",
 ]
 
-ArrayLike = Any
 
 # --------------------------------------------------------------------------------------------------
 # Budget lines
@@ -185,12 +187,18 @@ def normalize_line(name: Any) -> str:
     >>> normalize_line("radio")
     Traceback (most recent call last):
     xhsxl.core.errors.XhsInputError: line must be one of top, mid, micro, nano, paid_ads, content_production, tech_analytics, reserve (got 'radio')
+    >>> normalize_line("tpo")
+    Traceback (most recent call last):
+    xhsxl.core.errors.XhsInputError: line must be one of top, mid, micro, nano, paid_ads, content_production, tech_analytics, reserve (got 'tpo'); did you mean 'top'?
     """
+    close: list[str] = []
     if isinstance(name, str):
         key = "_".join(name.strip().lower().replace("-", " ").replace("&", " and ").split())
         if key in _LINE_ALIASES:
             return _LINE_ALIASES[key]
-    raise XhsInputError(f"line must be one of {', '.join(LINES)} (got {describe(name)})")
+        close = difflib.get_close_matches(key, list(_LINE_ALIASES), n=1, cutoff=0.6)
+    raise XhsInputError(argument="line", reason=f"must be one of {', '.join(LINES)}", value=name,
+                        hint=f"did you mean {_LINE_ALIASES[close[0]]!r}?" if close else None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -219,13 +227,6 @@ def _case(case: Any) -> str:
     if key not in CASES:
         raise XhsInputError(f"case must be 'low', 'base' or 'high' (got {describe(case)})")
     return key
-
-
-def _scalar(value: Any, name: str, **bounds: float) -> float:
-    array = numeric(value, name, **bounds)
-    if array.size != 1:
-        raise XhsInputError(f"{name} must be a single number (got {array.size} values)")
-    return float(array.reshape(-1)[0])
 
 
 _TOO_LARGE = "the forecast is too large to represent for these amounts; check the units (¥ amounts, rates as fractions)"
@@ -313,7 +314,7 @@ class Benchmark:
             bounds: dict[str, float] = {"ge" if inclusive else "gt": floor}
             if ceiling is not None:
                 bounds["le"] = ceiling
-            values.append(_scalar(value, f"{self.name} ({label})", **bounds))
+            values.append(single_number(value, f"{self.name} ({label})", **bounds))
         low, base, high = values
         if not low <= base <= high:
             raise XhsInputError(
@@ -390,12 +391,12 @@ class FunnelBenchmarks:
                 object.__setattr__(self, name, Benchmark.of(name, value))
             elif value.name != name:
                 raise XhsInputError(f"{name} must be the {name} benchmark (got {value.name})")
-        a = _scalar(self.cpm_curvature, "cpm_curvature")
-        b = _scalar(self.cvr_curvature, "cvr_curvature")
+        a = single_number(self.cpm_curvature, "cpm_curvature")
+        b = single_number(self.cvr_curvature, "cvr_curvature")
         _check_curvature(a, b)
         object.__setattr__(self, "cpm_curvature", a)
         object.__setattr__(self, "cvr_curvature", b)
-        object.__setattr__(self, "reference_spend", _scalar(self.reference_spend, "reference_spend", gt=0))
+        object.__setattr__(self, "reference_spend", single_number(self.reference_spend, "reference_spend", gt=0))
 
     @property
     def elasticity(self) -> float:
@@ -476,7 +477,7 @@ def benchmarks_from_table(rows: Sequence[Sequence[Any]], base: FunnelBenchmarks 
         cells = {name: row[index] for name, index in column.items()}
         label = cells["benchmark"]
         if label is None or (isinstance(label, str) and not label.strip()):
-            if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row):
+            if all(map(is_blank, row)):
                 continue
             raise XhsInputError(f"benchmarks row {number} has no benchmark name")
         key = str(label).strip().lower() if isinstance(label, str) else label
@@ -590,7 +591,7 @@ def case_study_lines(case: Any) -> dict[str, float]:
     tiers = [tier for tier in ("top", "mid", "micro", "nano") if study.creators.get(tier)]
     weights = [study.creators[tier] * TIER_FEE_PER_NOTE[tier].mid for tier in tiers]
     parts = [study.creator_fees * weight / math.fsum(weights) for weight in weights]
-    amounts = _exact_parts(parts, float(study.creator_fees), max(range(len(parts)), key=parts.__getitem__))
+    amounts = exact_parts(parts, float(study.creator_fees), max(range(len(parts)), key=parts.__getitem__))
     lines = dict(zip(tiers, amounts))
     lines.update(paid_ads=float(study.paid_ads), content_production=float(study.content_production),
                  tech_analytics=float(study.tech_analytics))
@@ -659,10 +660,10 @@ def case_study_benchmarks(
     >>> round(defaults.engagement_rate.base, 5), round(defaults.elasticity, 4)
     (0.01344, 0.686)
     """
-    a = _scalar(cpm_curvature, "cpm_curvature")
-    b = _scalar(cvr_curvature, "cvr_curvature")
+    a = single_number(cpm_curvature, "cpm_curvature")
+    b = single_number(cvr_curvature, "cvr_curvature")
     _check_curvature(a, b)
-    reference = _scalar(reference_spend, "reference_spend", gt=0)
+    reference = single_number(reference_spend, "reference_spend", gt=0)
     one, two = CASE_STUDY_1, CASE_STUDY_2
     lines_one, lines_two = case_study_lines(1), case_study_lines(2)
 
@@ -760,14 +761,14 @@ def fit_campaign(
     amounts = _line_amounts(lines)
     if not any(amounts.get(line, 0.0) > 0 for line in FUNNEL_LINES):
         raise XhsInputError(f"lines must spend something on a funnel line ({', '.join(FUNNEL_LINES)})")
-    shown = _scalar(impressions, "impressions", gt=0)
-    converted = _scalar(conversions, "conversions", gt=0)
-    sales = _scalar(revenue, "revenue", gt=0)
+    shown = single_number(impressions, "impressions", gt=0)
+    converted = single_number(conversions, "conversions", gt=0)
+    sales = single_number(revenue, "revenue", gt=0)
     a, b, reference = template.cpm_curvature, template.cvr_curvature, template.reference_spend
     cpm0 = _cpm_at_reference(amounts, shown, a, reference)
-    ctr = template.ctr.base if visits is None else _scalar(visits, "visits", gt=0) / shown
+    ctr = template.ctr.base if visits is None else single_number(visits, "visits", gt=0) / shown
     engagement = (template.engagement_rate.base if engagements is None
-                  else _scalar(engagements, "engagements", ge=0) / shown)
+                  else single_number(engagements, "engagements", ge=0) / shown)
     cvr = _conversions_per_visit(amounts, cpm0, ctr, converted, a, b, reference)
     values = {"cpm": cpm0, "ctr": ctr, "cvr": cvr, "aov": sales / converted, "engagement_rate": engagement}
     for name in ("ctr", "cvr", "engagement_rate"):
@@ -922,8 +923,8 @@ def spillover_from_sales(direct_revenue: Any, cross_platform_revenue: Any) -> Be
     >>> spillover_from_sales(1_680_000, 0).base
     0.0
     """
-    direct = _scalar(direct_revenue, "direct_revenue", ge=0)
-    cross = _scalar(cross_platform_revenue, "cross_platform_revenue", ge=0)
+    direct = single_number(direct_revenue, "direct_revenue", ge=0)
+    cross = single_number(cross_platform_revenue, "cross_platform_revenue", ge=0)
     total = direct + cross
     if total <= 0:
         return spillover_share(None)
@@ -1175,7 +1176,7 @@ def _line_amounts(lines: Any) -> dict[str, float]:
         key = normalize_line(name)
         if key in amounts:
             raise XhsInputError(f"lines must name each line once (got {key!r} twice)")
-        amounts[key] = _scalar(amount, f"amount for line {key}", ge=0)
+        amounts[key] = single_number(amount, f"amount for line {key}", ge=0)
     if not amounts or _fsum(amounts.values()) <= 0:
         raise XhsInputError("lines must spend something: every amount is 0")
     return amounts
@@ -1191,7 +1192,7 @@ def _indices(value: Any, name: str) -> dict[str, float]:
         key = normalize_line(line)
         if key not in FUNNEL_LINES:
             raise XhsInputError(f"{name} applies to funnel lines only ({', '.join(FUNNEL_LINES)}), not {key}")
-        result[key] = 1.0 if index is None else _scalar(index, f"{name} for {key}", gt=0)
+        result[key] = 1.0 if index is None else single_number(index, f"{name} for {key}", gt=0)
     return result
 
 
@@ -1410,7 +1411,7 @@ def _forecast_case(case: str, amounts: Mapping[str, float], benchmarks: FunnelBe
     revenue = total.revenue
     profit = total.direct_revenue * kept_direct + total.cross_platform_revenue * kept_cross - cost
     margin, refunds, commission = margin_args
-    kept = (1 - refunds) * margin - commission * (1 - spillover)
+    kept = kept_per_yuan(margin, refunds, commission, 1 - spillover)
     return CaseForecast(
         case=case, lines=tuple(rows), total=total, spillover_share=spillover, cost=cost,
         roi=float(metrics.roi(revenue, cost)), roas=float(metrics.roas(revenue, cost)), profit=profit,
@@ -1578,11 +1579,11 @@ def forecast(
     if not isinstance(chosen, FunnelBenchmarks):
         raise XhsInputError(f"benchmarks must be FunnelBenchmarks (got {describe(chosen)})")
     share = spillover_share(spillover)
-    margin = _scalar(gross_margin, "gross_margin", ge=0, le=1)
-    refunds = _scalar(refund_rate, "refund_rate", ge=0, le=1)
-    commission = _scalar(commission_rate, "commission_rate", ge=0, le=1)
-    kept_cross = (1 - refunds) * margin
-    kept_direct = kept_cross - commission
+    margin = single_number(gross_margin, "gross_margin", ge=0, le=1)
+    refunds = single_number(refund_rate, "refund_rate", ge=0, le=1)
+    commission = single_number(commission_rate, "commission_rate", ge=0, le=1)
+    kept_cross = kept_per_yuan(margin, refunds, commission, 0.0)  # Tmall / JD sales pay no platform commission
+    kept_direct = kept_per_yuan(margin, refunds, commission)
     if not kept_direct > 0:
         raise XhsInputError(
             f"gross_margin × (1 − refund_rate) must exceed commission_rate (got {describe(margin)} × "

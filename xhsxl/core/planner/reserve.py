@@ -26,10 +26,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from xhsxl.core.allocation import TierCurve, _exact_parts, _solve
+from xhsxl.core.allocation import TierCurve, exact_parts, solve_concave
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import DEFAULT_ELASTICITY
-from xhsxl.core.validate import describe, numeric
+from xhsxl.core.validate import describe, numeric, single_number
 
 __all__ = ["REALLOCATION_TABLE_HEADER", "ReserveLine", "Reallocation", "reallocate"]
 
@@ -130,15 +130,8 @@ def _amount_map(value: Any, name: str, known: dict[str, str]) -> dict[str, float
                                 f"(lines: {', '.join(known.values())})")
         if amount is None:
             continue
-        result[known[key]] = _single(amount, f"{name} for {known[key]}", ge=0)
+        result[known[key]] = single_number(amount, f"{name} for {known[key]}", ge=0)
     return result
-
-
-def _single(value: Any, name: str, **bounds: float) -> float:
-    array = numeric(value, name, **bounds)
-    if array.size != 1:
-        raise XhsInputError(f"{name} must be a single number (got {array.size} values)")
-    return float(array.reshape(-1)[0])
 
 
 def _fitted_elasticity(spends: np.ndarray, results: np.ndarray) -> float | None:
@@ -245,9 +238,9 @@ def reallocate(
     hours_ = None if hours is None else numeric(hours, "hours", gt=0).reshape(-1)
     if hours_ is not None and hours_.size != count:
         raise XhsInputError(f"hours must have one value per checkpoint row ({count}), got {hours_.size}")
-    amount = _single(reserve, "reserve", gt=0)
-    default_e = _single(elasticity, "elasticity", gt=0, le=1)
-    floor_e = _single(min_elasticity, "min_elasticity", gt=0, le=1)
+    amount = single_number(reserve, "reserve", gt=0)
+    default_e = single_number(elasticity, "elasticity", gt=0, le=1)
+    floor_e = single_number(min_elasticity, "min_elasticity", gt=0, le=1)
     label = metric.strip() if isinstance(metric, str) and metric.strip() else None
     if label is None:
         raise XhsInputError(f"metric must name the result, e.g. 'revenue' (got {describe(metric)})")
@@ -333,7 +326,7 @@ def reallocate(
     lows = [facts[i]["base"] for i in eligible]
     highs = [facts[i]["base"] + caps_[i] for i in eligible]
     try:
-        solved, multiplier = _solve([curves[i] for i in eligible], lows, highs, whole)
+        solved, multiplier = solve_concave([curves[i] for i in eligible], lows, highs, whole)
     except (OverflowError, ZeroDivisionError, ValueError):  # brentq refuses a bracket that overflowed
         raise XhsInputError(_TOO_LARGE) from None
     if not all(math.isfinite(value) for value in solved):
@@ -360,9 +353,9 @@ def reallocate(
         extras[i] += move
         residual = amount - math.fsum(extras)
     absorb = max(inside or eligible, key=lambda i: extras[i])
-    exact = _exact_parts(extras, amount, absorb)
+    exact = exact_parts(extras, amount, absorb)
     if exact[absorb] < 0:  # a residue larger than the absorbing line's share: give it to the largest line
-        exact = _exact_parts(extras, amount, max(eligible, key=lambda i: extras[i]))
+        exact = exact_parts(extras, amount, max(eligible, key=lambda i: extras[i]))
 
     result_lines = []
     gains = []

@@ -1,4 +1,4 @@
-"""Excel-shaped values in, Excel-shaped values out: the conversions every UDF shares.
+"""Ranges of Excel-shaped values in, Excel-shaped values out: the conversions every UDF shares.
 
 Excel (through xlwings) passes numbers as ``float``, blank cells as ``None``, text as ``str``, booleans,
 date cells as ``datetime`` and ranges as lists (a flat list for one row or column, a list of lists for a
@@ -7,27 +7,32 @@ block, always a list of lists with ``ndim=2``). The UDFs in :mod:`xhsxl.udfs` ha
 float, or a list of lists for a range, never NaN.
 
 A range may end in blank rows (analysts select whole columns): a row blank in every range argument comes
-back blank. A blank cell beside a filled one is an error naming the argument and the cell.
+back blank. A blank cell beside a filled one is an error naming the argument and the cell. One-column
+ranges read side by side (a path table, a touch log) are cut to their filled rows by :func:`range_columns`.
+
+The core reports a bad value by its position in the array it was given; :func:`elementwise` and
+:func:`at_rows` place that error at the range's row and column through its fields
+(:meth:`~xhsxl.core.errors.XhsInputError.located`), never by rewriting its text.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import gc
 import itertools
-import re
+import operator
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.schema import coerce_number
+from xhsxl.excel.cells import coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
-    "is_single_cell", "collector_paused",
+    "is_single_cell", "collector_paused", "plain", "column_cells", "range_columns", "at_rows", "single_cell",
+    "number_list", "without_blank_tail",
 ]
 
 
@@ -41,11 +46,7 @@ REQUIRED: Any = _Required()
 
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-def _single(value: Any, name: str) -> Any:
+def single_cell(value: Any, name: str) -> Any:
     """The value of a one-cell argument; a 1×1 range counts as one cell."""
     if isinstance(value, (list, tuple)):
         flat = list(_flatten(value))
@@ -64,19 +65,20 @@ def _flatten(value: Any) -> Any:
 
 
 def _number(value: Any, name: str) -> float:
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        raise XhsInputError(f"{name} must be a number, not a date ({value})")
-    return coerce_number(value, name)  # type: ignore[return-value]
+    return coerce_number(value, name)  # type: ignore[return-value]  # blanks are handled before
+
+
+def _default_for_blank(name: str, default: Any) -> Any:
+    """What a blank one-cell argument stands for: its default, or an error when it has none."""
+    if default is REQUIRED:
+        raise XhsInputError(argument=name, reason="is required (the cell is blank)")
+    return default
 
 
 def cell_number(value: Any, name: str, default: Any = REQUIRED) -> float:
     """A one-cell numeric argument as a float; a blank takes ``default`` or is reported as missing."""
-    value = _single(value, name)
-    if _is_blank(value):
-        if default is REQUIRED:
-            raise XhsInputError(f"{name} is required (the cell is blank)")
-        return default
-    return _number(value, name)
+    value = single_cell(value, name)
+    return _default_for_blank(name, default) if is_blank(value) else _number(value, name)
 
 
 def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
@@ -91,11 +93,9 @@ def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
 
 def cell_text(value: Any, name: str, default: Any = REQUIRED) -> str:
     """A one-cell text argument (a basis, a stage, a curve name)."""
-    value = _single(value, name)
-    if _is_blank(value):
-        if default is REQUIRED:
-            raise XhsInputError(f"{name} is required (the cell is blank)")
-        return default
+    value = single_cell(value, name)
+    if is_blank(value):
+        return _default_for_blank(name, default)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise XhsInputError(f"{name} must be text (got {describe(value)})")
     return str(value).strip()
@@ -185,34 +185,47 @@ def number_range(value: Any, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
         bad = ~np.isfinite(array)
         if bad.any():
             row, column = np.argwhere(bad)[0]
-            raise XhsInputError(f"{name} must be a finite number (got {describe(array[row, column])})"
-                                f"{_cell(int(row) * array.shape[1] + int(column), array.shape[1], is_range)}")
+            error = XhsInputError(argument=name, reason="must be a finite number", value=array[row, column])
+            raise _at_cell(error, int(row) * array.shape[1] + int(column), array.shape[1], is_range)
         return array, np.zeros(array.shape, dtype=bool), is_range
     rows = _grid(value, name)
     flat = list(itertools.chain.from_iterable(rows))
     array = np.empty(len(flat))
     blank = np.zeros(len(flat), dtype=bool)
     for index, item in enumerate(flat):
-        if _is_blank(item):
+        if is_blank(item):
             blank[index] = True
             array[index] = np.nan
             continue
         try:
             array[index] = _number(item, name)
         except XhsInputError as error:
-            raise XhsInputError(f"{error}{_cell(index, len(rows[0]), is_range)}") from None
+            raise _at_cell(error, index, len(rows[0]), is_range) from None
     shape = (len(rows), len(rows[0]))
     return array.reshape(shape), blank.reshape(shape), is_range
 
 
-def _cell(flat_index: int, width: int, is_range: bool) -> str:
+def number_list(value: Any, name: str, size: int | None = None, default: Any = REQUIRED) -> np.ndarray | None:
+    """A short list argument (one row or one column of a range) as a 1-D array."""
+    if value is None and default is not REQUIRED:
+        return default
+    array, blank, _ = number_range(value, name)
+    if array.shape[0] != 1 and array.shape[1] != 1:
+        raise XhsInputError(f"{name} must be one row or one column (got {array.shape[0]}×{array.shape[1]})")
+    if blank.any():
+        raise XhsInputError(f"{name} has a blank cell; enter 0 where a value does not apply")
+    flat = array.ravel()
+    if size is not None and flat.size != size:
+        raise XhsInputError(f"{name} must have {size} cells (got {flat.size})")
+    return flat
+
+
+def _at_cell(error: XhsInputError, flat_index: int, width: int, is_range: bool) -> XhsInputError:
+    """The error placed at its cell of the range (row, and column when the range is wider than one)."""
     if not is_range:
-        return ""
+        return error
     row, column = divmod(flat_index, width)
-    return f" in row {row + 1}" if width == 1 else f" in row {row + 1}, column {column + 1}"
-
-
-_POSITION = re.compile(r" at position (\d+)(?:, (\d+))?\)")
+    return error.located(row + 1, column + 1 if width > 1 else None)
 
 
 def elementwise(
@@ -239,7 +252,7 @@ def elementwise(
         any_range = any_range or is_range
     if not any_range:
         with np.errstate(all="ignore"):  # a non-finite result is refused by the core with a message
-            return _plain(compute(**{k: float(v) for k, v in arrays.items()}, **(text or {})))
+            return plain(compute(**{k: float(v) for k, v in arrays.items()}, **(text or {})))
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
@@ -263,7 +276,7 @@ def elementwise(
             with np.errstate(all="ignore"):
                 values = np.asarray(compute(**arrays, **(text or {})))
         except XhsInputError as error:
-            raise XhsInputError(_translate(str(error), None, shape)) from None
+            raise _in_range(error, None, shape) from None
         values = np.broadcast_to(values, shape)
         with collector_paused():
             return values.astype(float).tolist() if values.dtype.kind in "fiu" else values.astype(object).tolist()
@@ -273,14 +286,14 @@ def elementwise(
         with np.errstate(all="ignore"):
             values = np.asarray(compute(**flat_args, **(text or {})))
     except XhsInputError as error:
-        raise XhsInputError(_translate(str(error), positions, shape)) from None
+        raise _in_range(error, positions, shape) from None
     out = np.full(shape, None, dtype=object)
-    out[keep] = [_plain(v) for v in np.broadcast_to(values, positions.shape)] if values.dtype.kind not in "fiu" \
+    out[keep] = [plain(v) for v in np.broadcast_to(values, positions.shape)] if values.dtype.kind not in "fiu" \
         else np.broadcast_to(values.astype(float), positions.shape)
     return out.tolist()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A core result as a plain Python float or str, as Excel takes it."""
     if isinstance(value, np.ndarray):
         value = value.item()
@@ -291,25 +304,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _translate(message: str, positions: np.ndarray | None, shape: tuple[int, ...]) -> str:
-    """Rewrite the core's 'at position …' as the range's row (and column).
+def _in_range(error: XhsInputError, positions: np.ndarray | None, shape: tuple[int, ...]) -> XhsInputError:
+    """The core's error placed at the range's row (and column) its position came from.
 
     The core counts 1-based positions in the array it was given: ``k`` in the flat array of non-blank
     cells (``positions`` maps it back to the range), or ``row, column`` in a whole 2-D range.
     """
-
-    def where(row: int, column: int) -> str:
-        return f") in row {row + 1}" if shape[1] == 1 else f") in row {row + 1}, column {column + 1}"
-
-    def replace(match: re.Match[str]) -> str:
-        first = int(match.group(1)) - 1
-        if match.group(2) is not None:
-            return where(first, int(match.group(2)) - 1)
+    if error.position is None:
+        return error
+    if len(error.position) == 2:
+        row, column = error.position[0] - 1, error.position[1] - 1
+    else:
+        first = error.position[0] - 1
         if positions is None or first >= positions.size:
-            return match.group(0)
-        return where(*divmod(int(positions[first]), shape[1]))
-
-    return _POSITION.sub(replace, message)
+            return error
+        row, column = divmod(int(positions[first]), shape[1])
+    return error.located(row + 1, column + 1 if shape[1] > 1 else None)
 
 
 def to_excel_table(rows: list[list[Any]]) -> list[list[Any]]:
@@ -325,3 +335,94 @@ def to_excel_table(rows: list[list[Any]]) -> list[list[Any]]:
             out.append(item)
         clean.append(out)
     return clean
+
+
+# ----------------------------------------------------------------------------------------------- columns
+def column_cells(value: Any, name: str) -> list[Any]:
+    """A one-column (or one-row) range as a flat list of cells (C-level passes: ranges can be a million rows)."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    if len(value) == 0:
+        raise XhsInputError(f"{name} must not be an empty range")
+    kinds = set(map(type, value))
+    if kinds <= {list, tuple}:
+        if len(value) == 1:
+            if len(value[0]) == 0:
+                raise XhsInputError(f"{name} must not be an empty range")
+            return list(value[0])
+        widths = set(map(len, value))
+        if widths != {1}:
+            raise XhsInputError(f"{name} must be one column (got {len(value)} rows × {max(widths)} columns)")
+        return list(map(operator.itemgetter(0), value))
+    if kinds & {list, tuple}:
+        raise XhsInputError(f"{name} must be one column (it mixes cells and rows)")
+    return list(value)
+
+
+def _after_last_filled(cells: list[Any]) -> int:
+    """The position after the last cell that is not None (0 when all are)."""
+    return next((index + 1 for index in range(len(cells) - 1, -1, -1) if cells[index] is not None), 0)
+
+
+def range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = (),
+                  may_be_blank: tuple[str, ...] = ()) -> tuple[dict[str, list[Any]], list[int]]:
+    """Same-sized one-column ranges (None: not given) as columns, with the indices of the rows holding data.
+
+    A ``required`` range must not be blank; the first range sets the size the others must have; the blank
+    tail of a whole-column selection is cut before any cell is looked at; an ``optional`` column blank
+    throughout counts as not given; a row blank in every column is skipped, and one blank in some column
+    (other than ``may_be_blank``) where another has a value is refused, naming the row (1 = the first)."""
+    for name in required:
+        if is_blank(ranges[name]):
+            raise XhsInputError(f"{name} is required (the cell is blank)")
+    columns = {name: column_cells(value, name) for name, value in ranges.items() if value is not None}
+    first = next(iter(columns))
+    n_rows = len(columns[first])
+    for name, cells in columns.items():
+        if len(cells) != n_rows:
+            raise XhsInputError(f"{name} has {len(cells)} rows but {first} has {n_rows}; "
+                                "select ranges of the same size")
+    # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
+    end = max(_after_last_filled(cells) for cells in columns.values())
+    columns = {name: cells[:end] for name, cells in columns.items()}
+    blank = {name: list(map(is_blank, cells)) for name, cells in columns.items()}
+    for name in optional:
+        if name in columns and all(blank[name]):
+            del columns[name], blank[name]
+    kept: list[int] = []
+    for index in range(end):
+        blanks = [blank[name][index] for name in columns]
+        if all(blanks):
+            continue
+        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
+        if missing:
+            filled = next(name for name in columns if not blank[name][index])
+            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+        kept.append(index)
+    return columns, kept
+
+
+def at_rows(error: XhsInputError, rows: Any) -> XhsInputError:
+    """The core's error about the k-th item it was given, placed at ``rows[k - 1]``: the row of the range or
+    file that item came from. An error without a one-dimensional position is returned as it is."""
+    if error.position is None or len(error.position) != 1 or not 0 < error.position[0] <= len(rows):
+        return error
+    return error.located(int(rows[error.position[0] - 1]))
+
+
+def without_blank_tail(value: Any) -> Any:
+    """A range without the rows after its last filled one: a whole-column selection (``A:C``) is a million
+    rows of ``None``, which nothing should hold, hash or walk. Anything but a list of rows is returned as is.
+
+    >>> without_blank_tail([["line", "amount"], ["mid", 5.0], [None, None], [None, None]])
+    [['line', 'amount'], ['mid', 5.0]]
+    """
+    if not isinstance(value, (list, tuple)) or not value:
+        return value
+    last = value[-1]
+    blank: Any = [None] * len(last) if isinstance(last, list) else (None,) * len(last) if isinstance(last, tuple) \
+        else None
+    end = len(value)
+    while end > 1 and value[end - 1] == blank:  # one C-level comparison per row
+        end -= 1
+    return value if end == len(value) else list(value[:end])
