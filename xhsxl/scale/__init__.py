@@ -30,8 +30,8 @@ _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb"
 def parse_memory(text: str | int) -> int:
     """Bytes in a memory size such as ``"4GB"``, ``"512 MiB"`` or ``"2g"`` (binary units, as ``free`` shows).
 
-    >>> parse_memory("4GB"), parse_memory("512 mib"), parse_memory(1024)
-    (4294967296, 536870912, 1024)
+    >>> parse_memory("4GB"), parse_memory("512 mib"), parse_memory(2**30)
+    (4294967296, 536870912, 1073741824)
     """
     if isinstance(text, int) and not isinstance(text, bool):
         size = text
