@@ -40,6 +40,7 @@ from xhsxl.workbook.journey_files import TOUCHPOINT_COLUMNS
 __all__ = [
     "TouchLog",
     "open_touch_log",
+    "find_touch_columns",
     "summarise_touch_log",
     "summarise_in_memory",
     "partitions_for",
@@ -119,7 +120,7 @@ def open_touch_log(source: str | os.PathLike[str], columns: Mapping[str, str | N
     except Exception as error:  # noqa: BLE001 — pyarrow's errors for damaged files are many
         raise XhsInputError(f"{text}: not a readable {file_format} data set ({type(error).__name__}: {error})") from None
     names = dataset.schema.names
-    found = _find_columns(names, columns or {}, text)
+    found = find_touch_columns(names, columns or {}, text)
     if file_format == "parquet":
         rows, exact = int(dataset.count_rows()), True
     else:
@@ -128,7 +129,7 @@ def open_touch_log(source: str | os.PathLike[str], columns: Mapping[str, str | N
     return TouchLog(dataset, found, file_format, rows, exact)
 
 
-def _find_columns(names: list[str], chosen: Mapping[str, str | None], where: str) -> dict[str, str | None]:
+def find_touch_columns(names: list[str], chosen: Mapping[str, str | None], where: str) -> dict[str, str | None]:
     by_lower = {name.strip().lower(): name for name in names}
     found: dict[str, str | None] = {}
     for role, defaults in TOUCHPOINT_COLUMNS.items():
