@@ -390,8 +390,14 @@ def attribute(
     removal_effects: Annotated[bool, typer.Option(
         "--removal-effects", help="Also print the Markov removal effects.")] = False,
     sheet: Annotated[Optional[str], typer.Option(help="The worksheet of an XLSX (default: the first).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the result as CSV (UTF-8).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Also write the result: .parquet as Parquet (needs pyarrow), anything else as CSV (UTF-8).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --out file if it exists.")] = False,
+    engine: Annotated[str, typer.Option(
+        help="With --touchpoints: memory, partitioned (by user, spilled to a temporary folder; reads Parquet or "
+             "CSV files, folders and globs), spark, or auto (memory if the log fits --memory, else "
+             "partitioned).")] = "auto",
+    memory: Annotated[str, typer.Option(help="Memory budget of the partitioned engine, e.g. 4GB.")] = "4GB",
 ) -> None:
     """Multi-touch attribution of a path table or a touch log: credit per channel, exact Markov by default.
 
@@ -401,7 +407,8 @@ def attribute(
     """
     from xhsxl.core import attribution
     from xhsxl.workbook.clients import ClientFileError
-    from xhsxl.workbook.journey_files import read_path_table, read_touchpoints
+    from xhsxl.core.attribution.partition import attribute_summary
+    from xhsxl.workbook.journey_files import JourneyFile, read_path_table, read_touchpoints
 
     name = _run(lambda: attribution.model_name(model))
     chosen_order = _markov_order_option(order)
@@ -412,12 +419,23 @@ def attribute(
     columns = ({"user": user_col, "time": time_col, "channel": channel_col, "converted": converted_col,
                 "value": value_col} if touchpoints else
                {"path": path_col, "conversions": conversions_col, "value": value_col, "nulls": nulls_col})
+    from xhsxl.scale import parse_memory
+    from xhsxl.scale.engines import choose_engine, summarise_source
+
+    budget = _run(lambda: parse_memory(memory))
+    chosen_engine = _run(lambda: choose_engine(source, engine, budget)) if touchpoints else "memory"
+    scaled = None
     with errors.status(f"reading {escape(source.name)}") as status:
         def progress(message: str) -> None:
             status.update(escape(message))
 
         try:
-            if touchpoints:
+            if chosen_engine != "memory":
+                scaled = _run(lambda: summarise_source(source, chosen_engine, columns, memory_bytes=budget,
+                                                       lookback_days=lookback, half_life_days=half_life,
+                                                       progress=progress))
+                read = JourneyFile(scaled.summary.paths, scaled.file_format, scaled.columns, scaled.rows)
+            elif touchpoints:
                 read = _run(lambda: read_touchpoints(source, columns, lookback_days=lookback, sheet=sheet,
                                                      progress=progress))
             else:
@@ -437,12 +455,18 @@ def attribute(
         status.update(f"{name} attribution of {table.n_paths:,} paths over {table.n_channels} channels")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", attribution.MissingNonConversionsWarning)  # said once, above
-            result = _run(lambda: attribution.attribute(table, name, order=chosen_order, half_life_days=half_life))
+            if scaled is not None:
+                result = _run(lambda: attribute_summary(scaled.summary, name, order=chosen_order,
+                                                        half_life_days=half_life))
+            else:
+                result = _run(lambda: attribution.attribute(table, name, order=chosen_order,
+                                                            half_life_days=half_life))
             chain = None
             if removal_effects:
                 chain = result if result.model == "markov" else _run(lambda: attribution.markov(table, chosen_order))
 
-    summary = (f"{table.n_paths:,} {'journeys' if touchpoints else 'paths'}, {table.n_channels} channels, "
+    n_journeys = scaled.summary.journeys if scaled is not None else table.n_paths
+    summary = (f"{n_journeys:,} {'journeys' if touchpoints else 'paths'}, {table.n_channels} channels, "
                f"{table.total_conversions:,.0f} conversions")
     if table.total_value is not None:
         summary += f", {_money(table.total_value)}"
@@ -464,6 +488,9 @@ def attribute(
     if removal is not None:
         console.print(_table(removal, f"Removal effects (Markov, order {chain.order})",
                              _REMOVAL_COLUMNS if chain.value is not None else _REMOVAL_COLUMNS[:2]))
+    if scaled is not None:
+        console.print(f"[dim]{scaled.engine} engine: {scaled.partitions:,} user partitions, "
+                      f"{table.n_paths:,} distinct paths[/]")
     if out is not None:
         _write_attribution_csv(out, rows, removal, overwrite)
 
@@ -482,8 +509,13 @@ def _write_attribution_csv(out: Path, rows: list[list[Any]], removal: list[list[
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\n").writerows([["" if v is None else v for v in row] for row in table])
     data = buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Chinese channel names
+    write: Callable[[Path], Any] = lambda temp: temp.write_bytes(data)  # noqa: E731
+    if out.suffix.lower() in (".parquet", ".pq"):
+        from xhsxl.scale.engines import parquet_writer
+
+        write = _run(lambda: parquet_writer(table))
     try:
-        atomic_write(out, lambda temp: temp.write_bytes(data), overwrite=overwrite)
+        atomic_write(out, write, overwrite=overwrite)
     except FileExistsError as error:
         errors.print(f"[bold red]error:[/] {error}; add --overwrite to replace it")
         raise typer.Exit(1) from None
