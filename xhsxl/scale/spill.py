@@ -130,6 +130,8 @@ def open_touch_log(source: str | os.PathLike[str], columns: Mapping[str, str | N
 
 
 def find_touch_columns(names: list[str], chosen: Mapping[str, str | None], where: str) -> dict[str, str | None]:
+    """The column of each role among ``names``: the one ``chosen`` names, else the first default header
+    (case-insensitive); a missing required role is refused with the columns there are."""
     by_lower = {name.strip().lower(): name for name in names}
     found: dict[str, str | None] = {}
     for role, defaults in TOUCHPOINT_COLUMNS.items():

@@ -171,6 +171,8 @@ def merge_summaries(summaries: Iterable[JourneySummary]) -> JourneySummary:
         raise XhsInputError("some partitions have conversion values and others not")
     if len({part.half_life_days for part in parts}) > 1:
         raise XhsInputError("partitions were summarised with different time-decay half-lives")
+    if len(parts) == 1:
+        return parts[0]  # already grouped and in canonical order
     channels = tuple(sorted(set().union(*(part.paths.channels for part in parts))))
     index_of = {name: code for code, name in enumerate(channels)}
     n = len(channels)
