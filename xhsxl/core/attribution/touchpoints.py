@@ -5,13 +5,15 @@ touch, in any order. :func:`journeys_from_touchpoints` turns it into a :class:`P
 journey, ready for every model (time decay included: each touch keeps its days before the conversion).
 
 Everything is vectorised — a sort by (user, time), boundary flags, cumulative sums and ``bincount`` —
-so a log of millions of rows never meets a per-row Python loop. Text columns are coded through a ``dict``
-built and applied by C-level iteration (``dict.fromkeys``, ``map``), which is faster than sorting strings.
+so a log of millions of rows never meets a per-row Python loop. Text columns are coded in one C-level
+pass through a ``dict`` (``map`` over a ``defaultdict``), which is faster than sorting strings.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -290,11 +292,13 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
     if isinstance(column, np.ndarray) and column.dtype.kind == "b":
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column
-    in_order = dict.fromkeys(items)
-    if any(map(_is_blank_id, in_order)):
+    # One hashing pass over the rows: a value's code is the number of distinct values seen before it.
+    first_seen: dict[Any, int] = defaultdict(itertools.count().__next__)
+    codes = np.fromiter(map(first_seen.__getitem__, items), dtype=np.int32, count=len(items))
+    distinct: list[Any] = list(first_seen)  # in order of first appearance, which is code order
+    if any(map(_is_blank_id, distinct)):
         row = next(i for i, item in enumerate(items) if _is_blank_id(item))
         raise XhsInputError(f"{name} at position {row + 1} is blank ({describe(items[row])})")
-    distinct: list[Any] = list(in_order)
     if sort_names:
         # Channel names follow the path-table rules: surrounding spaces are not part of the name.
         stripped = [item.strip() if isinstance(item, str) else item for item in distinct]
@@ -303,11 +307,8 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
         except TypeError:
             raise XhsInputError(f"{name} must all be text (or all numbers)") from None
         code_of_name = dict(zip(names, range(len(names))))
-        code_of = {raw: code_of_name[name_] for raw, name_ in zip(distinct, stripped)}
+        codes = np.asarray([code_of_name[name_] for name_ in stripped], dtype=np.int32)[codes]
         distinct = names
-    else:
-        code_of = dict(zip(distinct, range(len(distinct))))
-    codes = np.fromiter(map(code_of.__getitem__, items), dtype=np.int32, count=len(items))
     return codes, tuple(distinct)
 
 
