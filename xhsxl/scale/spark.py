@@ -20,7 +20,7 @@ import numpy as np
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
 from xhsxl.core.attribution.partition import JourneySummary, canonical_paths
 from xhsxl.core.attribution.paths import PathTable
-from xhsxl.core.attribution.touchpoints import TIME_UNITS, _user_keys, journeys_from_codes
+from xhsxl.core.attribution.touchpoints import TIME_UNITS, user_keys, journeys_from_codes
 from xhsxl.core.errors import XhsInputError
 
 __all__ = ["summarise_spark", "read_spark", "OUTPUT_SCHEMA"]
@@ -132,7 +132,7 @@ def _partition_kernel(time_kind: str, lookback_days: float | None, half_life_day
         if (frame["channel"] == "").any():
             raise XhsInputError("channel is blank in some rows")
         users = frame["user"].to_numpy()
-        keys = _user_keys(users) if users.dtype.kind in "iuf" else pd.factorize(frame["user"])[0].astype(np.int64)
+        keys = user_keys(users) if users.dtype.kind in "iuf" else pd.factorize(frame["user"])[0].astype(np.int64)
         if time_kind == "micros":
             days = (frame["time"].to_numpy(np.int64) * 1000).astype(float)
             days /= _NANOSECONDS_PER_DAY

@@ -33,7 +33,7 @@ import numpy as np
 
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
 from xhsxl.core.attribution.partition import JourneySummary, merge_summaries, summarise_journeys, user_partition
-from xhsxl.core.attribution.touchpoints import TIME_UNITS, _user_keys, journeys_from_codes
+from xhsxl.core.attribution.touchpoints import TIME_UNITS, user_keys, journeys_from_codes
 from xhsxl.core.errors import XhsInputError
 from xhsxl.workbook.journey_files import TOUCHPOINT_COLUMNS
 
@@ -396,7 +396,7 @@ def _summarise_table(table: Any, coder: _BatchCoder, lookback_days: float | None
                      pa: Any, pc: Any) -> JourneySummary:
     users = table.column("user").combine_chunks()
     if pa.types.is_integer(users.type):
-        keys = _user_keys(users.to_numpy())
+        keys = user_keys(users.to_numpy())
     else:
         keys = pc.dictionary_encode(users).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     del users

@@ -31,14 +31,7 @@ from xhsxl.core.attribution.conventions import LOOKBACK_DAYS, TIME_DECAY_HALF_LI
 from xhsxl.core.attribution.heuristics import time_decay
 from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.attribution.result import AttributionResult
-from xhsxl.core.attribution.touchpoints import (
-    _codes,
-    _conversion_values,
-    _days,
-    _flags,
-    _user_keys,
-    journeys_from_codes,
-)
+from xhsxl.core.attribution.touchpoints import code_touchpoints, journeys_from_codes
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe, numeric
 
@@ -262,26 +255,18 @@ def journeys_by_partition(
     >>> summary.paths.path_strings(), summary.paths.conversions.tolist(), summary.journeys
     (['feed_ads', 'kol_mid > search_ads', 'search_ads'], [0.0, 1.0, 1.0], 3)
     """
-    user_keys = _user_keys(users)
-    n_rows = len(user_keys)
-    days = _days(timestamps, "timestamps", time_unit)
-    channel_codes, channel_names = _codes(channels, "channels", sort_names=True)
-    converting = _flags(converted, "converted")
-    for name, column in (("timestamps", days), ("channels", channel_codes), ("converted", converting)):
-        if len(column) != n_rows:
-            raise XhsInputError(f"{name} has {len(column)} rows but users has {n_rows}")
-    row_values = None if values is None else _conversion_values(values, converting, n_rows)
-    if lookback_days is not None:
-        lookback_days = float(numeric(lookback_days, "lookback_days", gt=0))
-    names = tuple(str(name) for name in channel_names)
-    part = user_partition(user_keys, n_partitions)
+    coded = code_touchpoints(users, timestamps, channels, converted, values, lookback_days=lookback_days,
+                             time_unit=time_unit)
+    keys, days, channel_codes = coded["user_keys"], coded["days"], coded["channel_codes"]
+    converting, row_values = coded["converting"], coded["row_values"]
+    part = user_partition(keys, n_partitions)
     summaries = []
     for rows in _rows_by_partition(part, int(n_partitions)):
         if len(rows) == 0:
             continue
         journeys = journeys_from_codes(
-            user_keys[rows], days[rows], channel_codes[rows], names, converting[rows],
-            None if row_values is None else row_values[rows], lookback_days=lookback_days,
+            keys[rows], days[rows], channel_codes[rows], coded["channel_names"], converting[rows],
+            None if row_values is None else row_values[rows], lookback_days=coded["lookback_days"],
         )
         summaries.append(summarise_journeys(journeys, rows=len(rows), half_life_days=half_life_days))
     return merge_summaries(summaries)

@@ -23,7 +23,7 @@ from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe, numeric
 
-__all__ = ["journeys_from_touchpoints", "journeys_from_codes", "TIME_UNITS"]
+__all__ = ["journeys_from_touchpoints", "journeys_from_codes", "code_touchpoints", "user_keys", "TIME_UNITS"]
 
 #: Length of one unit of a numeric timestamp, in days. Excel serial dates are days.
 TIME_UNITS = {"days": 1.0, "hours": 1 / 24, "minutes": 1 / 1440, "seconds": 1 / 86400}
@@ -104,21 +104,43 @@ def journeys_from_touchpoints(
     >>> table.days_before_conversion.tolist()
     [4.0, 0.0, 0.0, 0.0]
     """
-    user_codes = _user_keys(users)
-    n_rows = len(user_codes)
-    times = _days(timestamps, "timestamps", time_unit)
+    return journeys_from_codes(**code_touchpoints(users, timestamps, channels, converted, values,
+                                                  lookback_days=lookback_days, time_unit=time_unit))
+
+
+def code_touchpoints(
+    users: Any,
+    timestamps: Any,
+    channels: Any,
+    converted: Any,
+    values: Any = None,
+    *,
+    lookback_days: float | None = LOOKBACK_DAYS.value,
+    time_unit: str = "days",
+) -> dict[str, Any]:
+    """The arguments of :func:`journeys_from_touchpoints` checked and coded: the keyword arguments of
+    :func:`journeys_from_codes` (``user_keys``, ``days``, ``channel_codes``, ``channel_names``,
+    ``converting``, ``row_values``, ``lookback_days``). Raises :class:`XhsInputError` naming the column."""
+    keys = user_keys(users)
+    n_rows = len(keys)
+    days = _days(timestamps, "timestamps", time_unit)
     channel_codes, channel_names = _codes(channels, "channels", sort_names=True)
     converting = _flags(converted, "converted")
-    for name, column in (("timestamps", times), ("channels", channel_codes), ("converted", converting)):
+    for name, column in (("timestamps", days), ("channels", channel_codes), ("converted", converting)):
         if len(column) != n_rows:
             raise XhsInputError(f"{name} has {len(column)} rows but users has {n_rows}")
     row_values = None if values is None else _conversion_values(values, converting, n_rows)
     if lookback_days is not None:
         lookback_days = float(numeric(lookback_days, "lookback_days", gt=0))
-    return journeys_from_codes(
-        user_codes, times, channel_codes, tuple(str(name) for name in channel_names), converting, row_values,
-        lookback_days=lookback_days,
-    )
+    return {
+        "user_keys": keys,
+        "days": days,
+        "channel_codes": channel_codes,
+        "channel_names": tuple(str(name) for name in channel_names),  # numeric channel ids become names
+        "converting": converting,
+        "row_values": row_values,
+        "lookback_days": lookback_days,
+    }
 
 
 def journeys_from_codes(
@@ -243,7 +265,7 @@ def _as_1d(values: Any, name: str) -> Any:
     return items
 
 
-def _user_keys(values: Any) -> np.ndarray:
+def user_keys(values: Any) -> np.ndarray:
     """A non-negative integer per row, equal for equal users, whose order is the journeys' output order.
 
     Numeric ids sort as numbers: whole-number ids are used as they are (shifted to start at 0) when they
