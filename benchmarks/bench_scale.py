@@ -17,7 +17,8 @@ the other, on the same files, ending with order-1 Markov attribution:
   and path table, then ChannelAttribution's ``markov_model`` (order 1, default settings) — a peer that
   also aggregates, so the ratio compares touch rows → result with touch rows → result.
 
-Wall time is the child's whole run (imports, reading, result); peak RSS is the child's ``ru_maxrss``
+Wall time is the child's whole run (imports, reading, result), CPU time its user + system time (steadier
+than wall time on a shared machine; DuckDB's threads add up); peak RSS is the child's ``ru_maxrss``
 (``os.wait4``), which includes pyarrow's, DuckDB's and the C++ allocations. DuckDB runs with 2 threads
 and ``memory_limit`` equal to the budget, spilling to the data folder. The exponent of time in rows is the
 least-squares slope of log(time) on log(rows) over the sizes run. Peers are not dependencies of xhsxl:
@@ -206,7 +207,8 @@ def measure(contender: str, folder: Path, memory: str) -> dict[str, Any]:
     if child.returncode != 0:
         return {"contender": contender, "error": f"exit {child.returncode}", "wall": wall}
     answer = json.loads(output.strip().splitlines()[-1])
-    answer.update(contender=contender, wall=wall, peak_rss_gib=usage.ru_maxrss / 2**20)
+    answer.update(contender=contender, wall=wall, cpu=usage.ru_utime + usage.ru_stime,
+                  peak_rss_gib=usage.ru_maxrss / 2**20)
     return answer
 
 
@@ -257,11 +259,11 @@ def main() -> None:
 
     print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} cores, budget {args.memory}, lookback "
           f"{LOOKBACK_DAYS} days, order-1 Markov\n")
-    print("| rows | contender | wall s | rows/s | peak RSS GiB | × peer time | max share gap vs peer | notes |")
-    print("|---:|---|---:|---:|---:|---:|---:|---|")
+    print("| rows | contender | wall s | CPU s | rows/s | peak RSS GiB | × peer time | max share gap vs peer | notes |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for answer in results:
         if "error" in answer:
-            print(f"| {answer['rows']:,} | {answer['contender']} | failed: {answer['error']} | | | | | |")
+            print(f"| {answer['rows']:,} | {answer['contender']} | failed: {answer['error']} | | | | | | |")
             continue
         peer = next((a for a in results if a["rows"] == answer["rows"] and a["contender"] == "peer"
                      and "error" not in a), None)
@@ -274,7 +276,7 @@ def main() -> None:
         notes = f"{phases}; {answer['journeys']:,} journeys, {answer['paths']:,} paths"
         if "partitions" in answer:
             notes += f"; K = {answer['partitions']}"
-        print(f"| {answer['rows']:,} | {answer['contender']} | {answer['wall']:.1f} | "
+        print(f"| {answer['rows']:,} | {answer['contender']} | {answer['wall']:.1f} | {answer['cpu']:.1f} | "
               f"{answer['rows'] / answer['wall']:,.0f} | {answer['peak_rss_gib']:.2f} | {ratio} | {gap} | {notes} |")
     print()
     for contender in contenders:
