@@ -32,7 +32,13 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
-from xhsxl.core.attribution.partition import JourneySummary, merge_summaries, summarise_journeys, user_partition
+from xhsxl.core.attribution.partition import (
+    MAX_PARTITIONS,
+    JourneySummary,
+    merge_summaries,
+    summarise_journeys,
+    user_partition,
+)
 from xhsxl.core.attribution.touchpoints import TIME_UNITS, user_keys, journeys_from_codes
 from xhsxl.core.errors import XhsInputError
 from xhsxl.workbook.journey_files import TOUCHPOINT_COLUMNS
@@ -161,7 +167,7 @@ def partitions_for(rows: int, memory_bytes: int) -> int:
     1
     """
     need = rows * KERNEL_BYTES_PER_ROW / memory_bytes
-    return 1 if need <= 0.5 else max(2, 2 ** math.ceil(math.log2(2 * need)))
+    return 1 if need <= 0.5 else min(MAX_PARTITIONS, max(2, 2 ** math.ceil(math.log2(2 * need))))
 
 
 def remove_stale_spills(parent: str | os.PathLike[str]) -> list[Path]:
@@ -226,7 +232,7 @@ def summarise_touch_log(
             for batch, rows_before in _batches(log, say):
                 coded = coder.code(batch, rows_before)
                 part = coder.partition(coded, k)
-                order = np.argsort(part, kind="stable")
+                order = np.argsort(part.astype(np.uint16), kind="stable")  # 16-bit keys: numpy sorts them by radix
                 bounds = np.zeros(k + 1, dtype=np.int64)
                 np.cumsum(np.bincount(part, minlength=k), out=bounds[1:])
                 grouped = coded.take(pa.array(order))

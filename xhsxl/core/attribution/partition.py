@@ -43,9 +43,12 @@ __all__ = [
     "canonical_paths",
     "attribute_summary",
     "journeys_by_partition",
+    "MAX_PARTITIONS",
 ]
 
 _MASK64 = np.uint64(2**64 - 1)
+#: Most user partitions: partition numbers are sorted as 16-bit keys (numpy's radix sort).
+MAX_PARTITIONS = 65_536
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +88,7 @@ def user_partition(users: Any, n_partitions: int) -> np.ndarray:
     >>> bool(user_partition(["ann", "bo", "ann"], 2)[0] == user_partition(["ann"], 2)[0])
     True
     """
-    k = int(numeric(n_partitions, "n_partitions", ge=1))
+    k = int(numeric(n_partitions, "n_partitions", ge=1, le=MAX_PARTITIONS))
     column = users if isinstance(users, np.ndarray) else np.asarray(users, dtype=object)
     if column.dtype.kind == "O" and all(isinstance(item, (int, float)) and not isinstance(item, bool)
                                         for item in column.tolist()):
@@ -274,7 +277,7 @@ def journeys_by_partition(
 
 def _rows_by_partition(part: np.ndarray, n_partitions: int) -> Sequence[np.ndarray]:
     """Row indices of each partition, in input order (one stable sort, then slices)."""
-    order = np.argsort(part, kind="stable")
+    order = np.argsort(part.astype(np.uint16), kind="stable")  # 16-bit keys: numpy sorts them by radix
     bounds = np.zeros(n_partitions + 1, dtype=np.int64)
     np.cumsum(np.bincount(part, minlength=n_partitions), out=bounds[1:])
     return [order[bounds[i]:bounds[i + 1]] for i in range(n_partitions)]
