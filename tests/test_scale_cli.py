@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
+pytest.importorskip("pyarrow.csv")
 
 from xhsxl.cli import app  # noqa: E402
 from xhsxl.scale.engines import choose_engine  # noqa: E402
@@ -45,14 +46,24 @@ def test_partitioned_engine_prints_the_in_memory_credit(log_file, model):
     assert memory.exit_code == 0 and partitioned.exit_code == 0, partitioned.output
     assert len(_credit_rows(memory.output)) == 4
     assert _credit_rows(partitioned.output) == _credit_rows(memory.output)
-    assert "partitioned engine: 8 user partitions" in partitioned.output
+    assert "partitioned engine (8 user partitions)" in partitioned.output
 
 
-def test_auto_engine_partitions_only_a_log_larger_than_the_budget(log_file):
-    assert choose_engine(log_file, "auto", 4 * 2**30) == "memory"
-    assert choose_engine(log_file, "auto", 2**20) == "partitioned"
+def test_auto_engine_reads_parquet_partitioned_and_a_csv_in_memory_only_if_it_fits(log_file, tmp_path):
+    assert choose_engine(log_file, "auto", 4 * 2**30) == "partitioned"  # K = 1 there: in memory, no spill
     assert choose_engine(log_file.parent, "auto", 4 * 2**30) == "partitioned"  # a folder
+    csv = tmp_path / "log.csv"
+    pa.csv.write_csv(pq.read_table(log_file), csv)
+    assert choose_engine(csv, "auto", 4 * 2**30) == "memory"
+    assert choose_engine(csv, "auto", 2**20) == "partitioned"
+    assert choose_engine(log_file, "memory", 2**20) == "memory"
     assert choose_engine(log_file, "spark", 2**20) == "spark"
+
+
+def test_auto_engine_keeps_a_log_that_fits_in_memory_without_spilling(log_file):
+    result = runner.invoke(app, ["attribute", str(log_file), "--touchpoints"])
+    assert result.exit_code == 0, result.output
+    assert "partitioned engine (in memory, nothing spilled)" in result.output
 
 
 def test_out_with_parquet_suffix_writes_parquet(log_file, tmp_path):

@@ -394,9 +394,9 @@ def attribute(
         "--out", help="Also write the result: .parquet as Parquet (needs pyarrow), anything else as CSV (UTF-8).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --out file if it exists.")] = False,
     engine: Annotated[str, typer.Option(
-        help="With --touchpoints: memory, partitioned (by user, spilled to a temporary folder; reads Parquet or "
-             "CSV files, folders and globs), spark, or auto (memory if the log fits --memory, else "
-             "partitioned).")] = "auto",
+        help="With --touchpoints: memory, partitioned (by user, spilled to a temporary folder when the log "
+             "exceeds --memory; reads Parquet or CSV files, folders and globs), spark, or auto (partitioned for "
+             "Parquet, memory for XLSX and for a CSV that fits --memory).")] = "auto",
     memory: Annotated[str, typer.Option(help="Memory budget of the partitioned engine, e.g. 4GB.")] = "4GB",
 ) -> None:
     """Multi-touch attribution of a path table or a touch log: credit per channel, exact Markov by default.
@@ -489,8 +489,9 @@ def attribute(
         console.print(_table(removal, f"Removal effects (Markov, order {chain.order})",
                              _REMOVAL_COLUMNS if chain.value is not None else _REMOVAL_COLUMNS[:2]))
     if scaled is not None:
-        console.print(f"[dim]{scaled.engine} engine: {scaled.partitions:,} user partitions, "
-                      f"{table.n_paths:,} distinct paths[/]")
+        how = ("in memory, nothing spilled" if scaled.partitions == 1 and scaled.engine == "partitioned" else
+               f"{scaled.partitions:,} user partitions")
+        console.print(f"[dim]{scaled.engine} engine ({how}): {table.n_paths:,} distinct paths[/]")
     if out is not None:
         _write_attribution_csv(out, rows, removal, overwrite)
 
