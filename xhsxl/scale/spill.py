@@ -48,7 +48,6 @@ __all__ = [
     "open_touch_log",
     "find_touch_columns",
     "summarise_touch_log",
-    "summarise_in_memory",
     "partitions_for",
     "remove_stale_spills",
     "BATCH_ROWS",
@@ -259,11 +258,6 @@ def summarise_touch_log(
         return merge_summaries(summaries)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def summarise_in_memory(log: TouchLog, **options: Any) -> JourneySummary:
-    """:func:`summarise_touch_log` with one partition: the whole log in memory, nothing spilled."""
-    return summarise_touch_log(log, n_partitions=1, **options)
 
 
 def _batches(log: TouchLog, say: Progress):
