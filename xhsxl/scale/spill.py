@@ -57,7 +57,8 @@ __all__ = [
 
 #: Rows read, coded and spilled at once.
 BATCH_ROWS = 1 << 20
-#: Peak bytes per touch row of the journey kernel on one partition (benchmark log: ~110; with headroom).
+#: Peak bytes per touch row of one in-memory partition (benchmarks/bench_scale.py: 1.7–1.8 GiB for 10.9M rows,
+#: ≈ 150 bytes per row beyond the interpreter's ~0.25 GiB; rounded up).
 KERNEL_BYTES_PER_ROW = 160
 #: Rows per byte of CSV assumed when a CSV log's row count is not known (short lines: an overestimate).
 _CSV_ROWS_PER_BYTE = 1 / 24
