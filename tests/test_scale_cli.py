@@ -91,3 +91,15 @@ def test_unknown_engine_and_bad_memory_are_refused(log_file):
     assert runner.invoke(app, ["attribute", str(log_file), "--touchpoints", "--engine", "gpu"]).exit_code == 2
     bad = runner.invoke(app, ["attribute", str(log_file), "--touchpoints", "--memory", "lots"])
     assert bad.exit_code == 2 and "memory must be a size like 4GB" in bad.output
+
+
+def test_auto_engine_finds_a_parquet_log_by_the_columns_named_on_the_command_line(tmp_path, log_file):
+    renamed = tmp_path / "renamed.parquet"
+    table = pq.read_table(log_file)
+    pq.write_table(table.rename_columns(["member", "ts", "touch", "bought", "amount"]), renamed)
+    columns = {"user": "member", "time": "ts", "channel": "touch", "converted": "bought", "value": "amount"}
+    assert choose_engine(renamed, "auto", 4 * 2**30, columns) == "partitioned"
+    result = runner.invoke(app, ["attribute", str(renamed), "--touchpoints", "--user-col", "member", "--time-col", "ts",
+                                 "--channel-col", "touch", "--converted-col", "bought", "--value-col", "amount"])
+    assert result.exit_code == 0, result.output
+    assert "partitioned engine (in memory, nothing spilled)" in result.output

@@ -423,7 +423,7 @@ def attribute(
     from xhsxl.scale.engines import choose_engine, summarise_source
 
     budget = _run(lambda: parse_memory(memory))
-    chosen_engine = _run(lambda: choose_engine(source, engine, budget)) if touchpoints else "memory"
+    chosen_engine = _run(lambda: choose_engine(source, engine, budget, columns)) if touchpoints else "memory"
     scaled = None
     with errors.status(f"reading {escape(source.name)}") as status:
         def progress(message: str) -> None:

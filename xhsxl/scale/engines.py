@@ -41,8 +41,10 @@ class ScaleRun:
         return self.summary.rows
 
 
-def choose_engine(source: str | os.PathLike[str], engine: str, memory_bytes: int) -> str:
-    """``"memory"``, ``"partitioned"`` or ``"spark"`` for ``engine`` (one of :data:`~xhsxl.scale.ENGINES`)."""
+def choose_engine(source: str | os.PathLike[str], engine: str, memory_bytes: int,
+                  columns: Mapping[str, str | None] | None = None) -> str:
+    """``"memory"``, ``"partitioned"`` or ``"spark"`` for ``engine`` (one of :data:`~xhsxl.scale.ENGINES`);
+    ``columns`` names the log's columns when they are not the default headers."""
     if engine not in ENGINES:
         raise XhsInputError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
     if engine != "auto":
@@ -55,7 +57,7 @@ def choose_engine(source: str | os.PathLike[str], engine: str, memory_bytes: int
     try:
         from xhsxl.scale.spill import open_touch_log
 
-        log = open_touch_log(text)
+        log = open_touch_log(text, {role: name for role, name in (columns or {}).items() if name is not None})
     except XhsInputError:
         if single:
             return "memory"  # the in-memory reader says what is wrong, as it always has
