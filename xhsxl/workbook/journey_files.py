@@ -51,9 +51,9 @@ __all__ = [
 #: Each role of a path table and the headers it is found under by default (compared case-insensitively).
 PATH_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "path": ("path", "paths", "路径"),
-    "conversions": ("conversions", "conversion", "转化", "转化数"),
-    "value": ("value", "values", "转化金额", "金额"),
-    "nulls": ("nulls", "null", "未转化"),
+    "conversions": ("conversions", "conversion", "total_conversions", "转化", "转化数"),
+    "value": ("value", "values", "total_conversion_value", "转化金额", "金额"),
+    "nulls": ("nulls", "null", "total_null", "未转化"),
 }
 #: Each role of a touchpoint log and its default headers.
 TOUCHPOINT_COLUMNS: dict[str, tuple[str, ...]] = {
