@@ -291,7 +291,7 @@ class _BatchCoder:
         self.has_values = columns.get("value") is not None
 
     def code(self, batch: Any, rows_before: int) -> Any:
-        pa, pc = self.pa, self.pc
+        pa = self.pa
         column = {role: batch.column(name) for role, name in self.columns.items() if name is not None}
         for role in ("user", "time", "channel"):
             if column[role].null_count:

@@ -95,16 +95,23 @@ def _language(language: Any) -> str:
     return key
 
 
+def _steady(value: float, digits: int) -> float:
+    """``value`` without its last bits of floating-point noise, so that the same figure computed along two paths
+    (a workbook's formulas and the core) rounds to the same printed digits, even at a half (10.85 %)."""
+    return round(value, digits) if math.isfinite(value) else value
+
+
 def _yuan(value: float) -> str:
+    value = _steady(value, 6)
     return f"¥{value:,.0f}" if value >= 0 else f"-¥{-value:,.0f}"
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.1f} %"
+    return f"{_steady(value * 100, 9):.1f} %"
 
 
 def _pct_zh(value: float) -> str:
-    return f"{value * 100:.1f}%"
+    return f"{_steady(value * 100, 9):.1f}%"
 
 
 def _range_text(low: float, high: float) -> tuple[str, str]:
