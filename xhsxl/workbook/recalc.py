@@ -137,6 +137,7 @@ def _engine() -> types.SimpleNamespace:
             "headless recalculation needs the 'formulas' package: pip install \"xhsxl[recalc]\" "
             f"(import failed: {error})") from error
 
+    _defer_statistics_functions()
     errors = {str(e): e for e in (formulas.NULL, formulas.DIV, formulas.VALUE, formulas.REF, formulas.NAME,
                                   formulas.NUM, formulas.NA)}
     value_error = formulas.VALUE
@@ -170,11 +171,29 @@ def _engine() -> types.SimpleNamespace:
             return MessageError, (self.message,)
 
     class Model(ExcelModel):
-        """``ExcelModel`` that turns a formula the engine cannot parse into ``#NAME?`` instead of failing."""
+        """``ExcelModel`` that turns a formula the engine cannot parse into ``#NAME?`` instead of failing,
+        and compiles only the cells a sheet stores."""
 
         def __init__(self) -> None:
             super().__init__()
             self.unparsed: dict[tuple[str, str], str] = {}
+
+        def push(self, worksheet, context):  # type: ignore[no-untyped-def]
+            # The engine's own push walks iter_rows, which creates and compiles every empty cell of the used
+            # range (more than half of the template's) only to add nothing for it; this walks the stored cells
+            # in the same row-major order and is otherwise the same.
+            worksheet, context = self.add_sheet(worksheet, context)
+            references = self.references
+            formula_references = self.formula_references(context)
+            formula_ranges = self.formula_ranges(context)
+            ctx = {"external_links": self.external_links(context)}
+            ctx.update(context)
+            stored = worksheet._cells
+            cells = [self.compile_cell(stored[key], ctx, references, formula_references)
+                     for key in sorted(stored) if stored[key].value is not None]
+            for cell in cells:
+                self.add_cell(schedula.await_result(cell), ctx, formula_ranges)
+            return self
 
         def compile_cell(self, cell, context, references, formula_references):  # type: ignore[no-untyped-def]
             try:
@@ -191,6 +210,71 @@ def _engine() -> types.SimpleNamespace:
         Array=Array, Cell=Cell, wrap_func=wrap_func, XlError=XlError, MessageError=MessageError, errors=errors,
         NA=formulas.NA, NUM=formulas.NUM, VALUE=value_error,
     )
+
+
+#: The engine's function modules whose import waits for scipy.stats (about half a second): ``stat`` imports
+#: it, ``comp`` imports ``stat``. The template calls none of their functions (MAX, AVERAGE, RANK, …).
+_SCIPY_FUNCTION_MODULES = (".stat", ".comp")
+
+
+def _defer_statistics_functions() -> None:
+    """Let the engine look functions up without importing scipy.stats until a formula needs one of them.
+
+    ``formulas`` resolves a name in a table that its ``get_functions`` builds by importing every function
+    module on the first formula parsed. This installs a table with the same entries, in the same order of
+    precedence, that imports the scipy-bound modules only when a name is not found without them.
+    """
+    import importlib
+
+    import formulas.functions as functions
+
+    cached = getattr(functions.get_functions, "cache_info", None)
+    if cached is None or cached().currsize:
+        return  # installed already (no cache), or the full table was built before: nothing left to save
+
+    def full_table() -> dict[str, Any]:
+        table: dict[str, Any] = {}
+        for name in functions.SUBMODULES:
+            table.update(importlib.import_module(name, functions.__name__).FUNCTIONS)
+        table.update(functions.FUNCTIONS)
+        return table
+
+    class FunctionTable(dict):  # type: ignore[type-arg]
+        complete = False
+
+        def _complete(self) -> None:
+            # Entries registered since (the XHS_ functions) keep precedence over the engine's own.
+            added = {key: value for key, value in self.items() if base.get(key, _UNCOMPUTED) is not value}
+            self.complete = True
+            self.update(full_table())
+            self.update(added)
+
+        def __contains__(self, name: object) -> bool:
+            if not dict.__contains__(self, name) and not self.complete:
+                self._complete()
+            return dict.__contains__(self, name)
+
+        def __missing__(self, name: str) -> Any:
+            if not self.complete:
+                self._complete()
+                if dict.__contains__(self, name):
+                    return dict.__getitem__(self, name)
+            return functions.not_implemented
+
+    base: dict[str, Any] = {}
+    for name in functions.SUBMODULES:
+        if name not in _SCIPY_FUNCTION_MODULES:
+            base.update(importlib.import_module(name, functions.__name__).FUNCTIONS)
+    base.update(functions.FUNCTIONS)
+    table = FunctionTable(base)
+
+    def get_functions() -> FunctionTable:
+        return table
+
+    functions.get_functions = get_functions  # the engine's parser and compiler look it up here at each call
+    import formulas
+
+    formulas.get_functions = get_functions
 
 
 def _describe_engine_error(error: Exception) -> str:
@@ -486,15 +570,15 @@ class Recalculator:
                 for row in range(low_row, high_row + 1):
                     for column in range(low_column, high_column + 1):
                         formulas[_address(row, column)] = text
-            for row in sheet.iter_rows():
-                for cell in row:
-                    value = cell.value
-                    if value is None or cell.coordinate in formulas:
-                        continue
-                    if cell.data_type == "f":
-                        formulas[cell.coordinate] = _formula_text(value)
-                    else:
-                        constants[cell.coordinate] = self._constant(value, cell.data_type)
+            # The stored cells only: iter_rows would create (and walk) every empty cell of the used range.
+            for cell in sheet._cells.values():
+                value = cell.value
+                if value is None or cell.coordinate in formulas:
+                    continue
+                if cell.data_type == "f":
+                    formulas[cell.coordinate] = _formula_text(value)
+                else:
+                    constants[cell.coordinate] = self._constant(value, cell.data_type)
 
     @staticmethod
     def _constant(value: Any, data_type: str) -> Any:
