@@ -93,3 +93,19 @@ def test_the_cell_reader_reads_what_openpyxl_reads(client_workbooks: list[Path])
     recalculator = recalc.Recalculator(client_workbooks[2])
     assert read.layout == recalculator._cells.layout
     assert read.constants == recalculator._constants
+
+
+def test_cli_recalculates_several_workbooks_and_a_folder(client_workbooks: list[Path]) -> None:
+    from typer.testing import CliRunner
+
+    from xhsxl.cli import app
+
+    runner = CliRunner()
+    several = runner.invoke(app, ["recalc", *map(str, client_workbooks[:2])])
+    assert several.exit_code == 0, several.output
+    assert "2 workbooks recalculated, 0 with a cell ending in an error" in several.output
+    folder = runner.invoke(app, ["recalc", str(client_workbooks[0].parent)])
+    assert folder.exit_code == 0, folder.output
+    assert f"{len(client_workbooks)} workbooks recalculated" in folder.output
+    refused = runner.invoke(app, ["recalc", *map(str, client_workbooks[:2]), "--static"])
+    assert refused.exit_code == 1
