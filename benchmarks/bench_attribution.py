@@ -18,7 +18,10 @@ Times are medians of ``--repeats`` runs, the contenders interleaved so backgroun
 memory is the growth of the resident set (``VmHWM`` after resetting it through ``/proc/self/clear_refs``)
 while one run executes in a forked child — it sees C++ allocations, which ``tracemalloc`` does not.
 Accuracy compares shares with ChannelAttribution run with ``--accuracy-sims`` simulations, with its
-default walk cap (``max_step`` = longest observed path) and with walks left (almost) uncapped.
+default walk cap (``max_step`` = longest observed path) and with walks left (almost) uncapped. "Time at
+equal accuracy" is then the time of the fastest of those runs whose conversion shares come within
+``--equal-accuracy-pp`` percentage points of the exact answer, against xhsxl's time for that exact answer
+(its error is rounding only): what a user of the simulation pays to be as close as xhsxl.
 """
 
 from __future__ import annotations
@@ -276,6 +279,8 @@ def main() -> None:
                         help="nsim_start of the ChannelAttribution reference runs (default 1e7 4e7; none skips)")
     parser.add_argument("--ca-threads", type=int, default=1, help="ncore of the reference runs (default 1)")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the synthetic data set")
+    parser.add_argument("--equal-accuracy-pp", type=float, default=0.05,
+                        help="largest share gap (percentage points) that counts as equal accuracy (default 0.05)")
     arguments = parser.parse_args()
     warnings.simplefilter("ignore", category=FutureWarning)
 
@@ -321,7 +326,7 @@ def main() -> None:
         return times[ours] / times[theirs] if theirs in times else None
 
     comparisons = [
-        ("exact Markov order 1, path table", "ours order 1", "CA order 1", 0.5),
+        ("exact Markov order 1, path table", "ours order 1", "CA order 1", 0.15),
         ("exact Markov order 3, path table", "ours order 3", "CA order 3", 0.3),
         ("touchpoint rows -> Markov order 1", "ours touchpoints", "CA order 1", 2.5),
     ]
@@ -356,6 +361,8 @@ def main() -> None:
           "walk after max_step steps, by default the longest observed path; a stopped walk counts as not converting)")
     accuracy_rows = []
     reference_shares: dict[tuple[int, str], np.ndarray] = {}
+    # (order) -> [(seconds, gap pp, settings)] of every ChannelAttribution run, for time at equal accuracy.
+    runs: dict[int, list[tuple[float, float, str]]] = {1: [], 3: []}
     for order in (1, 3):
         exact = ours_from_paths(table, order)
         exact_conversions, exact_value = shares(exact.conversions), shares(exact.value)
@@ -368,6 +375,7 @@ def main() -> None:
         seeds = ", ".join(map(str, DEFAULT_RUN_SEEDS))
         accuracy_rows.append([f"order {order}", f"default settings, seeds {seeds}", "-", f"{default_gap:.3f}",
                               f"{default_value_gap:.3f}", f"seeds differ by up to {spread:.3f}"])
+        runs[order].append((times[f"CA order {order}"], default_gap, "default settings (median time)"))
         for simulations in arguments.accuracy_sims:
             for max_step, label in ((None, "default"), (UNTRUNCATED_STEPS, str(UNTRUNCATED_STEPS))):
                 start = time.perf_counter()
@@ -377,12 +385,30 @@ def main() -> None:
                 conversion_share, value_share = channel_attribution_shares(reference, exact.channels)
                 reference_shares[order, label] = conversion_share  # the last (largest) run is shown below
                 gap = np.max(np.abs(conversion_share - exact_conversions)) * 100
+                runs[order].append((elapsed, gap, f"nsim_start={simulations:.0e}, max_step={label}"))
                 value_gap = np.max(np.abs(value_share - exact_value)) * 100
                 accuracy_rows.append(
                     [f"order {order}", f"nsim_start={simulations:.0e}, {elapsed:.0f} s", label, f"{gap:.3f}",
                      f"{value_gap:.3f}", "within 0.2" if gap <= 0.2 else "MISSED (> 0.2)"]
                 )
     print_table(["chain", "ChannelAttribution run", "max_step", "conversions pp", "value pp", ""], accuracy_rows)
+
+    target_pp = arguments.equal_accuracy_pp
+    print(f"\ntime at equal accuracy: fastest ChannelAttribution run within {target_pp} pp of the exact shares, "
+          "against xhsxl's exact answer (path table -> result)")
+    equal_rows = []
+    for order in (1, 3):
+        ours = times[f"ours order {order}"]
+        close = sorted(run for run in runs[order] if run[1] <= target_pp)
+        if close:
+            seconds, gap, settings = close[0]
+            equal_rows.append([f"order {order}", settings, f"{gap:.3f}", f"{seconds:.2f}", f"{ours:.3f}",
+                               f"{seconds / ours:.0f}x"])
+        else:
+            best = min(runs[order], key=lambda run: run[1])
+            equal_rows.append([f"order {order}", f"none of the runs (closest: {best[2]}, {best[0]:.1f} s)",
+                               f"{best[1]:.3f}", f"> {best[0]:.2f}", f"{ours:.3f}", f"> {best[0] / ours:.0f}x"])
+    print_table(["chain", "ChannelAttribution settings", "gap pp", "CA s", "xhsxl s", "CA / xhsxl"], equal_rows)
 
     print("\nconversion shares, %: xhsxl exact and ChannelAttribution's largest run (default cap / uncapped)")
     exact_1, exact_3 = ours_from_paths(table, 1), ours_from_paths(table, 3)
