@@ -43,6 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xhsxl.core.attribution import PathTable, journeys_from_touchpoints, markov, path_table  # noqa: E402
+from xhsxl.core.attribution import paths as path_parsing  # noqa: E402
 
 CHANNELS = ("kol_top", "kol_mid", "kol_micro", "search_ads", "feed_ads", "organic")
 SEED = 20_240_601
@@ -160,6 +161,16 @@ def touchpoint_rows(data: dict[str, Any]) -> dict[str, Any]:
 def ours_from_paths(table: dict[str, Any], order: int):
     parsed = path_table(table["path"], table["conversions"], table["value"], table["nulls"])
     return markov(parsed, order)
+
+
+def ours_from_paths_split_parser(table: dict[str, Any], order: int):
+    """The same, with the path strings parsed by splitting them (the parser before the byte-level one)."""
+    byte_parser = path_parsing._parse_paths
+    path_parsing._parse_paths = path_parsing._parse_paths_by_split
+    try:
+        return ours_from_paths(table, order)
+    finally:
+        path_parsing._parse_paths = byte_parser
 
 
 def ours_from_touchpoints(rows: dict[str, Any]):
@@ -300,6 +311,9 @@ def main() -> None:
 
     markov_model, pd, missing = load_channel_attribution()
     tasks: dict[str, Callable[[], Any]] = {
+        "parse bytes": lambda: path_parsing._parse_paths(table["path"], ">"),
+        "parse split": lambda: path_parsing._parse_paths_by_split(table["path"], ">"),
+        "ours order 1 split parser": lambda: ours_from_paths_split_parser(table, 1),
         "ours order 1": lambda: ours_from_paths(table, 1),
         "ours order 3": lambda: ours_from_paths(table, 3),
         "ours touchpoints": lambda: ours_from_touchpoints(rows),
@@ -320,7 +334,7 @@ def main() -> None:
         task()
     print(f"\ntiming: median of {arguments.repeats} runs, interleaved")
     times = median_times(tasks, arguments.repeats)
-    memory = {name: peak_memory_mib(task) for name, task in tasks.items()}
+    memory = {name: peak_memory_mib(task) for name, task in tasks.items() if not name.startswith("parse")}
 
     def ratio(ours: str, theirs: str) -> float | None:
         return times[ours] / times[theirs] if theirs in times else None
@@ -338,6 +352,13 @@ def main() -> None:
              f"{r:.2f}x" if r is not None else "-", f"<= {target}x", verdict(r, target)]
         )
     print_table(["task", "xhsxl s", "ChannelAttribution s", "ratio", "target", ""], result_rows)
+    speedup = times["parse split"] / times["parse bytes"]
+    print(f"path-string step ({len(table['path']):,} paths): {times['parse bytes']:.3f} s on bytes, "
+          f"{times['parse split']:.3f} s splitting strings (the parser before): {speedup:.1f}x faster "
+          f"(target >= 2x: {'met' if speedup >= 2 else 'MISSED'}); order 1 with the parser before "
+          f"{times['ours order 1 split parser']:.3f} s"
+          + (f" ({ratio('ours order 1 split parser', 'CA order 1'):.2f}x ChannelAttribution)" if "CA order 1" in times
+             else ""))
 
     print("\npeak memory: resident-set growth during one run (MiB)")
     memory_rows = []

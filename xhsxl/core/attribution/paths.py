@@ -401,11 +401,11 @@ _PARSE_BATCH = 8_192
 _PATH_MARK = "\x00"
 
 
-# Paths parsed per batch by the byte-level parser: bounds its per-byte and per-token arrays (~60 bytes a
-# token) while keeping numpy's per-call overhead negligible.
-_BYTE_BATCH = 65_536
+# Paths parsed per batch by the byte-level parser: bounds its per-byte and per-token arrays (~80 bytes a
+# token, a few MiB a batch) while keeping numpy's per-call overhead negligible.
+_BYTE_BATCH = 16_384
 # Hash-table size (bits) of the byte-level parser: far more slots than distinct spellings of channels.
-_TABLE_BITS = 16
+_TABLE_BITS = 14
 # Longest raw token (bytes) the byte-level parser keys: 8 words of 8 bytes. Longer names take the other path.
 _KEY_WORDS = 8
 # _BYTE_MASKS[r] keeps the first r bytes of a little-endian word.
@@ -435,7 +435,7 @@ def _parse_paths_bytes(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.
     sep_bytes = np.frombuffer(sep.encode("utf-8"), dtype=np.uint8)
     width = len(sep_bytes)
     slots = 1 << _TABLE_BITS
-    table_words = np.zeros((_KEY_WORDS, slots), dtype=np.uint64)  # word k of every slot's spelling, contiguous
+    table_words = np.zeros((1, slots), dtype=np.uint64)  # word k of every slot's spelling; grows with names
     table_length = np.full(slots, -1, dtype=np.int64)
     table_code = np.full(slots, -1, dtype=np.int64)
     code_of_name: dict[str, int] = {}
@@ -479,6 +479,8 @@ def _parse_paths_bytes(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.
         if longest > 8 * _KEY_WORDS:
             return None
         words = _packed_words(encoded, starts, lengths, max(1, -(-longest // 8)))
+        if len(words) > len(table_words):
+            table_words = np.vstack([table_words, np.zeros((len(words) - len(table_words), slots), np.uint64)])
         slot = _slot(words, lengths)
         new = table_length[slot] < 0
         if new.any():
