@@ -74,7 +74,9 @@ def _child_cpu() -> float:
 def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall time and CPU time (user + system, the process and the children it waited for) of one run."""
     cpu, start = _child_cpu(), time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # From a neutral folder: ``python -c`` puts the working directory first on sys.path, and a checkout's
+    # own xhsxl/ there would shadow the source PYTHONPATH names.
+    done = subprocess.run(argv, env=env, cwd=tempfile.gettempdir(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 2):  # 2: cells ending in an error, still a finished recalculation
         raise RuntimeError(f"{argv[:4]} failed: {done.stderr.decode(errors='replace')[-400:]}")

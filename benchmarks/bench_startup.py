@@ -37,6 +37,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Commands run from here: ``python -c`` puts the working directory first on sys.path, and a checkout's own
+# xhsxl/ there would shadow the source PYTHONPATH names.
+NEUTRAL = tempfile.gettempdir()
 
 #: (label, what to run: "-c" code or a CLI argument list, target seconds or None).
 COMMANDS: list[tuple[str, list[str], float | None]] = [
@@ -130,7 +133,8 @@ def main() -> None:
         for index, (_, _, _, argv, env, _) in enumerate(runs):
             used = _child_cpu()
             start = time.perf_counter()
-            subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(argv, env=env, cwd=NEUTRAL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=True)
             samples[index].append(time.perf_counter() - start)
             cpu[index].append(_child_cpu() - used)
 
@@ -151,7 +155,7 @@ def main() -> None:
 
     for python in arguments.python:
         found = json.loads(subprocess.run([python, "-c", _IMPORT_SET], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                          capture_output=True, text=True, check=True).stdout)
+                                          cwd=NEUTRAL, capture_output=True, text=True, check=True).stdout)
         print(f"\nxlwings Lite (Pyodide) download before the first call, {_environment_label(python)}: "
               f"distributions `import xhsxl.udfs` loads")
         for dist, info in sorted(found.items(), key=lambda item: item[0].lower()):
