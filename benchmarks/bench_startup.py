@@ -111,6 +111,7 @@ def main() -> None:
                         help="interpreters to measure (default: this one)")
     parser.add_argument("--baseline", help="also measure the source of this git revision (e.g. main)")
     arguments = parser.parse_args()
+    arguments.python = [os.path.abspath(python) for python in arguments.python]  # commands run elsewhere
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"median of {arguments.repeats} interleaved whole-process runs")
