@@ -444,9 +444,9 @@ def _parse_paths_bytes(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.
     n_tokens = 0
     for first in range(0, len(texts), _BYTE_BATCH):
         batch = texts[first : first + _BYTE_BATCH]
-        joined = _PATH_MARK.join(batch)
-        # Padded with NULs past the end so that an 8-byte read from any token's start stays in the buffer.
-        encoded = (joined + _PATH_MARK * (8 * _KEY_WORDS + 8)).encode("utf-8")
+        # Padded with NULs past the end (joined on as one more item: no copy of the text) so that an 8-byte
+        # read from any token's start stays in the buffer.
+        encoded = _PATH_MARK.join([*batch, _PATH_MARK * (8 * _KEY_WORDS + 7)]).encode("utf-8")
         size = len(encoded) - (8 * _KEY_WORDS + 8)
         text = np.frombuffer(encoded, dtype=np.uint8, count=size)
         # Delimiters: where a separator starts, and the NUL between two paths (a separator holds no NUL).
@@ -522,10 +522,10 @@ def _packed_words(encoded: bytes, starts: np.ndarray, lengths: np.ndarray, n_wor
     # Every byte offset seen as the start of an 8-byte word (unaligned reads; numpy copies them safely).
     as_words = np.ndarray((len(encoded) - 7,), dtype="<u8", buffer=encoded, strides=(1,))
     words = np.empty((n_words, len(starts)), dtype=np.uint64)
-    remaining = np.empty_like(lengths)
     for k in range(n_words):
-        np.clip(lengths - 8 * k, 0, 8, out=remaining)
-        np.bitwise_and(as_words[starts + 8 * k], _BYTE_MASKS[remaining], out=words[k])
+        # take's "clip" mode clamps the bytes left (length - 8k) to 0..8: the mask keeping them, in one pass.
+        mask = np.take(_BYTE_MASKS, lengths - 8 * k if k else lengths, mode="clip")
+        np.bitwise_and(as_words[starts + 8 * k if k else starts], mask, out=words[k])
     return words
 
 
