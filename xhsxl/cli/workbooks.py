@@ -101,9 +101,25 @@ _CELL_ERROR_COLUMNS = [Column("sheet", unit="text"), Column("cell", unit="text")
                        Column("error", unit="text"), Column("message", unit="text")]
 
 
+def _report_recalculation(workbook: Path, result: Any, fmt: OutputFormat, name_in_summary: bool = False) -> None:
+    """The cells of one recalculated workbook that end in an error, its padding notes and a count."""
+    count = sum(len(cells) for cells in result.values.values())
+    if result.errors or fmt != OutputFormat.table:
+        emit(Section("errors", str(workbook), _CELL_ERROR_COLUMNS,
+                     [{"sheet": e.sheet, "cell": e.cell, "formula": None if e.formula is None else str(e.formula),
+                       "error": e.error, "message": e.message} for e in result.errors]), fmt)
+    for line in _padding_lines(result.padding):
+        say(line, fmt, markup="[yellow]note:[/] {}")
+    prefix = f"{workbook}: " if name_in_summary else ""
+    say(f"{prefix}{count:,} cells evaluated, {len(result.errors)} ending in an error", fmt)
+
+
 @app.command()
 def recalc(
-    workbook: Annotated[Path, typer.Argument(help="A workbook to evaluate headlessly.")],
+    workbooks: Annotated[list[Path], typer.Argument(
+        metavar="WORKBOOK...", show_default=False,
+        help="Workbooks (or folders of .xlsx files) to evaluate headlessly; workbooks of one layout share one "
+             "compiled model, so each after the first takes a fraction of the time.")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the static copy here (.xlsx).")] = None,
     static: Annotated[bool, typer.Option("--static", help="Write the static copy (default name: X.static.xlsx).")] = False,
     overwrite: Overwrite = False,
@@ -111,10 +127,35 @@ def recalc(
 ) -> None:
     """Evaluate every formula with the XHS_ functions and report cells that end in an Excel error.
 
-    With --static (or --out) it also writes the deliverable for a client without Python: the same layout,
-    formats and charts with values in place of XHS_ formulas, checked against the recalculated live cells.
-    Exit status 2 when a cell ends in an error or the static copy disagrees with the live cells.
+    With --static (or --out) it also writes the deliverable for a client without Python, from one workbook: the
+    same layout, formats and charts, closed-form results as plain Excel formulas and the rest as values,
+    checked against the recalculated live cells. Exit status 2 when a cell ends in an error or the static copy
+    disagrees with the live cells.
     """
+    files: list[Path] = []
+    for given in workbooks:
+        if given.is_dir():
+            found = sorted(path for path in given.glob("*.xlsx") if not path.name.startswith((".", "~$")))
+            if not found:
+                raise CommandError(f"{given}: a folder without .xlsx workbooks", ExitCode.FILE)
+            files.extend(found)
+        else:
+            files.append(given)
+    if len(files) > 1:
+        if static or out:
+            raise CommandError("--static and --out take one workbook")
+        from xhsxl.workbook.recalc import recalculate_many
+
+        failed = 0
+        results = recalculate_many(files)
+        for path in files:  # the results come in the files' order: a file that cannot be read is named
+            with about(path):
+                _, many = next(results)
+            _report_recalculation(path, many, fmt, name_in_summary=True)
+            failed += bool(many.errors)
+        say(f"{len(files)} workbooks recalculated, {failed} with a cell ending in an error", fmt)
+        raise typer.Exit(ExitCode.INPUT if failed else ExitCode.OK)
+    workbook = files[0]
     target = out or workbook.with_name(workbook.stem + ".static.xlsx")
     if static or out:  # refused before the recalculation, which takes a while
         check_output_file(target)
@@ -127,14 +168,7 @@ def recalc(
 
     with about(workbook):
         result = recalculate(workbook)
-    count = sum(len(cells) for cells in result.values.values())
-    if result.errors or fmt != OutputFormat.table:
-        emit(Section("errors", str(workbook), _CELL_ERROR_COLUMNS,
-                     [{"sheet": e.sheet, "cell": e.cell, "formula": None if e.formula is None else str(e.formula),
-                       "error": e.error, "message": e.message} for e in result.errors]), fmt)
-    for line in _padding_lines(result.padding):
-        say(line, fmt, markup="[yellow]note:[/] {}")
-    say(f"{count:,} cells evaluated, {len(result.errors)} ending in an error", fmt)
+    _report_recalculation(workbook, result, fmt)
     if not (static or out):
         raise typer.Exit(ExitCode.INPUT if result.errors else ExitCode.OK)
     inputs = _read_inputs(workbook)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
-from openpyxl.utils.datetime import to_excel
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import is_blank
@@ -243,6 +242,8 @@ def worksheet_value(value: Any) -> Any:
     (45413.0, 0.5, 3.0)
     """
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        from openpyxl.utils.datetime import to_excel  # only for a date cell: openpyxl stays out of start-up
+
         return float(to_excel(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)

@@ -7,7 +7,7 @@ absolute percentage error (MAPE) and mean signed error (bias), and how often the
 actual figure (coverage, to be read against the interval's level). :func:`case_study_backtest` does the same
 with article 000's two case studies, each forecast from a fit to the other alone.
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
