@@ -21,7 +21,7 @@ from xhsxl.schema import ClientCampaign
 from xhsxl.workbook import sheets
 from xhsxl.workbook.formula import calls_xhs
 from xhsxl.workbook.read import named_places
-from xhsxl.workbook.template import build_workbook
+from xhsxl.workbook.template import build_workbook, static_shown_values
 
 __all__ = ["xhs_cells", "result_cells", "same_value", "static_mismatches"]
 
@@ -73,10 +73,12 @@ def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float =
     schema) differs from ``recalculation`` of its live workbook."""
     live = build_workbook(campaign, static=False, sheet_values=sheet_values)
     static = build_workbook(campaign, static=True, sheet_values=sheet_values)
+    # A native formula of the copy shows its value only once opened: compare what it computes.
+    computed = static_shown_values(campaign, sheet_values)
     problems = []
     for sheet, cell, in_array in result_cells(live):
         expected = recalculation.value(sheet, cell)
-        shown = static[sheet][cell].value
+        shown = computed[(sheet, cell)] if (sheet, cell) in computed else static[sheet][cell].value
         if in_array and shown is None and expected == "#N/A":
             continue  # an array range larger than its result: Excel pads it with #N/A; static leaves it blank
         if not same_value(shown, expected, rel):

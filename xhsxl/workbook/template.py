@@ -31,14 +31,14 @@ import xhsxl
 from xhsxl.core import figures
 from xhsxl.schema import FIELDS, ClientCampaign
 from xhsxl.workbook import sheets
-from xhsxl.workbook.formula import CellError, Expr, calls_xhs
+from xhsxl.workbook.formula import CellError, Expr, calls_xhs, native
 from xhsxl.workbook.sheet_xml import SheetXml
 from xhsxl.workbook.sheets.inputs import write_input
 from xhsxl.workbook.sheets.kit import Kit, Placement, Sheet, write_text
 
 __all__ = [
     "build_workbook", "workbook_bytes", "WorkbookFactory", "example_campaign", "Placement", "write_text", "FIXED_TIME",
-    "sheet_inputs",
+    "sheet_inputs", "static_shown_values",
 ]
 
 #: Document timestamps of every workbook we write, so the same inputs give the same bytes.
@@ -106,6 +106,25 @@ class _Builder(Kit):
         self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans)
         self._campaign_dependence: dict[str, bool] | None = None
         self._static_plan: dict[bool, Any] = {}
+        self._native_cells: dict[str, Expr | None] | None = None
+
+    @property
+    def native_cells(self) -> dict[str, Expr | None]:
+        """Each XHS_ cell's native rendering (None: no closed form), by name; a static copy writes it."""
+        if self._native_cells is None:
+            self._native_cells = {name: native(expr) for _, _, name, expr in self.deferred if calls_xhs(expr)}
+        return self._native_cells
+
+    def shown_values(self) -> dict[tuple[str, str], Any]:
+        """What each XHS_ result cell of the static copy shows, by (sheet, cell): its native formula's value
+        (as Excel or LibreOffice computes it on opening) or the value written in its place."""
+        shown = {}
+        for ws, cell, name, expr in self.deferred:
+            if calls_xhs(expr):
+                rendering = self.native_cells.get(name)
+                value = rendering.evaluate(self.evaluation) if rendering is not None else self.evaluation.value(name)
+                shown[(ws.title, cell.coordinate)] = _shown(value)
+        return shown
 
     def name(self, name: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=self.place.address(name))
@@ -117,6 +136,9 @@ class _Builder(Kit):
         for ws, cell, name, expr in self.deferred:
             if not (self.static and calls_xhs(expr)):
                 cell.value = "=" + expr.excel(self.place)
+            elif self.native_cells.get(name) is not None:
+                # A closed form: native Excel over the same names, so the client's edits still update it.
+                cell.value = "=" + self.native_cells[name].excel(self.place)
         for ws, spec, row, column in self.deferred_tables:
             if not self.static:
                 ref = self.place.address(spec.name).split("!")[1].replace("$", "")
@@ -147,7 +169,8 @@ class _Builder(Kit):
         """The cells a static workbook fills with values: single cells with their names, and each table's grid."""
         if varying_only not in self._static_plan:
             wanted = self.depends_on_campaign if varying_only else (lambda name: True)
-            cells = [(cell, name) for _, cell, name, expr in self.deferred if calls_xhs(expr) and wanted(name)]
+            cells = [(cell, name) for _, cell, name, expr in self.deferred
+                     if calls_xhs(expr) and self.native_cells.get(name) is None and wanted(name)]
             tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)] for r in range(spec.rows)])
                       for ws, spec, row, column in self.deferred_tables if wanted(spec.name)]
             self._static_plan[varying_only] = (cells, tables)
@@ -198,7 +221,8 @@ class _Builder(Kit):
         varying = {cell.parent.title for cell in self.input_cells.values()}
         if self.static:
             varying |= {sheet.name for sheet in self.registry
-                        if any(calls_xhs(item.expr) and self.depends_on_campaign(item.name) for item in sheet.cells)
+                        if any(calls_xhs(item.expr) and self.native_cells.get(item.name) is None
+                               and self.depends_on_campaign(item.name) for item in sheet.cells)
                         or any(self.depends_on_campaign(spec.name) for spec in sheet.tables)}
         return varying
 
@@ -211,6 +235,9 @@ class _Builder(Kit):
             ws.page_setup.fitToHeight = 0
             if ws.title != "xlwings.conf":
                 ws.protection.sheet = True
+        if self.static:
+            # Formulas arrive without cached values (openpyxl writes none): have every engine compute them.
+            self.wb.calculation.fullCalcOnLoad = True
         self.wb.properties.creator = f"xhsxl {xhsxl.__version__}"
         self.wb.properties.title = _title(self.campaign)
         self.wb.properties.created = FIXED_TIME
@@ -224,14 +251,18 @@ class _Builder(Kit):
         return self.finish()
 
 
+def _shown(value: Any) -> Any:
+    """A computed value as a static copy's cell shows it: an error as its message."""
+    return f"Error: {value.message}" if isinstance(value, CellError) else value
+
+
 def _write_value(cell: Cell, value: Any) -> None:
     """A computed value in a static workbook; an error shows its message instead of a number.
 
     Computed text ("n/a", table labels, an error message) is ours, never a client's, and is stored as text
     without touching the cell's style, so the same cell has the same style for every client.
     """
-    if isinstance(value, CellError):
-        value = f"Error: {value.message}"
+    value = _shown(value)
     old = cell._value
     same = old.__class__ is value.__class__ and old == value and (old.__class__ is not str or cell.data_type == "s")
     if same and value != 0:
@@ -259,6 +290,15 @@ def build_workbook(campaign: ClientCampaign | None = None, static: bool = False,
     if unknown:
         raise KeyError(f"no such input cell outside the schema: {', '.join(sorted(unknown))}")
     return _Builder(campaign or example_campaign(), static, sheet_values).build()
+
+
+def static_shown_values(campaign: ClientCampaign, sheet_values: Mapping[str, Any] | None = None
+                        ) -> dict[tuple[str, str], Any]:
+    """What every XHS_ result cell (outside the tables) of ``campaign``'s static copy shows once opened, by
+    (sheet, cell): the value of its native formula, or the value written in its place."""
+    builder = _Builder(campaign, True, sheet_values)
+    builder.build()
+    return builder.shown_values()
 
 
 def sheet_inputs() -> dict[str, tuple[str, int, int]]:
