@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
 from xhsxl import udfs
+from xhsxl.core.allocation import STAGE_TABLE_HEADER
+from xhsxl.core.figures import STAGE_ALIASES, STAGE_SPILLOVER_SHARE
+from xhsxl.core.returns import RETURN_COMPONENTS
 from xhsxl.core.errors import XhsInputError
 
 __all__ = [
@@ -670,3 +673,90 @@ def _native(expr: Expr) -> Expr:
     if isinstance(expr, Fn):
         return Fn(expr.function, *(_native(a) for a in expr.args))
     return expr  # a name, span, literal, table cell or refusal: the same in both
+
+
+# ------------------------------------------------------------------------------------------------ native tables
+#: A table's cells, header row first: an expression per cell, None for a blank one.
+Grid = list[list["Expr | None"]]
+
+
+def _table(rows: Grid, rules: list[tuple[Expr, str]]) -> Grid:
+    """A table the core refuses as a whole shows the first failing rule's message in its first cell and
+    leaves the rest blank, as a static copy's value table does."""
+    rules = [(condition, message) for condition, message in rules
+             if condition.names() or condition.evaluate(_NO_NAMES) is not True]
+    if not rules:
+        return rows
+    valid = rules[0][0] if len(rules) == 1 else Fn("AND", *(condition for condition, _ in rules))
+    grid: Grid = []
+    for r, row in enumerate(rows):
+        cells: list[Expr | None] = []
+        for c, cell in enumerate(row):
+            if r == c == 0:
+                cells.append(_checked(_lift(cell), *rules))
+            elif r == 0:
+                cells.append(cell)  # the header stays, beside the message
+            else:
+                cells.append(None if cell is None else If(valid, cell, ""))
+        grid.append(cells)
+    return grid
+
+
+def _breakdown_table(*args: Expr) -> Grid:
+    raw, weights, weighted, rules = _blended_parts(*args)
+    total = _total(weighted)
+    rows: Grid = [[Lit(h) for h in ("component", "label", "标签", "value", "weight", "weighted value", "share")]]
+    for (key, (label_en, label_zh)), value, weight, part in zip(RETURN_COMPONENTS.items(), raw, weights, weighted):
+        share = If(BinOp("=", total, Lit(0)), 0, part / total)
+        rows.append([Lit(key), Lit(label_en), Lit(label_zh), value, weight, part, share])
+    rows.append([Lit("total"), Lit("Blended return"), Lit("综合回报"), None, None, total,
+                 If(BinOp("=", total, Lit(0)), 0, 1)])
+    return _table(rows, rules)
+
+
+def _stage_key(stage: Expr) -> Expr:
+    """The canonical stage key of what the stage cell holds (any of the core's spellings), or a refusal."""
+    choice: Expr = Refuse("stage must be one of cold_start, growth, maturity")
+    for key in reversed(tuple(STAGE_SPILLOVER_SHARE)):
+        spellings = [alias for alias, canonical in STAGE_ALIASES.items() if canonical == key]
+        choice = If(Fn("OR", *(BinOp("=", stage, Lit(alias)) for alias in spellings)), key, choice)
+    return choice
+
+
+def _stage_split_table(budget: Expr, stage: Expr) -> Grid:
+    key = _stage_key(stage)
+
+    def by_stage(values: dict[str, Any]) -> Expr:
+        chosen: Expr = Lit("")
+        for name in reversed(tuple(STAGE_SPILLOVER_SHARE)):
+            chosen = If(BinOp("=", key, Lit(name)), values[name], chosen)
+        return chosen
+
+    spillover = by_stage({name: figure.value for name, figure in STAGE_SPILLOVER_SHARE.items()})
+    closed_loop = by_stage({name: 1.0 - figure.value for name, figure in STAGE_SPILLOVER_SHARE.items()})
+    source = by_stage({name: f"{figure.source}: {figure.quote}" for name, figure in STAGE_SPILLOVER_SHARE.items()})
+    rows: Grid = [[Lit(h) for h in STAGE_TABLE_HEADER],
+                  [key, Lit("spillover"), spillover, spillover * budget, source],
+                  [key, Lit("closed_loop"), closed_loop, closed_loop * budget, source]]
+    known = Fn("OR", *(BinOp("=", stage, Lit(alias)) for alias in STAGE_ALIASES))
+    return _table(rows, [_above_0(budget, "budget"), (known, "stage must be one of cold_start, growth, maturity")])
+
+
+#: Native renderings of the XHS_ table functions with a closed form: the argument trees in, a grid out.
+NATIVE_TABLES: dict[str, Callable[..., Grid]] = {
+    "XHS_BLENDED_BREAKDOWN": _breakdown_table,
+    "XHS_STAGE_SPLIT": _stage_split_table,
+}
+
+
+def native_table(expr: Expr, rows: int, columns: int) -> Grid | None:
+    """The native grid (``rows`` × ``columns``, padded with blanks) of a table whose expression is a call of
+    :data:`NATIVE_TABLES` over closed forms; None when it has none."""
+    if not (isinstance(expr, Call) and expr.function in NATIVE_TABLES):
+        return None
+    try:
+        grid = NATIVE_TABLES[expr.function](*(_native(a) for a in expr.args))
+    except _NoNative:
+        return None
+    padded: Grid = [list(row[:columns]) + [None] * (columns - len(row)) for row in grid[:rows]]
+    return padded + [[None] * columns for _ in range(rows - len(padded))]

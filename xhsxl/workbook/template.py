@@ -31,7 +31,7 @@ import xhsxl
 from xhsxl.core import figures
 from xhsxl.schema import FIELDS, ClientCampaign
 from xhsxl.workbook import sheets
-from xhsxl.workbook.formula import CellError, Expr, calls_xhs, native
+from xhsxl.workbook.formula import CellError, Expr, Grid, Lit, calls_xhs, native, native_table
 from xhsxl.workbook.sheet_xml import SheetXml
 from xhsxl.workbook.sheets.inputs import write_input
 from xhsxl.workbook.sheets.kit import Kit, Placement, Sheet, write_text
@@ -107,6 +107,7 @@ class _Builder(Kit):
         self._campaign_dependence: dict[str, bool] | None = None
         self._static_plan: dict[bool, Any] = {}
         self._native_cells: dict[str, Expr | None] | None = None
+        self._native_tables: dict[str, Grid | None] | None = None
 
     @property
     def native_cells(self) -> dict[str, Expr | None]:
@@ -114,6 +115,14 @@ class _Builder(Kit):
         if self._native_cells is None:
             self._native_cells = {name: native(expr) for _, _, name, expr in self.deferred if calls_xhs(expr)}
         return self._native_cells
+
+    @property
+    def native_tables(self) -> dict[str, Grid | None]:
+        """Each table's native grid (None: no closed form), by name; a static copy writes it."""
+        if self._native_tables is None:
+            self._native_tables = {spec.name: native_table(spec.expr, spec.rows, spec.columns)
+                                   for _, spec, _, _ in self.deferred_tables}
+        return self._native_tables
 
     def shown_values(self) -> dict[tuple[str, str], Any]:
         """What each XHS_ result cell of the static copy shows, by (sheet, cell): its native formula's value
@@ -124,6 +133,14 @@ class _Builder(Kit):
                 rendering = self.native_cells.get(name)
                 value = rendering.evaluate(self.evaluation) if rendering is not None else self.evaluation.value(name)
                 shown[(ws.title, cell.coordinate)] = _shown(value)
+        for ws, spec, row, column in self.deferred_tables:
+            grid = self.native_tables.get(spec.name)
+            for r in range(spec.rows):
+                for c in range(spec.columns):
+                    item = grid[r][c] if grid is not None else None
+                    if grid is not None:
+                        value = None if item is None else item.evaluate(self.evaluation)
+                        shown[(ws.title, ws.cell(row + r, column + c).coordinate)] = _shown(value)
         return shown
 
     def name(self, name: str) -> None:
@@ -143,6 +160,15 @@ class _Builder(Kit):
             if not self.static:
                 ref = self.place.address(spec.name).split("!")[1].replace("$", "")
                 ws.cell(row, column).value = ArrayFormula(ref, "=" + spec.expr.excel(self.place))
+            elif self.native_tables.get(spec.name) is not None:
+                # A closed-form table: each cell its own native formula (a label stays a label).
+                for r, cells in enumerate(self.native_tables[spec.name]):
+                    for c, item in enumerate(cells):
+                        target = ws.cell(row + r, column + c)
+                        if isinstance(item, Lit):
+                            _write_value(target, item.value)
+                        elif item is not None:
+                            target.value = "=" + item.excel(self.place)
         self.write_static_values()
 
     def write_static_values(self, varying_only: bool = False) -> None:
@@ -172,7 +198,8 @@ class _Builder(Kit):
             cells = [(cell, name) for _, cell, name, expr in self.deferred
                      if calls_xhs(expr) and self.native_cells.get(name) is None and wanted(name)]
             tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)] for r in range(spec.rows)])
-                      for ws, spec, row, column in self.deferred_tables if wanted(spec.name)]
+                      for ws, spec, row, column in self.deferred_tables
+                      if self.native_tables.get(spec.name) is None and wanted(spec.name)]
             self._static_plan[varying_only] = (cells, tables)
         return self._static_plan[varying_only]
 
@@ -223,7 +250,8 @@ class _Builder(Kit):
             varying |= {sheet.name for sheet in self.registry
                         if any(calls_xhs(item.expr) and self.native_cells.get(item.name) is None
                                and self.depends_on_campaign(item.name) for item in sheet.cells)
-                        or any(self.depends_on_campaign(spec.name) for spec in sheet.tables)}
+                        or any(self.native_tables.get(spec.name) is None and self.depends_on_campaign(spec.name)
+                               for spec in sheet.tables)}
         return varying
 
     def finish(self) -> Workbook:
