@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
 from xhsxl import udfs
-from xhsxl.core.allocation import STAGE_TABLE_HEADER
-from xhsxl.core.figures import STAGE_ALIASES, STAGE_SPILLOVER_SHARE
+from xhsxl.core.allocation import (
+    _BUDGET_LINES, _COUNT_GUARD, _SUM_TOLERANCE, _TABLE_TIERS, ALLOCATION_TABLE_HEADER, STAGE_TABLE_HEADER,
+)
+from xhsxl.core.figures import STAGE_ALIASES, STAGE_SPILLOVER_SHARE, TIER_BUDGET_SHARE, TIER_FEE_PER_NOTE
 from xhsxl.core.returns import RETURN_COMPONENTS
 from xhsxl.core.errors import XhsInputError
 
@@ -742,10 +744,74 @@ def _stage_split_table(budget: Expr, stage: Expr) -> Grid:
     return _table(rows, [_above_0(budget, "budget"), (known, "stage must be one of cold_start, growth, maturity")])
 
 
+#: The tolerance of ``figures.Range.contains``, which the core's in-range flags use.
+_RANGE_TOLERANCE = 1e-12
+
+
+def _in_range(share: Expr, low: float, high: float) -> Expr:
+    """Whether a share sits in its recommended range, with the core's tolerance (``Range.contains``)."""
+    return Fn("AND", share >= low - _RANGE_TOLERANCE, share <= high + _RANGE_TOLERANCE)
+
+
+def _notes(amount: Expr, fee: float) -> Expr:
+    """Sponsored notes an amount pays for at a fee, floored as the core floors them (with its guard)."""
+    return Fn("INT", amount / fee + _COUNT_GUARD)
+
+
+def _tier_allocation_table(budget: Expr, stage: Expr | None = None, line_shares: Expr | None = None,
+                           tier_shares: Expr | None = None) -> Grid:
+    if not (stage is None or (isinstance(stage, Lit) and stage.value in ("", None))):
+        raise _NoNative("XHS_TIER_ALLOCATION with a stage")
+    if line_shares is None or tier_shares is None:
+        raise _NoNative("XHS_TIER_ALLOCATION without its share ranges")
+    rows: Grid = [[Lit(h) for h in ALLOCATION_TABLE_HEADER]]
+    rules = [_above_0(budget, "total_budget")]
+    shares = []
+    for index, (line, argument, _default, figure_range) in enumerate(_BUDGET_LINES, start=1):
+        share = Fn("INDEX", line_shares, index)
+        shares.append(share)
+        rules.append(_share(share, argument))
+        rows.append([Lit(line), Lit("budget"), share, share, share * budget, Lit(figure_range.low),
+                     Lit(figure_range.high), _in_range(share, figure_range.low, figure_range.high), None, None, None,
+                     Lit(_range_source(figure_range))])
+    spent = Sum(line_shares)
+    rules.append((spent <= 1 + _SUM_TOLERANCE, "the four line shares must not exceed 100 % together"))
+    creator_share = If(1 - spent < 0, 0, 1 - spent)
+    creator_amount = creator_share * budget
+    tier_rows: Grid = []
+    counts: list[list[Expr]] = [[], [], []]
+    for index, tier in enumerate(_TABLE_TIERS, start=1):
+        share = Fn("INDEX", tier_shares, index)
+        rules.append(_share(share, f"tier_shares for {tier}"))
+        amount = share * creator_amount
+        low_fee, high_fee = TIER_FEE_PER_NOTE[tier].low, TIER_FEE_PER_NOTE[tier].high
+        notes = [_notes(amount, high_fee), _notes(amount, (low_fee + high_fee) / 2), _notes(amount, low_fee)]
+        for column, count in zip(counts, notes):
+            column.append(count)
+        figure_range = TIER_BUDGET_SHARE[tier]
+        fees = f"{TIER_FEE_PER_NOTE[tier].source}: {TIER_FEE_PER_NOTE[tier].quote}"
+        tier_rows.append([Lit(f"creators_{tier}"), Lit("creators"), share * creator_share, share, amount,
+                          Lit(figure_range.low), Lit(figure_range.high),
+                          _in_range(share, figure_range.low, figure_range.high), *notes,
+                          Lit(f"{_range_source(figure_range)}; fees {fees}")])
+    tiers_total = Sum(tier_shares)
+    rules.append((Fn("AND", tiers_total >= 1 - _SUM_TOLERANCE, tiers_total <= 1 + _SUM_TOLERANCE),
+                  "tier_shares must sum to 100 % of the creator budget"))
+    rows.append([Lit("creators"), Lit("budget"), creator_share, creator_share, creator_amount, None, None, None,
+                 *(_total(column) for column in counts),
+                 Lit("remainder of total_budget after the other budget lines; split by tier below")])
+    return _table(rows + tier_rows, rules)
+
+
+def _range_source(figure_range: Any) -> str:
+    return f"{figure_range.source}: {figure_range.quote}"
+
+
 #: Native renderings of the XHS_ table functions with a closed form: the argument trees in, a grid out.
 NATIVE_TABLES: dict[str, Callable[..., Grid]] = {
     "XHS_BLENDED_BREAKDOWN": _breakdown_table,
     "XHS_STAGE_SPLIT": _stage_split_table,
+    "XHS_TIER_ALLOCATION": _tier_allocation_table,
 }
 
 

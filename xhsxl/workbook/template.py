@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from typing import Any, Callable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.xml.constants import ARC_CORE
@@ -34,7 +36,7 @@ from xhsxl.workbook import sheets
 from xhsxl.workbook.formula import CellError, Expr, Grid, Lit, calls_xhs, native, native_table
 from xhsxl.workbook.sheet_xml import SheetXml
 from xhsxl.workbook.sheets.inputs import write_input
-from xhsxl.workbook.sheets.kit import Kit, Placement, Sheet, write_text
+from xhsxl.workbook.sheets.kit import ACCENT, Kit, Placement, Sheet, write_text
 
 __all__ = [
     "build_workbook", "workbook_bytes", "WorkbookFactory", "example_campaign", "Placement", "write_text", "FIXED_TIME",
@@ -276,7 +278,66 @@ class _Builder(Kit):
         for sheet in self.registry:
             sheet.draw(self)
         self.write_formulas()
+        if self.static:
+            self.mark_frozen()
         return self.finish()
+
+    # ----------------------------------------------------------------------------------------- static copy
+    def live_inputs(self) -> set[str]:
+        """The inputs some formula of the workbook reads, directly or through a named range: typing in one of
+        them updates what depends on it. Found by reading every formula written, whoever wrote it."""
+        known = set(self.input_cells) | set(self.sheet_input_cells) | set(self.spans)
+        read: set[str] = set()
+        for ws in self.wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" and isinstance(cell.value, str):
+                        read |= known.intersection(_NAME.findall(_TEXT.sub('""', cell.value)))
+        for name in list(read):
+            if name in self.spans:
+                read |= {k for key in self.spans[name] for k in ([key] if isinstance(key, str) else key)}
+        return read
+
+    def frozen_results(self) -> dict[str, list[str]]:
+        """Sheet -> titles of the results a static copy holds as values (no closed form), in sheet order."""
+        frozen: dict[str, list[str]] = {}
+        for sheet in self.registry:
+            titles = [item.label_en for item in sheet.cells
+                      if calls_xhs(item.expr) and self.native_cells.get(item.name) is None]
+            titles += [spec.title_en for spec in sheet.tables if self.native_tables.get(spec.name) is None]
+            if titles:
+                frozen[sheet.name] = list(dict.fromkeys(titles))
+        return frozen
+
+    def mark_frozen(self) -> None:
+        """Lock and grey the inputs that feed only frozen values, and say on each sheet holding such values
+        when and from what they were computed and how to compute them again."""
+        live = self.live_inputs()
+        for key, cell in (*self.input_cells.items(), *self.sheet_input_cells.items()):
+            if key not in live:
+                self.freeze_input(cell)
+        for title, results in self.frozen_results().items():
+            ws = self.sheets[title]
+            ws["A2"].value = static_note(results)
+            ws["A2"].font = STATIC_NOTE
+        for ws in self.sheets.values():
+            subtitle = ws["A2"].value
+            if isinstance(subtitle, str) and "XHS_" in subtitle:
+                ws["A2"].value = "Every value here is a formula over the yellow input cells: change one and it follows."
+
+
+#: A defined name in a formula (string literals removed first).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_TEXT = re.compile(r'"(?:[^"]|"")*"')
+STATIC_NOTE = Font(name="Calibri", size=11, italic=True, color=ACCENT)
+
+
+def static_note(results: list[str]) -> str:
+    """What a static copy's sheet says about the values it holds instead of formulas."""
+    listed = "; ".join(results)
+    return (f"Computed by xhsxl {xhsxl.__version__} on {dt.date.today().isoformat()} from this copy's inputs as "
+            f"they were then, and fixed since: {listed}. Grey cells feed only these and are locked. To compute "
+            f"them again: xhsxl recalc --static on the live workbook, or open the live workbook with the add-in.")
 
 
 def _shown(value: Any) -> Any:
