@@ -127,14 +127,13 @@ class _Builder(Kit):
         return self._native_tables
 
     def shown_values(self) -> dict[tuple[str, str], Any]:
-        """What each XHS_ result cell of the static copy shows, by (sheet, cell): its native formula's value
-        (as Excel or LibreOffice computes it on opening) or the value written in its place."""
+        """What each computed cell of the static copy shows, by (sheet, cell): its formula's value (as Excel or
+        LibreOffice computes it on opening; a closed form's native one) or the value written in its place."""
         shown = {}
         for ws, cell, name, expr in self.deferred:
-            if calls_xhs(expr):
-                rendering = self.native_cells.get(name)
-                value = rendering.evaluate(self.evaluation) if rendering is not None else self.evaluation.value(name)
-                shown[(ws.title, cell.coordinate)] = _shown(value)
+            rendering = self.native_cells.get(name) if calls_xhs(expr) else expr
+            value = rendering.evaluate(self.evaluation) if rendering is not None else self.evaluation.value(name)
+            shown[(ws.title, cell.coordinate)] = _shown(value)
         for ws, spec, row, column in self.deferred_tables:
             grid = self.native_tables.get(spec.name)
             for r in range(spec.rows):
@@ -337,7 +336,7 @@ def static_note(results: list[str]) -> str:
     listed = "; ".join(results)
     return (f"Computed by xhsxl {xhsxl.__version__} on {dt.date.today().isoformat()} from this copy's inputs as "
             f"they were then, and fixed since: {listed}. Grey cells feed only these and are locked. To compute "
-            f"them again: xhsxl recalc --static on the live workbook, or open the live workbook with the add-in.")
+            f"them again: xhsxl recalc --static on the live workbook, or use the live workbook.")
 
 
 def _shown(value: Any) -> Any:
@@ -383,8 +382,8 @@ def build_workbook(campaign: ClientCampaign | None = None, static: bool = False,
 
 def static_shown_values(campaign: ClientCampaign, sheet_values: Mapping[str, Any] | None = None
                         ) -> dict[tuple[str, str], Any]:
-    """What every XHS_ result cell (outside the tables) of ``campaign``'s static copy shows once opened, by
-    (sheet, cell): the value of its native formula, or the value written in its place."""
+    """What every computed cell of ``campaign``'s static copy shows once opened, by (sheet, cell): the value of
+    its formula (a closed form's native one), or the value written in its place."""
     builder = _Builder(campaign, True, sheet_values)
     builder.build()
     return builder.shown_values()
