@@ -826,3 +826,14 @@ def native_table(expr: Expr, rows: int, columns: int) -> Grid | None:
         return None
     padded: Grid = [list(row[:columns]) + [None] * (columns - len(row)) for row in grid[:rows]]
     return padded + [[None] * columns for _ in range(rows - len(padded))]
+
+
+def is_flag(expr: Expr) -> bool:
+    """Whether the expression yields TRUE or FALSE (a comparison, AND, OR), looking through a table's guard.
+
+    LibreOffice shows such a result as 1 or 0 unless the cell's number format says it is a flag; Excel shows
+    TRUE or FALSE whatever the format."""
+    if isinstance(expr, If) and isinstance(expr.otherwise, Lit) and expr.otherwise.value == "":
+        expr = expr.then
+    return (isinstance(expr, Fn) and expr.function in ("AND", "OR")) or (
+        isinstance(expr, BinOp) and expr.op in ("=", "<>", "<", "<=", ">", ">="))

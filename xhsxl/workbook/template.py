@@ -33,7 +33,7 @@ import xhsxl
 from xhsxl.core import figures
 from xhsxl.schema import FIELDS, ClientCampaign
 from xhsxl.workbook import sheets
-from xhsxl.workbook.formula import CellError, Expr, Grid, Lit, calls_xhs, native, native_table
+from xhsxl.workbook.formula import CellError, Expr, Grid, Lit, calls_xhs, is_flag, native, native_table
 from xhsxl.workbook.sheet_xml import SheetXml
 from xhsxl.workbook.sheets.inputs import write_input
 from xhsxl.workbook.sheets.kit import ACCENT, Kit, Placement, Sheet, write_text
@@ -170,6 +170,8 @@ class _Builder(Kit):
                             _write_value(target, item.value)
                         elif item is not None:
                             target.value = "=" + item.excel(self.place)
+                            if is_flag(item):
+                                target.number_format = FLAG_FORMAT
         self.write_static_values()
 
     def write_static_values(self, varying_only: bool = False) -> None:
@@ -283,19 +285,38 @@ class _Builder(Kit):
 
     # ----------------------------------------------------------------------------------------- static copy
     def live_inputs(self) -> set[str]:
-        """The inputs some formula of the workbook reads, directly or through a named range: typing in one of
-        them updates what depends on it. Found by reading every formula written, whoever wrote it."""
+        """The inputs whose edits a static copy follows: those a closed-form result reaches through names
+        (plain formulas in between included), and those read by formulas outside the declared results (the
+        Start sheet's client name). An input reaching only values computed once feeds nothing that updates."""
         known = set(self.input_cells) | set(self.sheet_input_cells) | set(self.spans)
-        read: set[str] = set()
+        declared = {cell.coordinate + "@" + ws.title for ws, cell, _, _ in self.deferred}
+        declared |= {ws.cell(row + r, column + c).coordinate + "@" + ws.title
+                     for ws, spec, row, column in self.deferred_tables
+                     for r in range(spec.rows) for c in range(spec.columns)}
+        pending: list[str] = []
         for ws in self.wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    if cell.data_type == "f" and isinstance(cell.value, str):
-                        read |= known.intersection(_NAME.findall(_TEXT.sub('""', cell.value)))
-        for name in list(read):
+                    if cell.data_type == "f" and isinstance(cell.value, str) \
+                            and cell.coordinate + "@" + ws.title not in declared:
+                        pending += known.intersection(_NAME.findall(_TEXT.sub('""', cell.value)))
+        for rendering in self.native_cells.values():
+            if rendering is not None:
+                pending += rendering.names()
+        for grid in self.native_tables.values():
+            for cells in grid or ():
+                pending += [name for item in cells if item is not None for name in item.names()]
+        live: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in live:
+                continue
+            live.add(name)
             if name in self.spans:
-                read |= {k for key in self.spans[name] for k in ([key] if isinstance(key, str) else key)}
-        return read
+                pending += [k for key in self.spans[name] for k in ([key] if isinstance(key, str) else key)]
+            elif name in self.exprs and not calls_xhs(self.exprs[name]):
+                pending += self.exprs[name].names()  # a plain formula between inputs and a closed form
+        return live
 
     def frozen_results(self) -> dict[str, list[str]]:
         """Sheet -> titles of the results a static copy holds as values (no closed form), in sheet order."""
@@ -308,6 +329,22 @@ class _Builder(Kit):
                 frozen[sheet.name] = list(dict.fromkeys(titles))
         return frozen
 
+    def _label_frozen(self) -> None:
+        """Mark each frozen result where the client reads it: a table's title, a cell's label in column A."""
+        for sheet in self.registry:
+            ws = self.sheets.get(sheet.name)
+            if ws is None:
+                continue
+            marked = [(spec.name, spec.title_en, -1) for spec in sheet.tables
+                      if self.native_tables.get(spec.name) is None]
+            marked += [(item.name, item.label_en, 0) for item in sheet.cells
+                       if calls_xhs(item.expr) and self.native_cells.get(item.name) is None]
+            for name, title, offset in marked:
+                _, row, _, _, _ = self.place.places[name]
+                label = ws.cell(row + offset, 1)
+                if isinstance(label.value, str) and label.value.startswith(title) and FROZEN_MARK not in label.value:
+                    label.value = f"{label.value}{FROZEN_MARK}"
+
     def mark_frozen(self) -> None:
         """Lock and grey the inputs that feed only frozen values, and say on each sheet holding such values
         when and from what they were computed and how to compute them again."""
@@ -315,10 +352,19 @@ class _Builder(Kit):
         for key, cell in (*self.input_cells.items(), *self.sheet_input_cells.items()):
             if key not in live:
                 self.freeze_input(cell)
-        for title, results in self.frozen_results().items():
+        frozen_sheets = {cell.parent.title for key, cell in self.sheet_input_cells.items() if key not in live}
+        live_sheets = {cell.parent.title for key, cell in self.sheet_input_cells.items() if key in live}
+        for title in self.frozen_results():
             ws = self.sheets[title]
-            ws["A2"].value = static_note(results)
+            ws["A2"].value = static_note()
             ws["A2"].font = STATIC_NOTE
+            if title in frozen_sheets and title not in live_sheets:
+                # The sheet's notes explain its yellow cells, which are grey and fixed here.
+                for row in ws.iter_rows(min_row=3):
+                    for cell in row:
+                        if isinstance(cell.value, str) and cell.data_type == "s" and "yellow" in cell.value.lower():
+                            cell.value = f"In the live workbook: {cell.value}"
+        self._label_frozen()
         for ws in self.sheets.values():
             subtitle = ws["A2"].value
             if isinstance(subtitle, str) and "XHS_" in subtitle:
@@ -331,12 +377,17 @@ _TEXT = re.compile(r'"(?:[^"]|"")*"')
 STATIC_NOTE = Font(name="Calibri", size=11, italic=True, color=ACCENT)
 
 
-def static_note(results: list[str]) -> str:
+#: A TRUE/FALSE result shown as such in LibreOffice too (Excel ignores number formats on booleans).
+FLAG_FORMAT = '"TRUE";"TRUE";"FALSE"'
+#: What a static copy appends to the title of a result it holds as values.
+FROZEN_MARK = " — fixed values · 固定值"
+
+
+def static_note() -> str:
     """What a static copy's sheet says about the values it holds instead of formulas."""
-    listed = "; ".join(results)
-    return (f"Computed by xhsxl {xhsxl.__version__} on {dt.date.today().isoformat()} from this copy's inputs as "
-            f"they were then, and fixed since: {listed}. Grey cells feed only these and are locked. To compute "
-            f"them again: xhsxl recalc --static on the live workbook, or use the live workbook.")
+    return (f"Results marked 'fixed values' were computed by xhsxl {xhsxl.__version__} on "
+            f"{dt.date.today().isoformat()} from this copy's inputs as they were then; grey cells feed only them "
+            "and are locked. To recompute: xhsxl recalc --static on the live workbook, or use the live workbook.")
 
 
 def _shown(value: Any) -> Any:

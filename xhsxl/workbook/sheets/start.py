@@ -32,14 +32,11 @@ STEPS: tuple[tuple[str, str], ...] = (
 #: what was computed once says so.
 STATIC_STEPS: tuple[tuple[str, str], ...] = (
     ("How to use · 使用方法", ""),
-    ("1", "Change a yellow cell on the Inputs sheet (输入): ROI, KPIs, the blended return, CLV and the rule-based "
-          "budget plan recalculate from it in Excel or LibreOffice. Hover a cell for its meaning and allowed values."),
+    ("1", "Change a yellow cell on Inputs (输入): ROI, KPIs, blended return, CLV and the budget plan follow."),
     ("2", "Read the results on Results (结果) and the Dashboard (仪表盘)."),
-    ("3", "Forecasts, the optimised creator split, the reserve reallocation and attribution were computed when this "
-          "copy was made and stay as they are: each sheet holding them says so, and the cells feeding only them "
-          "are grey and locked."),
-    ("Recompute · 重新计算", "For new forecasts or attribution, ask for a new copy (xhsxl recalc --static on the "
-                          "live workbook) or use the live workbook."),
+    ("3", "Results marked 'fixed values' (forecasts, optimised split, reallocation, attribution) stay as computed."),
+    ("Grey cells · 灰色单元格", "They feed only fixed values, so they are locked."),
+    ("Recompute · 重新计算", "xhsxl recalc --static on the live workbook makes a new copy; or use the live workbook."),
     ("Percentages · 百分比", "Enter 30 % or 0.3; both mean thirty per cent."),
     ("Sources · 来源", "Every benchmark cites its source article; see the README of xhsxl."),
 )
