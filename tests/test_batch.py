@@ -175,7 +175,8 @@ def test_static_batch_writes_values_in_place_of_xhs_formulas(tmp_path):
                 text = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
                 assert not (isinstance(text, str) and text.startswith("=") and "XHS_" in text)
     # ROI has a closed form: a native formula the copy's own engine computes to the batch's headline.
-    assert recalculate(result.outcomes[0].path).value("Results", "C7") == pytest.approx(result.outcomes[0].headline["roi"])
+    roi = recalculate(result.outcomes[0].path).value("Results", "C7")
+    assert roi == pytest.approx(result.outcomes[0].headline["roi"])
 
 
 def test_an_unreadable_table_exits_1(tmp_path):

@@ -370,7 +370,9 @@ def _countif(values: Any, criterion: Any) -> Any:
 
 
 def _flat(value: Any) -> list[Any]:
-    return [c for row in value for c in (row if isinstance(row, list) else [row])] if isinstance(value, list) else [value]
+    if not isinstance(value, list):
+        return [value]
+    return [c for row in value for c in (row if isinstance(row, list) else [row])]
 
 
 def _numbers(values: Any) -> list[float]:
@@ -567,7 +569,8 @@ def _clv_retention(margin: Expr, retention: Expr, discount_rate: Expr, horizon: 
         return _checked(per_period, *rules)
     kept = 1 - (retention / (1 + discount_rate)) ** horizon
     finite = margin * kept / ((1 + discount_rate - retention) / (1 + discount_rate)) * (retention / (1 + discount_rate))
-    whole = (Fn("AND", horizon >= 1, BinOp("=", Fn("INT", horizon), horizon)), "horizon must be a whole number of at least 1")
+    whole = (Fn("AND", horizon >= 1, BinOp("=", Fn("INT", horizon), horizon)),
+             "horizon must be a whole number of at least 1")
     return _checked(If(_blank(horizon), per_period, _checked(finite, whole)), *rules)
 
 

@@ -200,7 +200,8 @@ class _Builder(Kit):
             wanted = self.depends_on_campaign if varying_only else (lambda name: True)
             cells = [(cell, name) for _, cell, name, expr in self.deferred
                      if calls_xhs(expr) and self.native_cells.get(name) is None and wanted(name)]
-            tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)] for r in range(spec.rows)])
+            tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)]
+                                   for r in range(spec.rows)])
                       for ws, spec, row, column in self.deferred_tables
                       if self.native_tables.get(spec.name) is None and wanted(spec.name)]
             self._static_plan[varying_only] = (cells, tables)

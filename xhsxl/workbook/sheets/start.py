@@ -36,7 +36,7 @@ STATIC_STEPS: tuple[tuple[str, str], ...] = (
     ("2", "Read the results on Results (结果) and the Dashboard (仪表盘)."),
     ("3", "Results marked 'fixed values' (forecasts, optimised split, reallocation, attribution) stay as computed."),
     ("Grey cells · 灰色单元格", "They feed only fixed values, so they are locked."),
-    ("Recompute · 重新计算", "xhsxl recalc --static on the live workbook makes a new copy; or use the live workbook."),
+    ("Recompute · 重新计算", "xhsxl recalc --static on the live workbook makes a new copy, or use that workbook."),
     ("Percentages · 百分比", "Enter 30 % or 0.3; both mean thirty per cent."),
     ("Sources · 来源", "Every benchmark cites its source article; see the README of xhsxl."),
 )
