@@ -9,6 +9,7 @@ skipped (CI installs it); the Python evaluation of the same formulas is tested e
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import subprocess
@@ -20,8 +21,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from xhsxl import udfs
+from xhsxl.core.errors import XhsInputError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, OUTPUTS, SPANS, ClientCampaign
-from xhsxl.workbook.formula import NATIVE, NATIVE_TABLES, NOT_APPLICABLE
+from xhsxl.workbook.formula import NATIVE, NATIVE_TABLES, NOT_APPLICABLE, CellError, Lit
 from xhsxl.workbook.read import named_places
 from xhsxl.workbook.sheets.inputs import write_input
 from xhsxl.workbook.static import same_value
@@ -96,6 +99,42 @@ def test_the_native_formulas_compute_what_the_core_computes(campaign):
     for (sheet, row, column), expected in expected_cells(campaign, places).items():
         got = shown[(sheet, workbook[sheet].cell(row, column).coordinate)]
         assert agrees(got, expected), (sheet, row, column, got, expected)
+
+
+class NoNames:
+    """Where a tree of literals looks names up: nowhere."""
+
+    def value(self, name):
+        raise KeyError(name)
+
+    span = table = value
+
+
+#: Scalar renderings and how many of their leading arguments a test passes as numbers (the rest are ranges,
+#: or text options, tested through the workbook).
+SCALAR_ARITY = {name: len(inspect.signature(build).parameters) for name, build in NATIVE.items()}
+SCALAR_ARITY.update({"XHS_BLENDED_RETURN": 6, "XHS_BLENDED_ROI": 7, "XHS_CLV_RETENTION": 4, "XHS_ROI": 2,
+                     "XHS_ENGAGEMENTS": 5, "XHS_CPE": 6})
+SCALAR_ARITY.pop("XHS_ENGAGEMENT_VALUE")
+numbers = st.sampled_from([-1.0, 0.0, 0.25, 1.0, 3.0, 12.0]) | st.floats(0, 1e6) | st.floats(0, 1)
+
+
+@pytest.mark.parametrize("function", sorted(SCALAR_ARITY))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_each_native_rendering_computes_what_its_udf_returns_or_refuses_what_it_refuses(function, data):
+    arity = SCALAR_ARITY[function]
+    values = data.draw(st.lists(numbers, min_size=arity, max_size=arity))
+    rendering = NATIVE[function](*(Lit(v) for v in values))
+    native_value = rendering.evaluate(NoNames())
+    try:
+        expected = getattr(udfs, function)(*values)
+    except XhsInputError:
+        assert isinstance(native_value, CellError), (values, native_value)
+        return
+    assert not isinstance(native_value, CellError), (values, native_value, expected)
+    assert same_value(native_value, expected, rel=1e-9), (values, native_value, expected)
+    assert "XHS_" not in rendering.excel(NoNames())
 
 
 def test_inputs_feeding_only_frozen_values_are_locked_and_the_sheet_says_so():

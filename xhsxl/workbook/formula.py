@@ -214,7 +214,13 @@ class BinOp(Expr):
             return CellError("#VALUE!")
         if self.op == "/" and right == 0:
             return CellError("#DIV/0!")
-        return _OPERATORS[self.op](left, right)
+        try:
+            result = _OPERATORS[self.op](left, right)
+        except (OverflowError, ZeroDivisionError):
+            return CellError("#NUM!")
+        if isinstance(result, float) and not math.isfinite(result):
+            return CellError("#NUM!")  # Excel's answer to a result beyond the largest number
+        return result
 
     def names(self) -> set[str]:
         return self.left.names() | self.right.names()
@@ -624,6 +630,21 @@ def _curve_scale(spend: Expr, return_at_spend: Expr, elasticity: Expr) -> Expr:
                     (Fn("AND", elasticity > 0, elasticity <= 1), "elasticity must be above 0 and at most 1"))
 
 
+def _clv_simple(aov: Expr, orders_per_period: Expr, gross_margin: Expr, periods: Expr) -> Expr:
+    return _checked(aov * orders_per_period * gross_margin * periods, _at_least_0(aov, "aov"),
+                    _at_least_0(orders_per_period, "orders_per_period"), _share(gross_margin, "gross_margin"),
+                    _at_least_0(periods, "periods"))
+
+
+def _earned_media(impressions: Expr, cpm_benchmark: Expr, engagements: Expr | None = None,
+                  cpe_benchmark: Expr | None = None) -> Expr:
+    engagements = Lit(0) if engagements is None else engagements
+    cpe_benchmark = Lit(0) if cpe_benchmark is None else cpe_benchmark
+    return _checked(impressions / 1000 * cpm_benchmark + engagements * cpe_benchmark,
+                    _at_least_0(impressions, "impressions"), _at_least_0(cpm_benchmark, "cpm_benchmark"),
+                    _at_least_0(engagements, "engagements"), _at_least_0(cpe_benchmark, "cpe_benchmark"))
+
+
 class _NoNative(Exception):
     """A call this module has no native rendering for (its result stays a value in a static copy)."""
 
@@ -649,7 +670,9 @@ NATIVE: dict[str, Callable[..., Expr]] = {
     "XHS_ENGAGEMENTS": _engagements,
     "XHS_CPE": _cpe,
     "XHS_ENGAGEMENT_VALUE": _engagement_value,
+    "XHS_CLV": _clv_simple,
     "XHS_CLV_RETENTION": _clv_retention,
+    "XHS_EARNED_MEDIA": _earned_media,
     "XHS_BLENDED_RETURN": _blended_return,
     "XHS_BLENDED_ROI": _blended_roi,
     "XHS_CURVE_SCALE": _curve_scale,
