@@ -2,12 +2,18 @@
 
 Every computed cell of the template is declared once as an expression. :meth:`Expr.excel` renders the
 formula a live workbook carries (``=XHS_ROI(revenue,total_cost)``); :meth:`Expr.evaluate` computes the
-same cell by calling the same :mod:`xhsxl.udfs` functions with the shapes Excel passes, which is what a
-static workbook (values in place of ``XHS_`` formulas) is written from. A headless recalculation of the
-live workbook with the ``formulas`` engine then checks the two agree cell by cell.
+same cell by calling the same :mod:`xhsxl.udfs` functions with the shapes Excel passes. A headless
+recalculation of the live workbook with the ``formulas`` engine then checks the two agree cell by cell.
+
+A static copy (for a client without the add-in) needs no ``XHS_`` function: :data:`NATIVE` and
+:data:`NATIVE_TABLES` declare, next to each function with a closed form, the same computation in native Excel
+over the same names, refusing what the core refuses with a short error text; :func:`native` and
+:func:`native_table` rewrite a cell's tree with them, so an edited input still updates the result. What has
+no closed form (attribution, optimiser, forecast, calibration, reallocation) is written as its value.
 
 Only what the template needs exists here: names, literals, ``XHS_`` calls, arithmetic and comparisons,
-``IF``, ``SUM`` and one cell of an array-formula table (a reference to it). All of them are functions Excel, the
+``IF``, ``SUM``, one cell of an array-formula table (a reference to it), and for the static copy ``AND``,
+``OR``, ``INT``, ``INDEX``, ``SUMPRODUCT`` and ``COUNTIF``. All of them are functions Excel 2010+, the
 ``formulas`` package and LibreOffice evaluate alike (DESIGN §4).
 """
 

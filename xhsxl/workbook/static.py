@@ -1,8 +1,8 @@
 """Live and static must agree: compare a static workbook's values with the recalculated live formulas.
 
-A client without Python receives the static workbook (values in place of ``XHS_`` formulas). Its values
-come from evaluating the layout's expressions in Python; the live workbook's come from Excel (or, here,
-the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift. The cells
+A client without Python receives the static workbook: native formulas in place of the ``XHS_`` ones that
+have a closed form, values for the rest. What it shows is computed in Python (the native formulas evaluated,
+the values as written); the live workbook's come from Excel (or, here, the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift. The cells
 compared are the results the sheets of the registry declare as computed by ``XHS_`` functions, found in the
 workbook by their defined names.
 """

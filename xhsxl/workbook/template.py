@@ -2,8 +2,10 @@
 written, names defined, and the file saved.
 
 :func:`build_workbook` writes one workbook — the blank template, a client's live workbook (``XHS_``
-formulas, for analysts with the add-in) or a client's static workbook (the same layout with values in
-place of ``XHS_`` formulas, for clients without Python). :func:`workbook_bytes` serialises it
+formulas, for analysts with the add-in) or a client's static workbook for clients without Python: the same
+layout with every closed-form result as a native formula over the same names (it follows the client's edits in
+plain Excel or LibreOffice) and the rest as values, marked as such, the inputs feeding only them grey and
+locked. :func:`workbook_bytes` serialises it
 deterministically: the same inputs give byte-identical files.
 
 What each sheet shows is declared in its module of :mod:`xhsxl.workbook.sheets` and placed by it; the rest
