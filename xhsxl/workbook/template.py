@@ -272,6 +272,8 @@ class _Builder(Kit):
         if self.static:
             # Formulas arrive without cached values (openpyxl writes none): have every engine compute them.
             self.wb.calculation.fullCalcOnLoad = True
+            if "xlwings.conf" in self.sheets:
+                self.sheets["xlwings.conf"].sheet_state = "hidden"  # a static copy needs no add-in settings
         self.wb.properties.creator = f"xhsxl {xhsxl.__version__}"
         self.wb.properties.title = _title(self.campaign)
         self.wb.properties.created = FIXED_TIME
