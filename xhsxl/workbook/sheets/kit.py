@@ -27,7 +27,7 @@ from xhsxl.workbook.formula import Expr
 __all__ = [
     "Sheet", "ComputedCell", "TableSpec", "ChartSpec", "InputBlock", "Kit", "Placement", "write_text",
     "INK", "ACCENT", "INPUT_FILL", "HEADER_FILL", "GROUP_FILL", "TABLE_HEADER_FILL", "TITLE", "SUBTITLE", "HEADER",
-    "BOLD", "BOX", "UNLOCKED",
+    "BOLD", "BOX", "UNLOCKED", "FROZEN_FILL", "LOCKED",
 ]
 
 INK = "1F2937"
@@ -43,6 +43,9 @@ BOLD = Font(name="Calibri", bold=True, color=INK)
 _THIN = Side(style="thin", color="D1D5DB")
 BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 UNLOCKED = Protection(locked=False)
+#: An input of a static copy that feeds only frozen values: grey and locked, since typing there changes nothing.
+FROZEN_FILL = PatternFill("solid", fgColor="E5E7EB")
+LOCKED = Protection(locked=True)
 
 
 # ----------------------------------------------------------------------------------------------- declarations
@@ -228,6 +231,8 @@ class Kit:
         self.deferred_tables: list[tuple[Worksheet, TableSpec, int, int]] = []
         #: The schema's input cells, by field key (bound to each client in turn by a batch).
         self.input_cells: dict[str, Cell] = {}
+        #: The yellow cells outside the schema, by input key.
+        self.sheet_input_cells: dict[str, Cell] = {}
 
     def sheet(self, name: str) -> Worksheet:
         if name not in self.sheets:
@@ -327,6 +332,12 @@ class Kit:
         self.place.put(name, ws.title, row, column, rows, columns)
         self.spans[name] = keys
 
+    def freeze_input(self, cell: Cell) -> None:
+        """A static copy's input that feeds only values computed when the copy was made: grey and locked on
+        the protected sheet, so nobody types a number that would change nothing."""
+        cell.fill = FROZEN_FILL
+        cell.protection = LOCKED
+
     # --------------------------------------------------------------------------------------- input blocks
     def input_block(self, ws: Worksheet, row: int, column: int, block: InputBlock) -> None:
         """Place a yellow input block at (``row``, ``column``): the example, or what the analyst typed there."""
@@ -359,6 +370,7 @@ class Kit:
     def _sheet_input(self, cell: Cell, block: InputBlock, row: int, column: int, example: Any,
                      unit: str | None) -> str:
         key = block.key(row, column)
+        self.sheet_input_cells[key] = cell
         value = self.sheet_values.get(key, example)
         value = value if value is None or isinstance(value, (str, bool)) else float(value)
         self.inputs[key] = value
