@@ -510,11 +510,11 @@ def _campaign_from_json(path: Path) -> ClientCampaign:
 
 
 def _write(campaign: ClientCampaign | None, out: Path, static: bool, overwrite: bool,
-           sheet_values: dict[str, Any] | None = None) -> None:
+           sheet_values: dict[str, Any] | None = None, example: bool | None = None) -> None:
     from xhsxl.workbook.fill import write_workbook
 
     try:
-        write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values)
+        write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values, example=example)
     except FileExistsError as error:
         errors.print(f"[bold red]error:[/] {error}; add --overwrite to replace it")
         raise typer.Exit(1) from None
@@ -522,6 +522,9 @@ def _write(campaign: ClientCampaign | None, out: Path, static: bool, overwrite: 
 
 
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace the file if it exists.")]
+Example = Annotated[bool, typer.Option(
+    "--example", help="Fill the analyst's blocks (paths, touch log, checkpoints, past campaigns) with the worked "
+                      "examples instead of leaving them empty for the client's own data.")]
 
 
 @app.command()
@@ -546,6 +549,7 @@ def batch(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
+    example: Example = False,
 ) -> None:
     """One finished workbook per client, plus summary.xlsx and errors.csv, in one command.
 
@@ -579,9 +583,9 @@ def batch(
                 from xhsxl.workbook.clients import read_clients
 
                 task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet).rows))
-                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example)
         else:
-            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example)
     except ClientFileError as error:
         errors.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(1) from None
@@ -631,9 +635,10 @@ def fill(
     out: Annotated[Path, typer.Option("--out", help="The workbook to write.")],
     static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (no add-in needed).")] = False,
     overwrite: Overwrite = False,
+    example: Example = False,
 ) -> None:
     """Write a client's workbook from a campaign JSON file."""
-    _write(_campaign_from_json(client), out, static, overwrite)
+    _write(_campaign_from_json(client), out, static, overwrite, example=example)
 
 
 @app.command()

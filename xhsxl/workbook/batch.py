@@ -90,16 +90,18 @@ class _Task:
     target: str
     static: bool
     overwrite: bool
+    example: bool = False
 
 
-_FACTORIES: dict[bool, WorkbookFactory] = {}
+_FACTORIES: dict[tuple[bool, bool], WorkbookFactory] = {}
 
 
-def _factory(static: bool) -> WorkbookFactory:
-    """One factory per process and mode: the layout is built once, then bound to each client."""
-    if static not in _FACTORIES:
-        _FACTORIES[static] = WorkbookFactory(static)
-    return _FACTORIES[static]
+def _factory(static: bool, example: bool = False) -> WorkbookFactory:
+    """One factory per process and mode (static or live, with or without the worked examples): the layout is
+    built once, then bound to each client."""
+    if (static, example) not in _FACTORIES:
+        _FACTORIES[static, example] = WorkbookFactory(static, example)
+    return _FACTORIES[static, example]
 
 
 def _headline(campaign: ClientCampaign) -> dict[str, float | None]:
@@ -118,7 +120,7 @@ def _build(task: _Task) -> Outcome:
         # Valid fields whose combination cannot be computed (an overflow from absurd magnitudes).
         return Outcome(status="rejected", problems=(Problem(task.row, ROW_COLUMN, None, str(error)),), **common)
     target = Path(task.target)
-    data = _factory(task.static).workbook_bytes(campaign)
+    data = _factory(task.static, task.example).workbook_bytes(campaign)
     try:
         atomic_write(target, lambda temp: temp.write_bytes(data), task.overwrite)
     except FileExistsError:
@@ -132,8 +134,8 @@ def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
     return [_build(task) for task in tasks]
 
 
-def _warm(static: bool) -> None:
-    _factory(static)
+def _warm(static: bool, example: bool) -> None:
+    _factory(static, example)
 
 
 def _key(name: str) -> str:
@@ -149,12 +151,15 @@ def run_batch(
     only: Iterable[str] = (),
     sheet: str | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    example: bool = False,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
     Raises :class:`~xhsxl.workbook.clients.ClientFileError` when the table cannot be read at all. ``jobs``
     worker processes build the workbooks (default: every core); ``only`` restricts the run to the named
-    clients; ``progress`` is called with each row's outcome as it completes.
+    clients; ``progress`` is called with each row's outcome as it completes. The analyst's blocks (paths,
+    touch log, checkpoints, past campaigns) start empty in every client's workbook unless ``example`` puts the
+    worked examples in.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -168,7 +173,7 @@ def run_batch(
     found = {_key(row.campaign.client_name) for row in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
     tasks = [
-        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite)
+        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite, example)
         for row, stem in zip(good, stems)
         if not wanted or _key(row.campaign.client_name) in wanted
     ]
@@ -180,7 +185,7 @@ def run_batch(
     if progress:
         for outcome in outcomes:
             progress(outcome)
-    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress)
+    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress, example)
     outcomes.sort(key=lambda o: o.row)
 
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
@@ -192,7 +197,8 @@ def run_batch(
     return result
 
 
-def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None) -> list[Outcome]:
+def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None,
+               example: bool = False) -> list[Outcome]:
     if not tasks:
         return []
     if jobs <= 1 or len(tasks) < 4:
@@ -207,7 +213,7 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     outcomes: list[Outcome] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example)) as pool:
         futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:

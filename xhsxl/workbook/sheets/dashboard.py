@@ -44,10 +44,10 @@ def draw(kit: Kit) -> None:
         row = 4 + 3 * (index // len(_TILE_COLUMNS))
         item = outputs[name]
         label = ws.cell(row, column, f"{item.label_en} · {item.label_zh}")
-        label.font = Font(size=9, color="6B7280")
+        label.font = Font(name="Calibri", size=9, color="6B7280")
         label.alignment = Alignment(vertical="bottom")
         value = ws.cell(row + 1, column, f"={name}")
-        value.font = Font(size=16, bold=True, color=INK)
+        value.font = Font(name="Calibri", size=16, bold=True, color=INK)
         value.number_format = NUMBER_FORMATS[item.unit]
         value.alignment = Alignment(horizontal="left", vertical="top")
         ws.row_dimensions[row + 1].height = 26
@@ -55,6 +55,9 @@ def draw(kit: Kit) -> None:
         ws.column_dimensions[get_column_letter(column)].width = 24 if column in _TILE_COLUMNS else 3
     for spec, anchor in zip(CHARTS, _CHART_ANCHORS):
         ws.add_chart(kit.chart(spec), anchor)
+    # What a client prints: the tiles and the charts on one A4 landscape page.
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
 
 
 SHEET = Sheet("Dashboard", "仪表盘", draw, charts=CHARTS)

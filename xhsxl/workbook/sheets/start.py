@@ -28,6 +28,10 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Characters of the how-to text per line (column B is a little wider, for proportional fonts).
+_TEXT_WIDTH = 90
+
+
 def draw(kit: Kit) -> None:
     ws = kit.sheet(SHEET.name)
     kit.title(ws, "xhsxl — Xiaohongshu campaign economics", "小红书营销投资回报模型",
@@ -49,9 +53,12 @@ def draw(kit: Kit) -> None:
                         'functions (steps below); until then XHS_ cells show #NAME?")')
     status.font = Font(bold=True, color=ACCENT)
     for offset, (left, right) in enumerate(STEPS):
-        ws.cell(9 + offset, 1, left).font = BOLD
+        ws.cell(9 + offset, 1, left).font = Font(name="Calibri", bold=True)
+        ws.cell(9 + offset, 1).alignment = Alignment(vertical="top")
         ws.cell(9 + offset, 2, right).alignment = Alignment(wrap_text=True, vertical="top")
-    kit.widths(ws, (22, 100))
+        # A wrapped line needs its row tall enough: a row of the default height overprints the next one.
+        ws.row_dimensions[9 + offset].height = 15 * -(-len(right) // _TEXT_WIDTH) if right else None
+    kit.widths(ws, (22, _TEXT_WIDTH + 10))
 
 
 SHEET = Sheet("Start", "开始", draw)
