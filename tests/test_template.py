@@ -241,14 +241,15 @@ def test_case_study_1_plan_matches_the_articles_ranges():
 
 
 @pytest.mark.parametrize("static", [False, True])
-def test_factory_writes_the_same_bytes_as_a_fresh_build_for_every_client(static):
+@pytest.mark.parametrize("example", [False, True])
+def test_factory_writes_the_same_bytes_as_a_fresh_build_for_every_client(static, example):
     from xhsxl.workbook.template import WorkbookFactory
 
-    factory = WorkbookFactory(static)
+    factory = WorkbookFactory(static, example)
     odd = EXAMPLES[0].model_copy(update={"client_name": '=HYPERLINK("http://x","y")', "planned_budget": 1e6,
                                          "clicks": 0, "starting_followers": 0, "brand_stage": "growth"})
     for campaign in (EXAMPLES[0], EXAMPLES[1], odd, EXAMPLES[0]):
-        assert factory.workbook_bytes(campaign) == workbook_bytes(build_workbook(campaign, static))
+        assert factory.workbook_bytes(campaign) == workbook_bytes(build_workbook(campaign, static, example=example))
     # every client-dependent sheet is re-serialised cell by cell, none falls back to a whole write
     assert factory._sheets and not any(sheet._whole for sheet in factory._sheets.values())
 

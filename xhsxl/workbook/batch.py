@@ -31,6 +31,7 @@ from xhsxl.core.errors import XhsInputError
 from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
 from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, Problem, read_clients
 from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
+from xhsxl.workbook.sheets.kit import LABELS, LINE_HEIGHT, shown_as, wrapped_lines
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
 
 __all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME"]
@@ -246,16 +247,16 @@ def summary_workbook(result: BatchResult) -> Workbook:
     ws = wb.active
     ws.title = "Summary"
     ws["A1"] = "Clients · 客户汇总"
-    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     written = result.count("written")
     ws["A2"] = (f"{written} written, {result.count('skipped')} kept, {result.count('rejected')} rejected, "
                 f"{result.count('failed')} not written — problems are listed in {result.errors.name}")
-    ws["A2"].font = Font(italic=True, color="6B7280")
+    ws["A2"].font = Font(name="Calibri", italic=True, color="6B7280")
     header = ["Row", "Client · 客户", "Campaign · 活动", "Stage · 阶段", "Status · 状态", "Workbook · 文件",
               *(f"{_OUTPUT[k].label_en} · {_OUTPUT[k].label_zh}" for k in HEADLINE)]
     for column, name in enumerate(header, start=1):
         cell = ws.cell(4, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     row = 5
@@ -263,7 +264,9 @@ def summary_workbook(result: BatchResult) -> Workbook:
         ws.cell(row, 1, outcome.row)
         write_text(ws.cell(row, 2), outcome.client)
         write_text(ws.cell(row, 3), outcome.campaign_name)
-        ws.cell(row, 4, outcome.stage)
+        stage = ws.cell(row, 4, outcome.stage)
+        if outcome.stage in LABELS:  # the stage's key stays in the cell (a filter sorts by it); a person reads its label
+            stage.number_format = shown_as(LABELS[outcome.stage])
         ws.cell(row, 5, _STATUS[outcome.status])
         if outcome.path is not None and outcome.status in ("written", "skipped"):
             link = ws.cell(row, 6, outcome.path.name)
@@ -278,9 +281,11 @@ def summary_workbook(result: BatchResult) -> Workbook:
     last = row - 1
     ws.freeze_panes = "C5"
     ws.auto_filter.ref = f"A4:{ws.cell(4, len(header)).column_letter}{max(last, 5)}"
-    for column, width in enumerate((6, 34, 30, 12, 16, 30, 14, 14, 10, 10, 10, 10, 12, 10), start=1):
+    widths = (6, 40, 46, 20, 14, 46, *(14,) * len(HEADLINE))
+    for column, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(4, column).column_letter].width = width
-    ws.row_dimensions[4].height = 32
+    # Tall enough for the longest bilingual header wrapped in its column: a fixed height clipped them.
+    ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name, width) for name, width in zip(header, widths)) + 2
     _landscape(ws)
     _ranking_sheet(wb, result)
     return wb
@@ -297,10 +302,10 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
                                                                               -(o.headline["roi"] or 0.0)))
     ws = wb.create_sheet("Ranking")
     ws["A1"] = "Clients ranked by ROI · 投资回报率排名"
-    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     for column, name in enumerate(("Rank · 排名", "Client · 客户", "ROI · 投资回报率", "Workbook · 文件"), start=1):
         cell = ws.cell(3, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
     for rank, outcome in enumerate(ranked, start=1):
         ws.cell(3 + rank, 1, rank)
@@ -312,7 +317,7 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
             link.hyperlink = outcome.path.name
             link.font = Font(color="1D4ED8", underline="single")
             link.data_type = "s"
-    for column, width in zip("ABCD", (8, 34, 16, 30)):
+    for column, width in zip("ABCD", (12, 40, 20, 46)):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = "A4"
     with_roi = sum(1 for o in ranked if o.headline["roi"] is not None)

@@ -79,6 +79,8 @@ LABELS: dict[str, str] = {
     "creators_micro": "  Micro KOCs · 初级达人/KOC", "creators_nano": "  Nano creators · 素人",
     "top": "Top-tier KOLs · 头部达人", "mid": "Mid-tier KOLs · 腰部达人", "micro": "Micro KOCs · 初级达人/KOC",
     "nano": "Nano creators · 素人", "total": "Total · 合计",
+    # brand stages
+    "cold_start": "Cold start · 冷启动", "growth": "Growth · 成长期", "maturity": "Maturity · 成熟期",
     # forecast
     "spend": "Spend ¥ · 花费", "impressions": "Impressions · 曝光", "engagements": "Engagements · 互动",
     "visits": "Visits · 访问", "direct_conversions": "Conversions on XHS · 站内转化",
