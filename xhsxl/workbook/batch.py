@@ -271,7 +271,7 @@ def summary_workbook(result: BatchResult) -> Workbook:
         if outcome.path is not None and outcome.status in ("written", "skipped"):
             link = ws.cell(row, 6, outcome.path.name)
             link.hyperlink = outcome.path.name  # relative: the link keeps working when the folder moves
-            link.font = Font(color="1D4ED8", underline="single")
+            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
         for offset, key in enumerate(HEADLINE):
             value = outcome.headline.get(key)
@@ -315,7 +315,7 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         if outcome.path is not None:
             link = ws.cell(3 + rank, 4, outcome.path.name)
             link.hyperlink = outcome.path.name
-            link.font = Font(color="1D4ED8", underline="single")
+            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
     for column, width in zip("ABCD", (12, 40, 20, 46)):
         ws.column_dimensions[column].width = width

@@ -53,7 +53,7 @@ def draw(kit: Kit) -> None:
     for span, keys in SPANS.items():
         kit.range(span, ws, rows[keys[0]], 3, list(keys))
     ws.freeze_panes = "A4"
-    kit.widths(ws, (34, 20, 22, 16, 16, 90))
+    kit.widths(ws, (34, 22, 36, 12, 22, 110))
     kit.fit_rows(ws)
 
 
@@ -68,9 +68,12 @@ def _input_row(kit: Kit, ws: Worksheet, row: int, f: InputField) -> None:
     cell.protection = UNLOCKED
     # A count that may be fractional (0.5 orders a month) keeps its decimals; the schema's count format shows 1.
     cell.number_format = FRACTIONAL_COUNT if f.unit == "count" and not f.integer else f.number_format
-    ws.cell(row, 4, UNIT_LABELS[f.unit])
-    ws.cell(row, 5, f.bounds_text() or (", ".join(f.choices) if f.choices else ""))
-    ws.cell(row, 6, f.help).alignment = Alignment(wrap_text=False)
+    ws.cell(row, 4, UNIT_LABELS[f.unit]).alignment = Alignment(indent=1, vertical="top")  # clear of the value
+    ws.cell(row, 5, f.bounds_text() or (", ".join(f.choices) if f.choices else "")).alignment = Alignment(
+        wrap_text=True, vertical="top")
+    ws.cell(row, 6, f.help).alignment = Alignment(wrap_text=True, vertical="top")
+    for column in (1, 2, 3):
+        ws.cell(row, column).alignment = Alignment(vertical="top", horizontal="left" if column < 3 else None)
     cell.comment = Comment(f"{f.label_en} · {f.label_zh}\n{f.help}"
                            + (f"\nAllowed: {f.bounds_text()}" if f.bounds_text() else ""), "xhsxl", 160, 320)
     kit.place.put(f.key, ws.title, row, 3)

@@ -92,7 +92,7 @@ LABELS: dict[str, str] = {
     "marginal_roi": "Next ¥ returns · 边际回报率", "flattening_spend": "Spend where returns flatten ¥ · 收益趋缓点",
     "指标": "中文", "unit": "Unit · 单位", "low": "Low · 低", "base": "Base · 基准", "high": "High · 高",
     # calibration
-    "std_error": "Std. error · 标准误", "residual_sd": "Residual SD · 残差标准差", "cpm": "CPM ¥ · 千次曝光成本",
+    "benchmark": "Benchmark · 基准", "std_error": "Std. error · 标准误", "residual_sd": "Residual SD · 残差标准差", "cpm": "CPM ¥ · 千次曝光成本",
     "engagement_rate": "Engagement rate · 互动率", "ctr": "Click-through rate · 点击率", "cvr": "Conversion rate · 转化率",
     "aov": "Average order ¥ · 客单价", "cpm_curvature": "CPM curvature · CPM曲率",
     "cvr_curvature": "CVR curvature · 转化率曲率", "elasticity": "Elasticity · 弹性",

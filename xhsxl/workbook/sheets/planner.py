@@ -282,6 +282,8 @@ def draw(kit: Kit) -> None:
     row = kit.table(ws, first + HISTORY_INPUT_ROWS + 1, CALIBRATION_TABLE)
     ws.cell(row, 1, "Benchmarks the forecasts read (paste values here) · 预测所用基准").font = BOLD
     kit.input_block(ws, row + 1, 1, BENCHMARKS_BLOCK)
+    for column, code in enumerate(BENCHMARKS_BLOCK_HEADER, start=1):  # the codes XHS_FORECAST reads, labelled
+        ws.cell(row + 1, column).number_format = shown_as(labels((code,))[0])
     kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16))
     kit.fit_rows(ws)
 

@@ -118,7 +118,7 @@ def draw(kit: Kit) -> None:
         row += 1
     kit.table(ws, row + 1, BREAKDOWN_TABLE)
     ws.freeze_panes = "A4"
-    kit.widths(ws, (38, 30, 18, 12, 16, 18, 12))
+    kit.widths(ws, (38, 30, 18, 14, 16, 24, 14))
     kit.fit_rows(ws)
 
 

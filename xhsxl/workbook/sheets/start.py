@@ -6,7 +6,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font
 
 import xhsxl
-from xhsxl.workbook.sheets.kit import ACCENT, BOLD, Kit, Sheet
+from xhsxl.workbook.sheets.kit import ACCENT, BOLD, LINE_HEIGHT, Kit, Sheet, wrapped_lines
 
 __all__ = ["SHEET", "STEPS"]
 
@@ -28,8 +28,8 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: Characters of the how-to text per line (column B is a little wider, for proportional fonts).
-_TEXT_WIDTH = 90
+#: Width of the how-to column, in characters.
+_TEXT_WIDTH = 110
 
 
 def draw(kit: Kit) -> None:
@@ -51,14 +51,15 @@ def draw(kit: Kit) -> None:
         # IFERROR around XHS_VERSION only: this cell exists to say the add-in is missing, not to hide it.
         status.value = ('=IFERROR(XHS_VERSION(),"NOT LOADED: install the xlwings add-in and import the '
                         'functions (steps below); until then XHS_ cells show #NAME?")')
-    status.font = Font(bold=True, color=ACCENT)
+    status.font = Font(name="Calibri", bold=True, color=ACCENT)
     for offset, (left, right) in enumerate(STEPS):
         ws.cell(9 + offset, 1, left).font = Font(name="Calibri", bold=True)
         ws.cell(9 + offset, 1).alignment = Alignment(vertical="top")
         ws.cell(9 + offset, 2, right).alignment = Alignment(wrap_text=True, vertical="top")
         # A wrapped line needs its row tall enough: a row of the default height overprints the next one.
-        ws.row_dimensions[9 + offset].height = 15 * -(-len(right) // _TEXT_WIDTH) if right else None
-    kit.widths(ws, (22, _TEXT_WIDTH + 10))
+        lines = wrapped_lines(right, _TEXT_WIDTH) if right else 1
+        ws.row_dimensions[9 + offset].height = lines * LINE_HEIGHT + 2 if lines > 1 else None
+    kit.widths(ws, (22, _TEXT_WIDTH))
 
 
 SHEET = Sheet("Start", "开始", draw)
