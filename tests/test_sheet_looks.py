@@ -213,7 +213,7 @@ def test_wrapped_text_has_a_row_tall_enough_for_it():
                 text = shown_text(cell)
                 if text and cell.alignment is not None and cell.alignment.wrap_text:
                     width = ws.column_dimensions[cell.column_letter].width
-                    lines = wrapped_lines(text, width)
+                    lines = wrapped_lines(text, width, bool(cell.font and cell.font.b))
                     height = ws.row_dimensions[cell.row].height or LINE_HEIGHT
                     assert height >= lines * LINE_HEIGHT, (ws.title, cell.coordinate, text)
 
@@ -237,7 +237,7 @@ def test_summary_headers_are_not_clipped(tmp_path):
     ws = load_workbook(out / "summary.xlsx")["Summary"]
     for cell in ws[4]:
         if cell.value:
-            lines = wrapped_lines(cell.value, ws.column_dimensions[cell.column_letter].width)
+            lines = wrapped_lines(cell.value, ws.column_dimensions[cell.column_letter].width, bold=True)
             assert ws.row_dimensions[4].height >= lines * LINE_HEIGHT, cell.value
 
 

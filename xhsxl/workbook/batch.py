@@ -255,7 +255,7 @@ def summary_workbook(result: BatchResult) -> Workbook:
     header = ["Row", "Client · 客户", "Campaign · 活动", "Stage · 阶段", "Status · 状态", "Workbook · 文件",
               *(f"{_OUTPUT[k].label_en} · {_OUTPUT[k].label_zh}" for k in HEADLINE)]
     for column, name in enumerate(header, start=1):
-        cell = ws.cell(4, column, name)
+        cell = ws.cell(4, column, name.replace(" · ", "\n"))  # English over Chinese, neither broken mid-word
         cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -285,7 +285,8 @@ def summary_workbook(result: BatchResult) -> Workbook:
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(4, column).column_letter].width = width
     # Tall enough for the longest bilingual header wrapped in its column: a fixed height clipped them.
-    ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name, width) for name, width in zip(header, widths)) + 2
+    ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name.replace(" · ", "\n"), width, bold=True)
+                                                    for name, width in zip(header, widths)) + 2
     _landscape(ws)
     _ranking_sheet(wb, result)
     return wb

@@ -284,6 +284,7 @@ def draw(kit: Kit) -> None:
     kit.input_block(ws, row + 1, 1, BENCHMARKS_BLOCK)
     for column, code in enumerate(BENCHMARKS_BLOCK_HEADER, start=1):  # the codes XHS_FORECAST reads, labelled
         ws.cell(row + 1, column).number_format = shown_as(labels((code,))[0])
+        ws.cell(row + 1, column).alignment = Alignment(wrap_text=True, vertical="top")
     kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16))
     kit.fit_rows(ws)
 
