@@ -5,7 +5,7 @@ the batch's summary.
 
 Every picture is of a *static* workbook (LibreOffice, like a client without the add-in, cannot run the XHS_
 functions). For each, every sheet but the one pictured is hidden, the sheet is printed on one page, converted to
-PDF by LibreOffice and to a PNG by pdftoppm:
+PDF by LibreOffice and to a PNG by pdftoppm, cut to the sheet's content (not the blank A4 page around it):
 
 - ``docs/results.png`` and ``docs/dashboard.png``: case study 2 of article 000, as ``xhsxl fill --static`` writes it;
 - ``docs/batch_dashboard.png``: the Dashboard of one client of ``xhsxl batch workbooks/examples/clients.csv --static``;
@@ -33,7 +33,7 @@ from xhsxl.workbook.template import build_workbook, workbook_bytes
 ROOT = Path(__file__).resolve().parent.parent
 #: The batch client pictured: a brand of the example table that is neither case study.
 BATCH_CLIENT = "花漾肌 Bloom Skin"
-RESOLUTION = "90"
+RESOLUTION = "110"
 
 
 def only_sheet(workbook: Workbook, title: str) -> Workbook:
@@ -50,16 +50,45 @@ def only_sheet(workbook: Workbook, title: str) -> Workbook:
     return workbook
 
 
-def render(workbook: Workbook, target: Path, soffice: str, pdftoppm: str, work: Path) -> None:
-    """One page of ``workbook`` (all its other sheets hidden) as the PNG ``target``."""
+def content_box(ppm: bytes, margin: int = 20) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of what is not white on a binary PPM page, with ``margin`` pixels around it:
+    the sheet without the rest of the A4 page."""
+    magic, width, height, _depth = ppm.split(maxsplit=4)[:4]
+    if magic != b"P6":
+        raise ValueError("expected a binary PPM from pdftoppm")
+    columns, rows = int(width), int(height)
+    pixels = ppm[len(ppm) - 3 * columns * rows:]
+    left, right, top, bottom = columns, 0, rows, 0
+    for y in range(rows):
+        line = pixels[3 * columns * y:3 * columns * (y + 1)]
+        ink = len(line) - len(line.lstrip(b"\xff"))
+        if ink == len(line):
+            continue
+        top, bottom = min(top, y), y
+        left = min(left, ink // 3)
+        right = max(right, (len(line.rstrip(b"\xff")) - 1) // 3)
+    if bottom < top:
+        return 0, 0, columns, rows
+    left, top = max(0, left - margin), max(0, top - margin)
+    return left, top, min(columns, right + margin) - left, min(rows, bottom + margin) - top
+
+
+def render(workbook: Workbook, target: Path, soffice: str, pdftoppm: str, work: Path,
+           resolution: str = RESOLUTION) -> None:
+    """One page of ``workbook`` (all its other sheets hidden) as the PNG ``target``, at ``resolution`` dpi."""
     source = work / f"{target.stem}.xlsx"
     source.write_bytes(workbook_bytes(workbook))
     profile = (work / "profile").as_uri()
     subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
                     "--outdir", str(work), str(source)], check=True, capture_output=True, timeout=180)
-    subprocess.run([pdftoppm, "-png", "-r", RESOLUTION, "-singlefile", "-f", "1", "-l", "1",
-                    str(work / f"{target.stem}.pdf"), str(work / target.stem)], check=True, timeout=120)
-    shutil.copyfile(work / f"{target.stem}.png", target)
+    pdf = str(work / f"{target.stem}.pdf")
+    pixmap = work / f"{target.stem}.ppm"
+    subprocess.run([pdftoppm, "-r", resolution, "-singlefile", "-f", "1", "-l", "1", pdf, str(pixmap.with_suffix(""))],
+                   check=True, timeout=120)
+    left, top, width, height = content_box(pixmap.read_bytes())
+    subprocess.run([pdftoppm, "-png", "-r", resolution, "-singlefile", "-f", "1", "-l", "1", "-x", str(left),
+                    "-y", str(top), "-W", str(width), "-H", str(height), pdf, str(target.with_suffix(""))],
+                   check=True, timeout=120)
     print(f"wrote {target.relative_to(ROOT)}")
 
 
@@ -85,7 +114,8 @@ def main() -> int:
                       if row.campaign.client_name == BATCH_CLIENT]
         render(only_sheet(build_workbook(campaign, static=True), "Dashboard"), docs / "batch_dashboard.png", soffice,
                pdftoppm, work)
-        render(only_sheet(summary_workbook(result), "Summary"), docs / "summary.png", soffice, pdftoppm, work)
+        # A wide table printed on one page: finer, to stay readable.
+        render(only_sheet(summary_workbook(result), "Summary"), docs / "summary.png", soffice, pdftoppm, work, "180")
     return 0
 
 

@@ -15,6 +15,8 @@ from xhsxl.workbook.sheets.results import BREAKDOWN_TABLE, RESULT_CELLS
 __all__ = ["SHEET", "CHARTS"]
 
 _COSTS = len(SPANS["cost_lines"])
+#: The value axis of a horizontal chart in thousands of ¥: in full, "¥200,000¥400,000" ran together.
+_THOUSANDS = '"¥"#,##0,"k"'
 _COMPONENTS = len(returns.RETURN_COMPONENTS)
 _TIER_ROWS = (2 + 5, 2 + 5 + len(CURVE_ROWS) - 1)  # creators_top .. creators_micro in the plan table
 CHARTS: tuple[ChartSpec, ...] = (
@@ -22,11 +24,11 @@ CHARTS: tuple[ChartSpec, ...] = (
               ("cost_lines", 1, 1, _COSTS), (("Cost", "cost_lines", 3, 1, _COSTS),)),
     ChartSpec("return_chart", "Return by component · 回报构成", "bar", "Dashboard",
               (BREAKDOWN_TABLE.name, 2, 2, 1 + _COMPONENTS),
-              (("Weighted value", BREAKDOWN_TABLE.name, 6, 2, 1 + _COMPONENTS),)),
+              (("Weighted value", BREAKDOWN_TABLE.name, 6, 2, 1 + _COMPONENTS),), _THOUSANDS),
     ChartSpec("tier_chart", "Creator budget by tier · 达人预算", "bar", "Dashboard",
               (OPTIMAL_TABLE.name, 1, 2, 1 + len(CURVE_ROWS)),
               (("Rule-based", ALLOCATION_TABLE.name, AMOUNT_COLUMN, *_TIER_ROWS),
-               ("Optimised", OPTIMAL_TABLE.name, 3, 2, 1 + len(CURVE_ROWS)))),
+               ("Optimised", OPTIMAL_TABLE.name, 3, 2, 1 + len(CURVE_ROWS))), _THOUSANDS),
 )
 
 _TILE_COLUMNS = (1, 3, 5, 7)

@@ -637,7 +637,8 @@ class Kit:
         source, column, first, last = spec.categories
         chart.set_categories(self._reference(source, column, first, last))
         if isinstance(chart, BarChart):
-            chart.type = "bar" if spec.name == "return_chart" else "col"
+            # Horizontal where the categories are long labels: upright, they were turned 45° and squeezed the bars.
+            chart.type = "bar" if spec.name in ("return_chart", "tier_chart") else "col"
             chart.y_axis.numFmt = spec.number_format
             chart.y_axis.majorGridlines = None
             chart.legend.position = "b"
