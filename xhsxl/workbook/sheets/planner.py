@@ -13,7 +13,7 @@ from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Lit,
 from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
 from xhsxl.workbook.sheets.kit import (
     BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
-    labels, shown_as, when_filled, write_text,
+    LABELS, labels, shown_as, when_filled, write_text,
 )
 
 __all__ = [
@@ -58,6 +58,9 @@ _MARGINS = (Name("gross_margin"), Name("commission_rate"), Name("refund_rate"))
 #: The forecast refuses a margin that no sale covers: gross margin × (1 − refunds) must exceed the commission
 #: (the core's test, in its order of operations). Otherwise every guarded planner cell reads n/a.
 _KEPT_ON_DIRECT_SALES = (Lit(1) - Name("refund_rate")) * Name("gross_margin") - Name("commission_rate")
+
+
+_STAGE_KEYS = ("cold_start", "growth", "maturity")
 
 
 def _forecast_guard(expr: Expr) -> If:
@@ -212,7 +215,11 @@ def draw(kit: Kit) -> None:
         kit.labelled(ws, row, 2, item)
         row += 1
     ws.cell(row, 1, "Brand stage · 品牌阶段").font = BOLD
-    stage = ws.cell(row, 2, '=IF(brand_stage="","",brand_stage)')
+    # The stage's label for its key; anything else (a Chinese name typed on Inputs) as typed.
+    shown = "brand_stage"
+    for key in reversed(_STAGE_KEYS):
+        shown = f'IF(brand_stage="{key}","{LABELS[key]}",{shown})'
+    stage = ws.cell(row, 2, f'=IF(brand_stage="","",{shown})')
     stage.alignment = Alignment(horizontal="right")
     stage.border = BOX
     ws.cell(row, 3, "From Inputs; blank means direct sales only.")
