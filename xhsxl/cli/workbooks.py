@@ -16,6 +16,12 @@ from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, emit, 
 app = App()
 
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace the file if it exists.")]
+Example = Annotated[bool, typer.Option(
+    "--example", help="Fill the analyst's blocks (paths, touch log, checkpoints, past campaigns) with the worked "
+                      "examples instead of leaving them empty for the client's own data.")]
+#: What --static makes, for every command that takes it.
+STATIC_HELP = ("A static copy for a client without Python: closed-form results as plain Excel formulas, the rest "
+               "as fixed values (no add-in needed).")
 
 
 def _campaign_from_json(path: Path) -> Any:
@@ -30,12 +36,12 @@ def _campaign_from_json(path: Path) -> Any:
 
 
 def _write(campaign: Any, out: Path, static: bool, overwrite: bool, sheet_values: dict[str, Any] | None = None,
-           fmt: OutputFormat = OutputFormat.table) -> None:
+           fmt: OutputFormat = OutputFormat.table, example: bool | None = None) -> None:
     from xhsxl.workbook.fill import write_workbook
 
     check_output_file(out)
     with about(out):
-        write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values)
+        write_workbook(campaign, out, static=static, overwrite=overwrite, sheet_values=sheet_values, example=example)
     say(f"wrote {'static' if static else 'live'} workbook {out}", fmt)
 
 
@@ -52,11 +58,12 @@ def template(
 def fill(
     client: Annotated[Path, typer.Argument(help="A JSON file with one campaign object (schema keys).")],
     out: Annotated[Path, typer.Option("--out", help="The workbook to write.")],
-    static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (no add-in needed).")] = False,
+    static: Annotated[bool, typer.Option("--static", help=STATIC_HELP)] = False,
     overwrite: Overwrite = False,
+    example: Example = False,
 ) -> None:
     """Write a client's workbook from a campaign JSON file."""
-    _write(_campaign_from_json(client), out, static, overwrite)
+    _write(_campaign_from_json(client), out, static, overwrite, example=example)
 
 
 def _read_inputs(workbook: Path) -> Any:

@@ -32,6 +32,7 @@ from xhsxl.excel.errors import Problem
 from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
 from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, read_clients
 from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
+from xhsxl.workbook.sheets.kit import LABELS, LINE_HEIGHT, shown_as, wrapped_lines
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
 
 __all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME"]
@@ -91,16 +92,18 @@ class _Task:
     target: str
     static: bool
     overwrite: bool
+    example: bool = False
 
 
-_FACTORIES: dict[bool, WorkbookFactory] = {}
+_FACTORIES: dict[tuple[bool, bool], WorkbookFactory] = {}
 
 
-def _factory(static: bool) -> WorkbookFactory:
-    """One factory per process and mode: the layout is built once, then bound to each client."""
-    if static not in _FACTORIES:
-        _FACTORIES[static] = WorkbookFactory(static)
-    return _FACTORIES[static]
+def _factory(static: bool, example: bool = False) -> WorkbookFactory:
+    """One factory per process and mode (static or live, with or without the worked examples): the layout is
+    built once, then bound to each client."""
+    if (static, example) not in _FACTORIES:
+        _FACTORIES[static, example] = WorkbookFactory(static, example)
+    return _FACTORIES[static, example]
 
 
 def _headline(campaign: ClientCampaign) -> dict[str, float | None]:
@@ -119,7 +122,7 @@ def _build(task: _Task) -> Outcome:
         # Valid fields whose combination cannot be computed (an overflow from absurd magnitudes).
         return Outcome(status="rejected", problems=(Problem(task.row, ROW_COLUMN, None, str(error)),), **common)
     target = Path(task.target)
-    data = _factory(task.static).workbook_bytes(campaign)
+    data = _factory(task.static, task.example).workbook_bytes(campaign)
     try:
         atomic_write(target, lambda temp: temp.write_bytes(data), task.overwrite)
     except FileExistsError:
@@ -133,8 +136,8 @@ def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
     return [_build(task) for task in tasks]
 
 
-def _warm(static: bool) -> None:
-    _factory(static)
+def _warm(static: bool, example: bool) -> None:
+    _factory(static, example)
 
 
 def _key(name: str) -> str:
@@ -150,12 +153,15 @@ def run_batch(
     only: Iterable[str] = (),
     sheet: str | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    example: bool = False,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
     Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all. ``jobs``
     worker processes build the workbooks (default: every core); ``only`` restricts the run to the named
-    clients; ``progress`` is called with each row's outcome as it completes.
+    clients; ``progress`` is called with each row's outcome as it completes. The analyst's blocks (paths,
+    touch log, checkpoints, past campaigns) start empty in every client's workbook unless ``example`` puts the
+    worked examples in.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -169,7 +175,7 @@ def run_batch(
     found = {_key(row.campaign.client_name) for row in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
     tasks = [
-        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite)
+        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite, example)
         for row, stem in zip(good, stems)
         if not wanted or _key(row.campaign.client_name) in wanted
     ]
@@ -181,7 +187,7 @@ def run_batch(
     if progress:
         for outcome in outcomes:
             progress(outcome)
-    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress)
+    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress, example)
     outcomes.sort(key=lambda o: o.row)
 
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
@@ -193,7 +199,8 @@ def run_batch(
     return result
 
 
-def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None) -> list[Outcome]:
+def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None,
+               example: bool = False) -> list[Outcome]:
     if not tasks:
         return []
     if jobs <= 1 or len(tasks) < 4:
@@ -208,7 +215,7 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     outcomes: list[Outcome] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example)) as pool:
         futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:
@@ -241,16 +248,16 @@ def summary_workbook(result: BatchResult) -> Workbook:
     ws = wb.active
     ws.title = "Summary"
     ws["A1"] = "Clients · 客户汇总"
-    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     written = result.count("written")
     ws["A2"] = (f"{written} written, {result.count('skipped')} kept, {result.count('rejected')} rejected, "
                 f"{result.count('failed')} not written — problems are listed in {result.errors.name}")
-    ws["A2"].font = Font(italic=True, color="6B7280")
+    ws["A2"].font = Font(name="Calibri", italic=True, color="6B7280")
     header = ["Row", "Client · 客户", "Campaign · 活动", "Stage · 阶段", "Status · 状态", "Workbook · 文件",
               *(f"{_OUTPUT[k].label_en} · {_OUTPUT[k].label_zh}" for k in HEADLINE)]
     for column, name in enumerate(header, start=1):
-        cell = ws.cell(4, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell = ws.cell(4, column, name.replace(" · ", "\n"))  # English over Chinese, neither broken mid-word
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     row = 5
@@ -258,12 +265,14 @@ def summary_workbook(result: BatchResult) -> Workbook:
         ws.cell(row, 1, outcome.row)
         write_text(ws.cell(row, 2), outcome.client)
         write_text(ws.cell(row, 3), outcome.campaign_name)
-        ws.cell(row, 4, outcome.stage)
+        stage = ws.cell(row, 4, outcome.stage)
+        if outcome.stage in LABELS:  # the stage's key stays in the cell (a filter sorts by it); a person reads its label
+            stage.number_format = shown_as(LABELS[outcome.stage])
         ws.cell(row, 5, _STATUS[outcome.status])
         if outcome.path is not None and outcome.status in ("written", "skipped"):
             link = ws.cell(row, 6, outcome.path.name)
             link.hyperlink = outcome.path.name  # relative: the link keeps working when the folder moves
-            link.font = Font(color="1D4ED8", underline="single")
+            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
         for offset, key in enumerate(HEADLINE):
             value = outcome.headline.get(key)
@@ -273,9 +282,12 @@ def summary_workbook(result: BatchResult) -> Workbook:
     last = row - 1
     ws.freeze_panes = "C5"
     ws.auto_filter.ref = f"A4:{ws.cell(4, len(header)).column_letter}{max(last, 5)}"
-    for column, width in enumerate((6, 34, 30, 12, 16, 30, 14, 14, 10, 10, 10, 10, 12, 10), start=1):
+    widths = (6, 40, 46, 20, 14, 46, *(14,) * len(HEADLINE))
+    for column, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(4, column).column_letter].width = width
-    ws.row_dimensions[4].height = 32
+    # Tall enough for the longest bilingual header wrapped in its column: a fixed height clipped them.
+    ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name.replace(" · ", "\n"), width, bold=True)
+                                                    for name, width in zip(header, widths)) + 2
     _landscape(ws)
     _ranking_sheet(wb, result)
     return wb
@@ -292,10 +304,10 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
                                                                               -(o.headline["roi"] or 0.0)))
     ws = wb.create_sheet("Ranking")
     ws["A1"] = "Clients ranked by ROI · 投资回报率排名"
-    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     for column, name in enumerate(("Rank · 排名", "Client · 客户", "ROI · 投资回报率", "Workbook · 文件"), start=1):
         cell = ws.cell(3, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
     for rank, outcome in enumerate(ranked, start=1):
         ws.cell(3 + rank, 1, rank)
@@ -305,9 +317,9 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         if outcome.path is not None:
             link = ws.cell(3 + rank, 4, outcome.path.name)
             link.hyperlink = outcome.path.name
-            link.font = Font(color="1D4ED8", underline="single")
+            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
-    for column, width in zip("ABCD", (8, 34, 16, 30)):
+    for column, width in zip("ABCD", (12, 40, 20, 46)):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = "A4"
     with_roi = sum(1 for o in ranked if o.headline["roi"] is not None)

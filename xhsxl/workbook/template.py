@@ -104,8 +104,8 @@ class _Builder(Kit):
     further campaigns into the built workbook."""
 
     def __init__(self, campaign: ClientCampaign, static: bool, sheet_values: Mapping[str, Any] | None = None,
-                 registry: tuple[Sheet, ...] | None = None) -> None:
-        super().__init__(campaign, static, sheet_values)
+                 registry: tuple[Sheet, ...] | None = None, examples: bool = True) -> None:
+        super().__init__(campaign, static, sheet_values, examples)
         self.registry = sheets.SHEETS if registry is None else registry
         self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans)
         self._campaign_dependence: dict[str, bool] | None = None
@@ -266,14 +266,13 @@ class _Builder(Kit):
             ws.page_setup.orientation = "landscape"
             ws.page_setup.paperSize = ws.PAPERSIZE_A4
             ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
+            if ws.page_setup.fitToHeight is None:  # as many pages down as it takes, unless the sheet says
+                ws.page_setup.fitToHeight = 0
             if ws.title != "xlwings.conf":
                 ws.protection.sheet = True
         if self.static:
             # Formulas arrive without cached values (openpyxl writes none): have every engine compute them.
             self.wb.calculation.fullCalcOnLoad = True
-            if "xlwings.conf" in self.sheets:
-                self.sheets["xlwings.conf"].sheet_state = "hidden"  # a static copy needs no add-in settings
         self.wb.properties.creator = f"xhsxl {xhsxl.__version__}"
         self.wb.properties.title = _title(self.campaign)
         self.wb.properties.created = FIXED_TIME
@@ -423,17 +422,20 @@ def _title(campaign: ClientCampaign) -> str:
 
 
 def build_workbook(campaign: ClientCampaign | None = None, static: bool = False,
-                   sheet_values: Mapping[str, Any] | None = None) -> Workbook:
+                   sheet_values: Mapping[str, Any] | None = None, example: bool | None = None) -> Workbook:
     """The xhsxl workbook for ``campaign`` (the example case study when None), live or static.
 
     ``sheet_values``: what an analyst typed in the yellow cells outside the schema (attribution paths,
     calibration history, benchmarks, checkpoints, caps, overrides), by the keys of :func:`sheet_inputs`, as
-    :func:`xhsxl.workbook.read.read_inputs` reads them; keys left out keep the worked examples.
+    :func:`xhsxl.workbook.read.read_inputs` reads them. ``example``: whether the cells left out hold the
+    worked examples — by default the template's do and a client's workbook starts with those blocks empty,
+    since a client's workbook must not present an example's paths or past campaigns as the client's own.
     """
     unknown = set(sheet_values or {}) - set(sheet_inputs())
     if unknown:
         raise KeyError(f"no such input cell outside the schema: {', '.join(sorted(unknown))}")
-    return _Builder(campaign or example_campaign(), static, sheet_values).build()
+    examples = campaign is None if example is None else example
+    return _Builder(campaign or example_campaign(), static, sheet_values, examples=examples).build()
 
 
 def static_shown_values(campaign: ClientCampaign, sheet_values: Mapping[str, Any] | None = None
@@ -488,7 +490,7 @@ def _serialise(workbook: Workbook, writer: Callable[[Workbook, zipfile.ZipFile],
 class WorkbookFactory:
     """Workbooks of many clients, one layout: built once per process, bound to each client in turn.
 
-    ``factory.workbook_bytes(campaign)`` equals ``workbook_bytes(build_workbook(campaign, static))`` byte
+    ``factory.workbook_bytes(campaign)`` equals ``workbook_bytes(build_workbook(campaign, static, example=example))`` byte
     for byte, in a fraction of the time. The layout is built once; each client's inputs (and, when static,
     values) are written into it. The first workbook is saved by openpyxl in full and every part of the file
     is kept; for each later client only the parts that depend on the client — the worksheets holding its
@@ -498,9 +500,9 @@ class WorkbookFactory:
     Tests hold the result to a fresh build's bytes for many clients in both modes.
     """
 
-    def __init__(self, static: bool = False) -> None:
+    def __init__(self, static: bool = False, example: bool = False) -> None:
         self.static = static
-        self._builder = _Builder(example_campaign(), static)
+        self._builder = _Builder(example_campaign(), static, examples=example)
         self._builder.build()
         self._varying = self._builder.varying_sheets()
         self._parts: list[tuple[str, bytes]] | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font
 
 import xhsxl
-from xhsxl.workbook.sheets.kit import ACCENT, BOLD, Kit, Sheet
+from xhsxl.workbook.sheets.kit import ACCENT, BOLD, LINE_HEIGHT, Kit, Sheet, wrapped_lines
 
 __all__ = ["SHEET", "STEPS", "STATIC_STEPS"]
 
@@ -40,6 +40,8 @@ STATIC_STEPS: tuple[tuple[str, str], ...] = (
     ("Percentages · 百分比", "Enter 30 % or 0.3; both mean thirty per cent."),
     ("Sources · 来源", "Every benchmark cites its source article; see the README of xhsxl."),
 )
+#: Width of the how-to column, in characters.
+_TEXT_WIDTH = 110
 
 
 def draw(kit: Kit) -> None:
@@ -62,11 +64,15 @@ def draw(kit: Kit) -> None:
         # IFERROR around XHS_VERSION only: this cell exists to say the add-in is missing, not to hide it.
         status.value = ('=IFERROR(XHS_VERSION(),"NOT LOADED: install the xlwings add-in and import the '
                         'functions (steps below); until then XHS_ cells show #NAME?")')
-    status.font = Font(bold=True, color=ACCENT)
+    status.font = Font(name="Calibri", bold=True, color=ACCENT)
     for offset, (left, right) in enumerate(STATIC_STEPS if kit.static else STEPS):
-        ws.cell(9 + offset, 1, left).font = BOLD
+        ws.cell(9 + offset, 1, left).font = Font(name="Calibri", bold=True)
+        ws.cell(9 + offset, 1).alignment = Alignment(vertical="top")
         ws.cell(9 + offset, 2, right).alignment = Alignment(wrap_text=True, vertical="top")
-    kit.widths(ws, (22, 100))
+        # A wrapped line needs its row tall enough: a row of the default height overprints the next one.
+        lines = wrapped_lines(right, _TEXT_WIDTH) if right else 1
+        ws.row_dimensions[9 + offset].height = lines * LINE_HEIGHT + 2 if lines > 1 else None
+    kit.widths(ws, (22, _TEXT_WIDTH))
 
 
 SHEET = Sheet("Start", "开始", draw)
