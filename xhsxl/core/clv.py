@@ -655,10 +655,10 @@ def _expected_purchases_if_alive(
     value[regular] = _equation_10(*(v[regular] for v in (t, x, T, r, alpha, a, b)))
     for mask, centre, half in ((near_one, np.ones_like(b), _A_NEAR_ONE), (near_pole, 1 - b, _C_NEAR_ZERO)):
         if mask.any():
-            args = [v[mask] for v in (t, x, T, r, alpha)]
+            t_, x_, T_, r_, alpha_ = (v[mask] for v in (t, x, T, r, alpha))
             below, above = centre[mask] - half, centre[mask] + half
-            low = _equation_10(*args, below, b[mask])
-            high = _equation_10(*args, above, b[mask])
+            low = _equation_10(t_, x_, T_, r_, alpha_, below, b[mask])
+            high = _equation_10(t_, x_, T_, r_, alpha_, above, b[mask])
             value[mask] = low + (a[mask] - below) / (2 * half) * (high - low)
     return value
 
