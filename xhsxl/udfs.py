@@ -979,6 +979,6 @@ def XHS_BACKTEST(history, level=None, fit_curvature=None):
     result = planner.backtest(
         table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
         campaigns=table.campaigns, level=cell_number(level, "level", planner.DEFAULT_LEVEL),
-        fit_curvature=_flag(fit_curvature, "fit_curvature", True),
+        fit_curvature=read_flag(fit_curvature, "fit_curvature", True),
     )
     return to_excel_table(result.table())
