@@ -176,7 +176,8 @@ def _engine() -> types.SimpleNamespace:
             super().__init__()
             self.unparsed: dict[tuple[str, str], str] = {}
 
-        def compile_cell(self, cell, context, references, formula_references):  # type: ignore[no-untyped-def]
+        # The formulas package ships no types: its cells and references are what it passes in.
+        def compile_cell(self, cell: Any, context: Any, references: Any, formula_references: Any) -> Any:
             try:
                 return super().compile_cell(cell, context, references, formula_references)
             except FormulaError as error:
@@ -302,7 +303,9 @@ def _table_class() -> type:
     """
     engine = _engine()
 
-    class Table(engine.Array):  # type: ignore[name-defined, misc]
+    # The base class is the formulas package's Array, loaded at run time (the package is optional), which a
+    # static checker cannot resolve through the local variable.
+    class Table(engine.Array):  # type: ignore[name-defined]
         def reshape(self, shape: Any, *shapes: Any, order: str = "C") -> Any:
             target = tuple(shape) if not shapes else (shape, *shapes)
             if len(target) != 2 or self.ndim != 2:
