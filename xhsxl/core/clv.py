@@ -28,7 +28,7 @@ from scipy.special import expit, hyp2f1
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import MEASUREMENT_WINDOW_MONTHS
-from xhsxl.core.validate import ArrayLike, describe, fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, Number, describe, fraction, numeric, scalar_or_array
 
 __all__ = [
     "TIMINGS",
@@ -42,8 +42,6 @@ __all__ = [
     "clv_bgnbd",
     "MONTH_LENGTH",
 ]
-
-Number = float | np.ndarray
 
 #: When the first payment of a retention CLV is counted (see :func:`clv_retention`); the first is the default.
 TIMINGS: tuple[str, ...] = ("future", "start", "end")
