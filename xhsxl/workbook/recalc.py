@@ -214,14 +214,17 @@ def _progress_bar_silenced() -> Iterator[None]:
     """
     engine = _engine()
     module = inspect.getmodule(engine.Model.complete)
+    if module is None:  # a method defined in no module: nothing prints through a module's tqdm, so nothing to silence
+        yield
+        return
     with _COMPILING:
-        real = module.tqdm  # type: ignore[union-attr]
-        module.tqdm = types.SimpleNamespace(  # type: ignore[union-attr]
-            tqdm=functools.partial(engine.tqdm.tqdm, disable=True))
+        # setattr: a module object's type declares no attributes, so a checker refuses a plain assignment.
+        real = module.tqdm
+        setattr(module, "tqdm", types.SimpleNamespace(tqdm=functools.partial(engine.tqdm.tqdm, disable=True)))
         try:
             yield
         finally:
-            module.tqdm = real  # type: ignore[union-attr]
+            setattr(module, "tqdm", real)
 
 
 # ----------------------------------------------------------------------------------------------- registration
@@ -670,7 +673,9 @@ def calls_xhs_function(formula: str | None) -> bool:
     >>> calls_xhs_function("=XHS_ROI(Revenue, TotalCost)"), calls_xhs_function('=IF(A1>0,"XHS_ROI(",0)')
     (True, False)
     """
-    return bool(formula) and _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None  # type: ignore[arg-type]
+    if not formula:
+        return False
+    return _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None
 
 
 def computed_values_for_static(recalculation: Recalculation) -> dict[str, dict[str, Any]]:
