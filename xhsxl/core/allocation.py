@@ -815,7 +815,7 @@ class OptimalPlan:
     def table(self) -> list[list[Any]]:
         """Header row ``OPTIMAL_TABLE_HEADER``, one row per tier, then a "total" row whose
         ``marginal_return`` is the multiplier (None if every tier sits on a bound)."""
-        rows = [list(OPTIMAL_TABLE_HEADER)]
+        rows: list[list[Any]] = [list(OPTIMAL_TABLE_HEADER)]
         rows += [[_plain(getattr(tier, column)) for column in OPTIMAL_TABLE_HEADER] for tier in self.tiers]
         rows.append([
             "total", None, _plain(self.total_budget), 1.0, None, None, _plain(self.total_expected_return),
@@ -1162,6 +1162,6 @@ def reference_curves(creator_budget: float, roas: Mapping[str, float], elasticit
             raise XhsInputError(f"roas must give a value for tier {tier}")
         spend = reference_spend(creator_budget, tier)
         ratio = single_number(roas[tier], f"roas for tier {tier}", gt=0)
-        scale = power_scale_from_point(spend, ratio * spend, elasticity)
+        scale = float(power_scale_from_point(spend, ratio * spend, elasticity))  # scalars in, one number out
         curves.append(TierCurve(tier, "power", scale, elasticity))
     return curves

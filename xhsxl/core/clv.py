@@ -27,7 +27,7 @@ import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import MEASUREMENT_WINDOW_MONTHS
-from xhsxl.core.validate import ArrayLike, describe, fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, Number, describe, fraction, numeric, scalar_or_array
 
 __all__ = [
     "TIMINGS",
@@ -41,8 +41,6 @@ __all__ = [
     "clv_bgnbd",
     "MONTH_LENGTH",
 ]
-
-Number = float | np.ndarray
 
 #: When the first payment of a retention CLV is counted (see :func:`clv_retention`); the first is the default.
 TIMINGS: tuple[str, ...] = ("future", "start", "end")
@@ -672,10 +670,10 @@ def _expected_purchases_if_alive(
     value[regular] = _equation_10(*(v[regular] for v in (t, x, T, r, alpha, a, b)))
     for mask, centre, half in ((near_one, np.ones_like(b), _A_NEAR_ONE), (near_pole, 1 - b, _C_NEAR_ZERO)):
         if mask.any():
-            args = [v[mask] for v in (t, x, T, r, alpha)]
+            t_, x_, T_, r_, alpha_ = (v[mask] for v in (t, x, T, r, alpha))
             below, above = centre[mask] - half, centre[mask] + half
-            low = _equation_10(*args, below, b[mask])
-            high = _equation_10(*args, above, b[mask])
+            low = _equation_10(t_, x_, T_, r_, alpha_, below, b[mask])
+            high = _equation_10(t_, x_, T_, r_, alpha_, above, b[mask])
             value[mask] = low + (a[mask] - below) / (2 * half) * (high - low)
     return value
 

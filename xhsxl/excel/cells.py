@@ -111,9 +111,10 @@ def coerce_number(value: Any, name: str = "value", *, percent: bool = True,
             raise XhsInputError(argument=name, reason="is too large",
                                 shown=f"a number of {len(str(value))} digits") from None
     elif isinstance(value, str):
-        number = _number_from_text(value, name, percent, decimal_comma)
-        if number is None:
+        from_text = _number_from_text(value, name, percent, decimal_comma)
+        if from_text is None:
             return None
+        number = from_text
     elif isinstance(value, (dt.date, dt.datetime, dt.time)):
         raise XhsInputError(argument=name, reason="must be a number, not a date", shown=str(value))
     elif isinstance(value, UnsavedFormula):

@@ -168,16 +168,17 @@ def run_batch(
     cleaned = clean_stray_temps(out)
     table = read_clients(clients, sheet)
 
-    good = table.good_rows
+    # A good row is one with a campaign; pairing them keeps the campaign typed as present.
+    good = [(row, row.campaign) for row in table.good_rows if row.campaign is not None]
     # Names come from every good row, so a client's file is the same with or without --only.
-    stems = unique_names([slugify(row.campaign.client_name) for row in good], reserved=[SUMMARY_NAME, ERRORS_NAME])
+    stems = unique_names([slugify(campaign.client_name) for _, campaign in good], reserved=[SUMMARY_NAME, ERRORS_NAME])
     wanted = {_key(name) for name in only}
-    found = {_key(row.campaign.client_name) for row in good} | {_key(row.client_name_raw) for row in table.bad_rows}
+    found = {_key(campaign.client_name) for _, campaign in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
     tasks = [
-        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite, example)
-        for row, stem in zip(good, stems)
-        if not wanted or _key(row.campaign.client_name) in wanted
+        _Task(row.row_number, campaign, str(safe_path(out, stem)), static, overwrite, example)
+        for (row, campaign), stem in zip(good, stems)
+        if not wanted or _key(campaign.client_name) in wanted
     ]
     outcomes = [
         Outcome(row=row.row_number, client=row.client_name_raw, status="rejected", problems=tuple(row.problems))
@@ -203,8 +204,8 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
                example: bool = False) -> list[Outcome]:
     if not tasks:
         return []
+    outcomes: list[Outcome] = []
     if jobs <= 1 or len(tasks) < 4:
-        outcomes = []
         for task in tasks:
             outcomes.append(_build(task))
             if progress:
@@ -214,7 +215,6 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
     # round trip between processes.
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    outcomes: list[Outcome] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example)) as pool:
         futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
@@ -319,8 +319,8 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
             link.hyperlink = outcome.path.name
             link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
-    for column, width in zip("ABCD", (12, 40, 20, 46)):
-        ws.column_dimensions[column].width = width
+    for letter, width in zip("ABCD", (12, 40, 20, 46)):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
     with_roi = sum(1 for o in ranked if o.headline["roi"] is not None)
     if with_roi == 0:

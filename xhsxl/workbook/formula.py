@@ -33,7 +33,7 @@ from xhsxl.core.returns import RETURN_COMPONENTS
 from xhsxl.core.errors import XhsInputError
 
 __all__ = [
-    "Expr", "Env", "Name", "Span", "Lit", "Call", "BinOp", "If", "Sum", "TableCell", "IsBlank",
+    "Expr", "Refs", "Env", "Name", "Span", "Lit", "Call", "BinOp", "If", "Sum", "TableCell", "IsBlank",
     "NOT_APPLICABLE", "calls_xhs",
 ]
 
@@ -41,8 +41,16 @@ __all__ = [
 NOT_APPLICABLE = "n/a"
 
 
-class Env(Protocol):
-    """Where expressions find what they refer to."""
+class Refs(Protocol):
+    """Where expressions' names are in the workbook: all a formula's text needs (the template's placement)."""
+
+    def ref(self, name: str) -> str: ...
+
+    def cell_ref(self, name: str, row: int, column: int) -> str: ...
+
+
+class Env(Refs, Protocol):
+    """Where expressions find what they refer to, and its values: what computing a static value needs."""
 
     def value(self, name: str) -> Any: ...
 
@@ -50,15 +58,11 @@ class Env(Protocol):
 
     def table(self, name: str) -> list[list[Any]]: ...
 
-    def ref(self, name: str) -> str: ...
-
-    def cell_ref(self, name: str, row: int, column: int) -> str: ...
-
 
 class Expr:
     """An expression: ``excel(env)`` is its formula text (without ``=``), ``evaluate(env)`` its value."""
 
-    def excel(self, env: Env) -> str:  # pragma: no cover - every subclass overrides
+    def excel(self, env: Refs) -> str:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
     def evaluate(self, env: Env) -> Any:  # pragma: no cover
@@ -81,7 +85,7 @@ class Expr:
     def __truediv__(self, other: Any) -> "BinOp":
         return BinOp("/", self, _lift(other))
 
-    def __gt__(self, other: Any) -> "BinOp":  # type: ignore[override]
+    def __gt__(self, other: Any) -> "BinOp":
         return BinOp(">", self, _lift(other))
 
     def __ge__(self, other: Any) -> "BinOp":  # type: ignore[override]
@@ -119,7 +123,7 @@ class Name(Expr):
 
     name: str
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return env.ref(self.name)
 
     def evaluate(self, env: Env) -> Any:
@@ -135,7 +139,7 @@ class Span(Expr):
 
     name: str
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return env.ref(self.name)
 
     def evaluate(self, env: Env) -> Any:
@@ -149,7 +153,7 @@ class Span(Expr):
 class Lit(Expr):
     value: Any
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         if isinstance(self.value, str):
             return '"' + self.value.replace('"', '""') + '"'
         if isinstance(self.value, bool):
@@ -173,7 +177,7 @@ class Call(Expr):
         object.__setattr__(self, "function", function)
         object.__setattr__(self, "args", tuple(_lift(a) for a in args))
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f"{self.function}({','.join(a.excel(env) for a in self.args)})"
 
     def evaluate(self, env: Env) -> Any:
@@ -201,7 +205,7 @@ class BinOp(Expr):
     left: Expr
     right: Expr
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f"({self.left.excel(env)}{self.op}{self.right.excel(env)})"
 
     def evaluate(self, env: Env) -> Any:
@@ -243,7 +247,7 @@ class If(Expr):
         object.__setattr__(self, "then", _lift(then))
         object.__setattr__(self, "otherwise", _lift(otherwise))
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f"IF({self.condition.excel(env)},{self.then.excel(env)},{self.otherwise.excel(env)})"
 
     def evaluate(self, env: Env) -> Any:
@@ -262,7 +266,7 @@ class IsBlank(Expr):
 
     name: str
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f'({env.ref(self.name)}="")'
 
     def evaluate(self, env: Env) -> Any:
@@ -281,7 +285,7 @@ class Sum(Expr):
     def __init__(self, *items: Expr) -> None:
         object.__setattr__(self, "items", items)
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f"SUM({','.join(i.excel(env) for i in self.items)})"
 
     def evaluate(self, env: Env) -> Any:
@@ -313,7 +317,7 @@ class TableCell(Expr):
     row: int
     column: int
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return env.cell_ref(self.table, self.row, self.column)
 
     def evaluate(self, env: Env) -> Any:

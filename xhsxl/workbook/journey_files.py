@@ -226,13 +226,14 @@ def _find_columns(headers: list[Any], roles: Mapping[str, tuple[str, ...]], chos
                 raise XhsInputError(f"no column named {wanted!r} (for {role}) in {file_name}; its columns are {listed}")
             index = folded.index(key)
         else:
-            index = next((folded.index(name) for name in defaults if name in folded), None)
-            if index is None:
+            by_default = next((folded.index(name) for name in defaults if name in folded), None)
+            if by_default is None:
                 if role in _OPTIONAL:
                     continue
                 names = " or ".join(repr(name) for name in defaults)
                 raise XhsInputError(f"no {role} column in {file_name}: name it {names}, or pass --{role}-col; "
                                     f"its columns are {listed}")
+            index = by_default
         found[role] = (index, texts[index])
     return found
 

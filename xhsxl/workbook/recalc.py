@@ -179,7 +179,8 @@ def _engine() -> types.SimpleNamespace:
             super().__init__()
             self.unparsed: dict[tuple[str, str], str] = {}
 
-        def push(self, worksheet, context):  # type: ignore[no-untyped-def]
+        # The formulas package ships no types: its cells and references are what it passes in.
+        def push(self, worksheet: Any, context: Any) -> Any:
             # The engine's own push walks iter_rows, which creates and compiles every empty cell of the used
             # range (more than half of the template's) only to add nothing for it; this walks the stored cells
             # in the same row-major order and is otherwise the same.
@@ -196,7 +197,7 @@ def _engine() -> types.SimpleNamespace:
                 self.add_cell(schedula.await_result(cell), ctx, formula_ranges)
             return self
 
-        def compile_cell(self, cell, context, references, formula_references):  # type: ignore[no-untyped-def]
+        def compile_cell(self, cell: Any, context: Any, references: Any, formula_references: Any) -> Any:
             try:
                 return super().compile_cell(cell, context, references, formula_references)
             except FormulaError as error:
@@ -298,14 +299,17 @@ def _progress_bar_silenced() -> Iterator[None]:
     """
     engine = _engine()
     module = inspect.getmodule(engine.Model.complete)
+    if module is None:  # a method defined in no module: nothing prints through a module's tqdm, so nothing to silence
+        yield
+        return
     with _COMPILING:
-        real = module.tqdm  # type: ignore[union-attr]
-        module.tqdm = types.SimpleNamespace(  # type: ignore[union-attr]
-            tqdm=functools.partial(engine.tqdm.tqdm, disable=True))
+        # setattr: a module object's type declares no attributes, so a checker refuses a plain assignment.
+        real = module.tqdm
+        setattr(module, "tqdm", types.SimpleNamespace(tqdm=functools.partial(engine.tqdm.tqdm, disable=True)))
         try:
             yield
         finally:
-            module.tqdm = real  # type: ignore[union-attr]
+            setattr(module, "tqdm", real)
 
 
 # ----------------------------------------------------------------------------------------------- registration
@@ -387,7 +391,9 @@ def _table_class() -> type:
     """
     engine = _engine()
 
-    class Table(engine.Array):  # type: ignore[name-defined, misc]
+    # The base class is the formulas package's Array, loaded at run time (the package is optional), which a
+    # static checker cannot resolve through the local variable.
+    class Table(engine.Array):  # type: ignore[name-defined]
         def reshape(self, shape: Any, *shapes: Any, order: str = "C") -> Any:
             target = tuple(shape) if not shapes else (shape, *shapes)
             if len(target) != 2 or self.ndim != 2:
@@ -956,7 +962,9 @@ def calls_xhs_function(formula: str | None) -> bool:
     >>> calls_xhs_function("=XHS_ROI(Revenue, TotalCost)"), calls_xhs_function('=IF(A1>0,"XHS_ROI(",0)')
     (True, False)
     """
-    return bool(formula) and _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None  # type: ignore[arg-type]
+    if not formula:
+        return False
+    return _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None
 
 
 def computed_values_for_static(recalculation: Recalculation) -> dict[str, dict[str, Any]]:

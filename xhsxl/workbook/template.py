@@ -466,11 +466,11 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname = info
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
-    def write(self, filename: Any, arcname: str | None = None, compress_type: int | None = None,
+    def write(self, filename: Any, arcname: str | os.PathLike[str] | None = None, compress_type: int | None = None,
               compresslevel: int | None = None) -> None:
         # openpyxl streams each worksheet through a temporary file; its mtime must not reach the archive.
         with open(filename, "rb") as source:
-            self.writestr(arcname or os.path.basename(filename), source.read())
+            self.writestr(os.fspath(arcname) if arcname else os.path.basename(filename), source.read())
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

@@ -21,9 +21,10 @@ import math
 import warnings
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 # scipy.sparse is imported inside the functions that build or solve sparse chains: small chains are dense
 # numpy, and importing scipy would cost every UDF start-up ~0.1 s.
@@ -128,7 +129,7 @@ def _build_chain(paths: PathTable, order: int) -> _Chain:
         present = np.bincount(key, minlength=key_space) > 0
         window_keys = np.flatnonzero(present)
         number = (np.cumsum(present) - 1).astype(index_type)
-        state = number[key]
+        state: NDArray[np.signedinteger[Any]] = number[key]  # 32- or 64-bit, as index_type chose
     else:
         window_keys, state = np.unique(key, return_inverse=True)
         state = state.astype(index_type)
@@ -250,7 +251,7 @@ def _removal_effects(full: float, without: np.ndarray) -> np.ndarray:
 
 def markov(
     paths: PathTable,
-    order: int | Literal["auto"] = 1,
+    order: int | str = 1,  # "auto", in any case and spacing (as typed in a cell); other text is refused
     *,
     collapse_repeats: bool = False,
     include_transition_matrix: bool = False,

@@ -578,9 +578,9 @@ def _parse_paths_by_split(texts: list[str], sep: str) -> tuple[tuple[str, ...], 
         n_tokens += len(tokens)
     coded = np.concatenate(coded_batches)
     del coded_batches
-    starts_path = (coded & 1).astype(bool)
-    starts_path[batch_starts] = True  # a batch's first path has no mark in front
-    offsets = np.append(np.flatnonzero(starts_path), n_tokens).astype(np.int64)
+    path_starts = (coded & 1).astype(bool)
+    path_starts[batch_starts] = True  # a batch's first path has no mark in front
+    offsets = np.append(np.flatnonzero(path_starts), n_tokens).astype(np.int64)
     if len(offsets) != len(texts) + 1:
         # A path ending in part of a multi-character separator ("a-" with sep "--") lets the separator
         # match across the join; split such tables path by path instead.

@@ -264,6 +264,8 @@ def case_study_backtest(level: float = DEFAULT_LEVEL) -> Backtest:
     """
     chosen = check_level(level)
     one, two = CASE_STUDY_1, CASE_STUDY_2
+    # Figures article 000 reports for case study 2 (optional fields of CaseStudy).
+    assert two.other_channel_revenue_share is not None and two.cross_platform_conversions is not None
     direct_two = (1 - two.other_channel_revenue_share) * two.revenue
     fit_one = fit_campaign(case_study_lines(1), one.impressions, one.direct_conversions, one.revenue,
                            visits=one.profile_visitors)

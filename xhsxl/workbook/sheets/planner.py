@@ -74,6 +74,8 @@ PLANNER_ROI = ComputedCell(
 PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
                               "The sum of the lines below.")
 
+# BAND_ROWS is the core's, which cannot import the schema's Unit, so it spells units as plain text; they are
+# Unit names (a wrong one fails when the template looks up its number format), which str cannot show a checker.
 _BAND_UNITS: tuple[Unit, ...] = tuple(unit for _metric, _zh, unit in BAND_ROWS)  # type: ignore[misc]
 FORECAST_TABLE = TableSpec(
     "forecast_table", "Funnel forecast: low, base and high cases", "漏斗预测：低/基准/高", len(BAND_ROWS) + 1,
