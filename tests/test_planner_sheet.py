@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
-from xhsxl.core import planner
+from xhsxl.core import figures, planner
 from xhsxl.schema import FIELDS, ClientCampaign
 from xhsxl.workbook.sheets import allocation as allocation_sheet
 from xhsxl.workbook.sheets import checkpoints as checkpoints_sheet
@@ -57,11 +57,18 @@ class PlannerResults:
     lines: dict[str, float]
     forecast: list[list[Any]] | None
     roi: float | None
-    lines_table: list[list[Any]]
+    lines_table: list[list[Any]] | None
     recommendations: list[list[str]] | None
     recommendations_zh: list[list[str]] | None
     reserve: float
     reallocation: list[list[Any]] | None
+
+
+def measured_spillover(campaign: ClientCampaign) -> float:
+    """The share of sales off Xiaohongshu the Planner assumes when none is typed: the campaign's measured one."""
+    results = campaign.results()
+    incremental = results["incremental_cross_platform"]
+    return incremental / results["revenue"] if incremental > 0 else 0.0
 
 
 def planner_results(campaign: ClientCampaign) -> PlannerResults:
@@ -75,10 +82,14 @@ def planner_results(campaign: ClientCampaign) -> PlannerResults:
                    commission_rate=campaign.commission_rate)
     # The forecast's own test, in its order of operations: without a margin kept on direct sales it refuses.
     kept = (1 - campaign.refund_rate) * campaign.gross_margin - campaign.commission_rate
-    forecast = planner.forecast(lines, stage, **margins) if kept > 0 else None
+    spillover = measured_spillover(campaign)
+    # Off-platform sales are grown from direct ones: above the core's largest share every forecast reads n/a.
+    coverable = spillover <= planner.MAX_SPILLOVER_SHARE
+    forecast = planner.forecast(lines, stage, **margins, spillover=spillover) if kept > 0 and coverable else None
     findings = planner.recommend(forecast) if forecast is not None else None
     # The per-line table reads no margins (XHS_FORECAST_LINES takes none): its numbers do not depend on them.
-    per_line = (forecast if forecast is not None else planner.forecast(lines, stage)).lines_table("base")
+    per_line = (forecast if forecast is not None else planner.forecast(lines, stage, spillover=spillover)
+                ).lines_table("base") if coverable else None
     reserve = lines["reserve"]
     reallocation = None
     example = checkpoints_sheet.CHECKPOINT_EXAMPLE
@@ -231,9 +242,11 @@ def test_tables_are_fixed_size_array_formulas_over_the_plan_and_the_inputs(templ
     formula = lambda spec: workbook[names[spec.name][0]].cell(*names[spec.name][1:3]).value.text  # noqa: E731
     guard = "IF(((((1-refund_rate)*gross_margin)-commission_rate)>0),"
     assert formula(planner_sheet.FORECAST_TABLE) == (
-        f"={guard}XHS_FORECAST(planner_lines,brand_stage,planner_benchmarks,gross_margin,commission_rate,"
-        'refund_rate),"n/a")')
-    assert formula(planner_sheet.FORECAST_LINES_TABLE) == '=XHS_FORECAST_LINES(planner_lines,brand_stage,"base",planner_benchmarks)'
+        f"={guard}IF((planner_spillover<=0.95),XHS_FORECAST(planner_lines,brand_stage,planner_benchmarks,"
+        'gross_margin,commission_rate,refund_rate,planner_spillover),"n/a"),"n/a")')
+    assert formula(planner_sheet.FORECAST_LINES_TABLE) == (
+        '=IF((planner_spillover<=0.95),XHS_FORECAST_LINES(planner_lines,brand_stage,"base",planner_benchmarks,'
+        'planner_spillover),"n/a")')
     assert '"zh"' in formula(RECOMMENDATIONS["recommendations_zh"])
     assert formula(checkpoints_sheet.REALLOCATION_TABLE) == (
         '=IF((COUNTA(checkpoints)>0),IF((reserve_to_reallocate>0),'
@@ -330,7 +343,8 @@ def test_the_core_forecasts_the_plans_lines_and_reallocates_the_plans_reserve():
     assert lines["reserve"] == results.reserve == plan["reserve"]
     assert lines["mid"] == plan["creators_mid"] and math.isclose(sum(lines.values()), campaign.budget, rel_tol=1e-12)
     forecast = planner.forecast(lines, campaign.brand_stage, gross_margin=campaign.gross_margin,
-                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate)
+                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate,
+                                spillover=measured_spillover(campaign))
     assert results.forecast == forecast.table()
     reallocated = results.reallocation
     assert math.fsum(row[10] for row in reallocated[1:-1]) == plan["reserve"] == reallocated[-1][10]
@@ -379,7 +393,7 @@ def test_an_amount_typed_over_the_plan_is_forecast_and_its_reserve_reallocated(r
     lines = dict(planner_results(campaign).lines, top=150_000.0, reserve=50_000.0)
     margins = dict(gross_margin=campaign.gross_margin, refund_rate=campaign.refund_rate,
                    commission_rate=campaign.commission_rate)
-    forecast = planner.forecast(lines, campaign.brand_stage, **margins)
+    forecast = planner.forecast(lines, campaign.brand_stage, **margins, spillover=measured_spillover(campaign))
     assert_table(block(result.value, names[planner_sheet.FORECAST_TABLE.name]), forecast.table(), "forecast")
     assert_table(block(result.value, names[planner_sheet.FORECAST_LINES_TABLE.name]), forecast.lines_table("base"), "lines")
     assert_table(block(result.value, names["recommendations_zh"]),
@@ -407,7 +421,8 @@ def test_a_pasted_calibration_becomes_the_forecasts_benchmarks(recalculator, nam
     benchmarks = planner.benchmarks_from_table(calibration)
     lines = planner_results(campaign).lines
     forecast = planner.forecast(lines, campaign.brand_stage, benchmarks, gross_margin=campaign.gross_margin,
-                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate)
+                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate,
+                                spillover=measured_spillover(campaign))
     assert_table(block(result.value, names[planner_sheet.FORECAST_TABLE.name]), forecast.table(), "forecast")
     assert_table(block(result.value, names[planner_sheet.FORECAST_LINES_TABLE.name]), forecast.lines_table("base"), "lines")
     default = planner_results(campaign).forecast
@@ -418,7 +433,8 @@ def test_a_pasted_calibration_becomes_the_forecasts_benchmarks(recalculator, nam
     result = recalculator.calculate({**campaign_inputs(names, campaign), **typed})
     benchmarks = planner.benchmarks_from_table([["benchmark", "low", "base", "high"], ["aov", 300, 320, 340]])
     forecast = planner.forecast(lines, campaign.brand_stage, benchmarks, gross_margin=campaign.gross_margin,
-                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate)
+                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate,
+                                spillover=measured_spillover(campaign))
     assert_table(block(result.value, names[planner_sheet.FORECAST_TABLE.name]), forecast.table(), "forecast")
 
 
@@ -444,3 +460,23 @@ def test_an_analysts_own_checkpoints_and_caps_are_reallocated_as_the_core_does(r
     ).table()
     assert len(expected) == names[checkpoints_sheet.REALLOCATION_TABLE.name][3]  # five lines fill the example's table
     assert_table(block(result.value, names[checkpoints_sheet.REALLOCATION_TABLE.name]), expected, "reallocation")
+
+
+def test_the_planner_assumes_the_campaigns_measured_off_platform_share_or_the_typed_one(recalculator, names):
+    """Case study 2 sold 56 % off Xiaohongshu (article 000): the Planner forecasts its next budget with that share,
+    not with the maturity stage's 40 % budget split; a share typed in the yellow cell replaces it."""
+    campaign = EXAMPLES[1]
+    result = recalculator.calculate(campaign_inputs(names, campaign))
+    measured = result.value(*address(names["planner_spillover"]))
+    assert measured == pytest.approx(measured_spillover(campaign), rel=1e-12)
+    assert measured == pytest.approx(figures.CASE_STUDY_2.other_channel_revenue_share, abs=0.005)
+    typed = {address(names["planner_spillover_override"]): 0.3}
+    retyped = recalculator.calculate({**campaign_inputs(names, campaign), **typed})
+    assert retyped.value(*address(names["planner_spillover"])) == 0.3
+    lines = planner_results(campaign).lines
+    forecast = planner.forecast(lines, campaign.brand_stage, gross_margin=campaign.gross_margin,
+                                refund_rate=campaign.refund_rate, commission_rate=campaign.commission_rate,
+                                spillover=0.3)
+    assert_table(block(retyped.value, names[planner_sheet.FORECAST_TABLE.name]), forecast.table(), "forecast")
+    no_cross = campaign.model_copy(update={"cross_platform_revenue": 0.0, "cross_platform_baseline": 0.0})
+    assert recalculator.calculate(campaign_inputs(names, no_cross)).value(*address(names["planner_spillover"])) == 0

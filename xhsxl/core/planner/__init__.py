@@ -23,6 +23,7 @@ from xhsxl.core.planner.backtest import BACKTEST_TABLE_HEADER, Backtest, Backtes
 from xhsxl.core.planner.advice import FINDING_CODES, RECOMMENDATION_ROWS, Finding, findings_column, recommend
 from xhsxl.core.planner.calibration import CALIBRATION_MIN_ROWS, Calibration, calibrate
 from xhsxl.core.planner.funnel import (
+    MAX_SPILLOVER_SHARE,
     BAND_TABLE_HEADER,
     BENCHMARK_TABLE_HEADER,
     CASES,
@@ -58,6 +59,7 @@ from xhsxl.core.planner.interval import DEFAULT_LEVEL, PRIOR_SPREAD, Spread
 from xhsxl.core.planner.reserve import REALLOCATION_TABLE_HEADER, Reallocation, ReserveLine, reallocate
 
 __all__ = [
+    "MAX_SPILLOVER_SHARE",
     "BACKTEST_TABLE_HEADER",
     "Backtest",
     "BacktestRow",

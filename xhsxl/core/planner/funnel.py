@@ -105,6 +105,7 @@ from xhsxl.core.validate import (
 )
 
 __all__ = [
+    "MAX_SPILLOVER_SHARE",
     "LINES",
     "FUNNEL_LINES",
     "CREATOR_LINES",
@@ -264,6 +265,10 @@ def _check_curvature(cpm_curvature: float, cvr_curvature: float) -> None:
 # Benchmarks
 # --------------------------------------------------------------------------------------------------
 
+#: The largest share of sales off Xiaohongshu a forecast takes: off-platform sales are grown from direct ones
+#: (direct × σ / (1 − σ)), which a share near 1 would turn into almost any number.
+MAX_SPILLOVER_SHARE = 0.95
+
 #: Allowed values of each banded benchmark: (lower bound, inclusive?, upper bound or None).
 _BENCHMARK_BOUNDS: Mapping[str, tuple[float, bool, float | None]] = {
     "cpm": (0.0, False, None),
@@ -271,7 +276,7 @@ _BENCHMARK_BOUNDS: Mapping[str, tuple[float, bool, float | None]] = {
     "ctr": (0.0, False, 1.0),
     "cvr": (0.0, False, 1.0),
     "aov": (0.0, False, None),
-    "spillover_share": (0.0, True, 0.95),
+    "spillover_share": (0.0, True, MAX_SPILLOVER_SHARE),
 }
 _BENCHMARK_UNITS: Mapping[str, tuple[str, bool]] = {
     "cpm": ("CNY per 1,000 impressions", False),
@@ -936,7 +941,7 @@ def spillover_from_sales(direct_revenue: Any, cross_platform_revenue: Any) -> Be
     if total <= 0:
         return spillover_share(None)
     share = cross / total
-    if share > 0.95:
+    if share > MAX_SPILLOVER_SHARE:
         raise XhsInputError(f"the measured off-platform share must not exceed 95 % (got {share:.1%} of ¥{total:,.0f})")
     return Benchmark("spillover_share", share, share, share,
                      source=f"measured: ¥{cross:,.0f} off-platform of ¥{total:,.0f}")
@@ -1074,7 +1079,7 @@ def funnel(
     ctr_ = numeric(ctr, "ctr", gt=0, le=1)
     cvr_ = numeric(cvr, "cvr", gt=0, le=1)
     aov_ = numeric(aov, "aov", gt=0)
-    spillover = numeric(spillover_share, "spillover_share", ge=0, le=0.95)
+    spillover = numeric(spillover_share, "spillover_share", ge=0, le=MAX_SPILLOVER_SHARE)
     a, b = _checked_curvature(cpm_curvature, cvr_curvature)
     reference = numeric(reference_spend, "reference_spend", gt=0)
     arrays = _broadcast(spend_, cpm_, engagement, ctr_, cvr_, aov_, spillover, a, b, reference)
@@ -1127,7 +1132,7 @@ def marginal_roas(
     ctr_ = numeric(ctr, "ctr", gt=0, le=1)
     cvr_ = numeric(cvr, "cvr", gt=0, le=1)
     aov_ = numeric(aov, "aov", gt=0)
-    spillover = numeric(spillover_share, "spillover_share", ge=0, le=0.95)
+    spillover = numeric(spillover_share, "spillover_share", ge=0, le=MAX_SPILLOVER_SHARE)
     a, b = _checked_curvature(cpm_curvature, cvr_curvature)
     reference = numeric(reference_spend, "reference_spend", gt=0)
     spend_, cpm_, ctr_, cvr_, aov_, spillover, a, b, reference = _broadcast(

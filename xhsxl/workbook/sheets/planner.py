@@ -21,7 +21,7 @@ __all__ = [
     "FORECAST_TABLE", "BAND_COLUMNS", "BAND_CASES", "band_cell", "FORECAST_LINES_TABLE", "RECOMMENDATION_TABLES",
     "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS", "BENCHMARK_UNITS", "BENCHMARK_ROWS",
     "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER", "PLANNER_CHART", "OVERRIDE_BLOCKS",
-    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS",
+    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS", "PLANNER_SPILLOVER", "SPILLOVER_OVERRIDE",
 ]
 
 #: The Planner's budget lines (the forecast's lines, in its order), each with its row in the plan table: the
@@ -59,17 +59,38 @@ _MARGINS = (Name("gross_margin"), Name("commission_rate"), Name("refund_rate"))
 #: (the core's test, in its order of operations). Otherwise every guarded planner cell reads n/a.
 _KEPT_ON_DIRECT_SALES = (Lit(1) - Name("refund_rate")) * Name("gross_margin") - Name("commission_rate")
 
+#: The share of sales made off Xiaohongshu (Tmall, JD, offline) that the forecast assumes: what the analyst types
+#: in the yellow cell, else this campaign's measured share (its incremental cross-platform sales over its
+#: revenue, on Inputs and Results), else none (direct sales only). Never the brand stage's split, which article
+#: 003 gives for dividing the *budget* (the Allocation sheet shows it).
+SPILLOVER_OVERRIDE = InputBlock("planner_spillover_override", ((None,),), ("fraction",), single=True,
+                                number_error="Enter a share from 0 to 100 %, or leave it blank.")
+PLANNER_SPILLOVER = ComputedCell(
+    "planner_spillover", "Share of sales off Xiaohongshu", "站外销售占比", "fraction",
+    If(IsBlank(SPILLOVER_OVERRIDE.name),
+       If(Name("incremental_cross_platform") > 0, Name("incremental_cross_platform") / Name("revenue"), 0),
+       Name(SPILLOVER_OVERRIDE.name)),
+    "This campaign's measured share (cross-platform sales over revenue, Results), unless you type another in the "
+    "yellow cell; 0 means direct sales only. The brand stage's 70/50/40 % is a budget split, not this.")
+_SPILLOVER = Name(PLANNER_SPILLOVER.name)
+
 
 _STAGE_KEYS = ("cold_start", "growth", "maturity")
 
 
+def _spillover_guard(expr: Expr) -> If:
+    """n/a where the share off Xiaohongshu is one the forecast cannot grow from direct sales (above 95 %)."""
+    return If(_SPILLOVER <= planner.MAX_SPILLOVER_SHARE, expr, NOT_APPLICABLE)
+
+
 def _forecast_guard(expr: Expr) -> If:
-    return If(_KEPT_ON_DIRECT_SALES > 0, expr, NOT_APPLICABLE)
+    return If(_KEPT_ON_DIRECT_SALES > 0, _spillover_guard(expr), NOT_APPLICABLE)
 
 
 PLANNER_ROI = ComputedCell(
     "planner_roi", "Projected ROI, base case", "预测投资回报率（基准）", "fraction",
-    _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS)),
+    _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS,
+                         _SPILLOVER)),
     "(Revenue − cost) / cost of the lines below, on and off Xiaohongshu.")
 PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
                               "The sum of the lines below.")
@@ -80,7 +101,7 @@ _BAND_UNITS: tuple[Unit, ...] = tuple(unit for _metric, _zh, unit in BAND_ROWS) 
 FORECAST_TABLE = TableSpec(
     "forecast_table", "Funnel forecast: low, base and high cases", "漏斗预测：低/基准/高", len(BAND_ROWS) + 1,
     len(planner.BAND_TABLE_HEADER),
-    _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS)),
+    _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS, _SPILLOVER)),
     (None,) * len(planner.BAND_TABLE_HEADER), row_units=_BAND_UNITS,
     header_labels=labels(planner.BAND_TABLE_HEADER),
     # English only: the table's second column is the Chinese name.
@@ -114,14 +135,15 @@ def band_cell(case: str, metric: str) -> ComputedCell:
 FORECAST_LINES_TABLE = TableSpec(
     "forecast_lines_table", "Per line, base case: funnel, revenue, ROI 1:x and the return of the next ¥",
     "各渠道预测（基准）", len(planner.LINES) + 2, len(planner.LINE_TABLE_HEADER),
-    Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS),
+    _spillover_guard(Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS, _SPILLOVER)),
     (None, "CNY", "count", "count", "count", "count", "count", "CNY", "CNY", "CNY", "ratio", "ratio", "fraction",
      "CNY"),
     header_labels=labels(planner.LINE_TABLE_HEADER), row_labels=labels((*planner.LINES, "total")),
 )
 RECOMMENDATION_TABLES: tuple[TableSpec, ...] = tuple(
     TableSpec(f"recommendations_{language}", title, title_zh, planner.RECOMMENDATION_ROWS + 1, 1,
-              _forecast_guard(Call("XHS_RECOMMEND", _PLANNER_LINES, _STAGE, language, _BENCHMARKS, *_MARGINS)),
+              _forecast_guard(Call("XHS_RECOMMEND", _PLANNER_LINES, _STAGE, language, _BENCHMARKS, *_MARGINS,
+                                   _SPILLOVER)),
               (None,))
     for language, title, title_zh in (("en", "Recommendations", "建议（英文）"),
                                       ("zh", "Recommendations in Chinese", "建议"))
@@ -207,10 +229,12 @@ def draw(kit: Kit) -> None:
     row = kit.notes(ws, 3, (
         "The budget lines are the Allocation sheet's rule-based plan of the next budget (Inputs). Type an amount "
         "in a yellow cell to forecast another plan; clear it to follow the plan again.",
-        "Brand stage (the share of sales made on Tmall, JD and offline), gross margin, refunds and commission come "
-        "from Inputs. Benchmarks are the case-study defaults unless you fill the yellow block at the bottom.",
-        "n/a in the forecast: gross margin × (1 − refund rate) must exceed the platform commission on Inputs, or "
-        "no sale covers its own cost.",
+        "Sales off Xiaohongshu (Tmall, JD, offline) are this campaign's measured share unless you type another "
+        "below; gross margin, refunds and commission come from Inputs. Benchmarks are the case-study defaults "
+        "unless you fill the yellow block at the bottom. The band is an 80 % prediction interval.",
+        "n/a in the forecast: gross margin × (1 − refund rate) must exceed the platform commission on Inputs (or "
+        "no sale covers its own cost), and the share of sales off Xiaohongshu be at most 95 % (sales off the "
+        "platform are grown from those on it).",
     ))
     row += 1
     for item in (PLANNER_BUDGET, PLANNER_ROI):
@@ -224,7 +248,13 @@ def draw(kit: Kit) -> None:
     stage = ws.cell(row, 2, f'=IF(brand_stage="","",{shown})')
     stage.alignment = Alignment(horizontal="right")
     stage.border = BOX
-    ws.cell(row, 3, "From Inputs; blank means direct sales only.")
+    ws.cell(row, 3, "From Inputs; recorded with the forecast. It splits the budget (Allocation), not the sales.")
+    row += 1
+    kit.labelled(ws, row, 2, PLANNER_SPILLOVER)
+    row += 1
+    ws.cell(row, 1, "Your share off Xiaohongshu (optional) · 自定站外占比").font = BOLD
+    kit.input_block(ws, row, 2, SPILLOVER_OVERRIDE)
+    ws.cell(row, 3, "e.g. 56 % (case study 2, article 000); blank follows the measured share above.")
     row += 2
 
     kit.header(ws, row, ("Budget line · 预算项", "Forecast ¥ · 预测投入", "Allocation plan ¥ · 方案金额",
@@ -298,8 +328,9 @@ def draw(kit: Kit) -> None:
     kit.fit_rows(ws)
 
 
-SHEET = Sheet("Planner", "投放预测", draw, inputs=(*OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
-              cells=(PLANNER_BUDGET, PLANNER_ROI,
+SHEET = Sheet("Planner", "投放预测", draw,
+              inputs=(SPILLOVER_OVERRIDE, *OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
+              cells=(PLANNER_BUDGET, PLANNER_ROI, PLANNER_SPILLOVER,
                      *(cell for line in PLANNER_LINES for cell in planner_line_cells(line)[::2]),
                      *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS),
                      CALIBRATION_STATUS),
