@@ -209,13 +209,12 @@ def _summary(collected: list[Any], half_life_days: float, has_values: bool) -> J
         decay_conversions[code] += row["conversions"]
         if decay_value is not None:
             decay_value[code] += row["value"]
-    if not table.conversions.any():
-        decay_conversions = decay_value = None
+    converted = bool(table.conversions.any())  # no conversions: no time-decay credit, as in summarise_journeys
     counts = [row for row in collected if row["kind"] == "count"]
     return JourneySummary(
         paths=canonical_paths(table),  # Spark already summed equal paths
-        time_decay_conversions=decay_conversions,
-        time_decay_value=decay_value,
+        time_decay_conversions=decay_conversions if converted else None,
+        time_decay_value=decay_value if converted else None,
         half_life_days=half_life_days,
         rows=int(sum(row["conversions"] for row in counts)),
         journeys=int(sum(row["nulls"] for row in counts)),

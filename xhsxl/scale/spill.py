@@ -236,7 +236,7 @@ def summarise_touch_log(
                 bounds = np.zeros(k + 1, dtype=np.int64)
                 np.cumsum(np.bincount(part, minlength=k), out=bounds[1:])
                 grouped = coded.take(pa.array(order))
-                for index in np.flatnonzero(np.diff(bounds)):
+                for index in np.flatnonzero(np.diff(bounds)).tolist():
                     if index not in writers:
                         sink = pa.OSFile(str(folder / f"part-{index:05d}.arrow"), "wb")
                         writers[index] = (sink, pa.ipc.new_stream(sink, grouped.schema))

@@ -88,13 +88,13 @@ class Expr:
     def __gt__(self, other: Any) -> "BinOp":
         return BinOp(">", self, _lift(other))
 
-    def __ge__(self, other: Any) -> "BinOp":  # type: ignore[override]
+    def __ge__(self, other: Any) -> "BinOp":
         return BinOp(">=", self, _lift(other))
 
-    def __lt__(self, other: Any) -> "BinOp":  # type: ignore[override]
+    def __lt__(self, other: Any) -> "BinOp":
         return BinOp("<", self, _lift(other))
 
-    def __le__(self, other: Any) -> "BinOp":  # type: ignore[override]
+    def __le__(self, other: Any) -> "BinOp":
         return BinOp("<=", self, _lift(other))
 
     def __pow__(self, other: Any) -> "BinOp":
@@ -372,7 +372,7 @@ class Refuse(Expr):
 
     message: str
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return Lit(f"Error: {self.message}").excel(env)
 
     def evaluate(self, env: Env) -> Any:
@@ -419,7 +419,7 @@ class Fn(Expr):
         object.__setattr__(self, "function", function)
         object.__setattr__(self, "args", tuple(_lift(a) for a in args))
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f"{self.function}({','.join(a.excel(env) for a in self.args)})"
 
     def evaluate(self, env: Env) -> Any:
@@ -497,7 +497,7 @@ def _incremental(campaign: Expr, baseline: Expr, campaign_days: Expr | None = No
 def _roi(revenue: Expr, cost: Expr, basis: Expr | None = None) -> Expr:
     if basis is not None and not (isinstance(basis, Lit) and str(basis.value).lower() in ("net", "ratio", "")):
         raise _NoNative("XHS_ROI with a basis read from a cell")
-    ratio = basis is not None and str(basis.value).lower() == "ratio"  # type: ignore[union-attr]
+    ratio = isinstance(basis, Lit) and str(basis.value).lower() == "ratio"
     value = revenue / cost if ratio else revenue / cost - 1
     return _checked(value, _at_least_0(revenue, "revenue"), _above_0(cost, "cost"))
 
@@ -604,11 +604,11 @@ def _blended_parts(direct: Expr, cross_platform: Expr | None = None, new_custome
         zero if x is None else x for x in (cross_platform, new_customers, clv, engagement, brand))
     margin = Lit(1) if margin is None else margin
     raw = [direct, cross_platform, new_customers * clv, engagement, brand]
-    shares = [Lit(1)] * 5 if weights is None else [Fn("INDEX", weights, i) for i in range(1, 6)]
+    shares: list[Expr] = [Lit(1)] * 5 if weights is None else [Fn("INDEX", weights, i) for i in range(1, 6)]
     # margin × value as the core computes it; a literal margin of 1 changes nothing and is left out.
     unit_margin = isinstance(margin, Lit) and margin.value == 1
-    weighted = [(margin * value if i < 2 and not unit_margin else value) * weight
-                for i, (value, weight) in enumerate(zip(raw, shares))]
+    weighted: list[Expr] = [(margin * value if i < 2 and not unit_margin else value) * weight
+                            for i, (value, weight) in enumerate(zip(raw, shares))]
     rules = [_share(margin, "margin"), _at_least_0(new_customers, "new_customers"), _at_least_0(clv, "clv"),
              _at_least_0(direct, "direct"), _at_least_0(engagement, "engagement"), _at_least_0(brand, "brand")]
     if weights is not None:

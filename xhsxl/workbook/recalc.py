@@ -241,7 +241,7 @@ def _defer_statistics_functions() -> None:
         table.update(functions.FUNCTIONS)
         return table
 
-    class FunctionTable(dict):  # type: ignore[type-arg]
+    class FunctionTable(dict[str, Any]):
         complete = False
 
         def _complete(self) -> None:

@@ -156,16 +156,16 @@ class _Builder(Kit):
         for ws, cell, name, expr in self.deferred:
             if not (self.static and calls_xhs(expr)):
                 cell.value = "=" + expr.excel(self.place)
-            elif self.native_cells.get(name) is not None:
+            elif (rendering := self.native_cells.get(name)) is not None:
                 # A closed form: native Excel over the same names, so the client's edits still update it.
-                cell.value = "=" + self.native_cells[name].excel(self.place)
+                cell.value = "=" + rendering.excel(self.place)
         for ws, spec, row, column in self.deferred_tables:
             if not self.static:
                 ref = self.place.address(spec.name).split("!")[1].replace("$", "")
                 ws.cell(row, column).value = ArrayFormula(ref, "=" + spec.expr.excel(self.place))
-            elif self.native_tables.get(spec.name) is not None:
+            elif (grid := self.native_tables.get(spec.name)) is not None:
                 # A closed-form table: each cell its own native formula (a label stays a label).
-                for r, cells in enumerate(self.native_tables[spec.name]):
+                for r, cells in enumerate(grid):
                     for c, item in enumerate(cells):
                         target = ws.cell(row + r, column + c)
                         if isinstance(item, Lit):

@@ -21,19 +21,21 @@ import math
 import warnings
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-
-# scipy.sparse is imported inside the functions that build or solve sparse chains: small chains are dense
-# numpy, and importing scipy would cost every UDF start-up ~0.1 s.
 
 from xhsxl.core.attribution.heuristics import require_conversions
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE, MissingNonConversionsWarning, PathTable
 from xhsxl.core.attribution.result import AttributionResult, TransitionMatrix
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
+
+# scipy.sparse is imported inside the functions that build or solve sparse chains: small chains are dense
+# numpy, and importing scipy would cost every UDF start-up ~0.1 s. Only the type checker imports it here.
+if TYPE_CHECKING:
+    import scipy.sparse
 
 __all__ = ["markov", "select_markov_order", "MarkovOrderSelection", "MAX_ORDER", "ORDER_CRITERIA"]
 

@@ -309,8 +309,8 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
         if column.dtype.kind == "f" and not np.isfinite(column).all():
             row = int(np.argmax(~np.isfinite(column)))
             raise XhsInputError(argument=name, reason="is blank or not a number", position=(row + 1,))
-        values_found, codes = np.unique(column, return_inverse=True)
-        return codes.astype(np.int32, copy=False), tuple(values_found.tolist())
+        values_found, inverse = np.unique(column, return_inverse=True)
+        return inverse.astype(np.int32, copy=False), tuple(values_found.tolist())
     if isinstance(column, np.ndarray) and column.dtype.kind == "b":
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column

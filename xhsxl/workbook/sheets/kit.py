@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xhsxl.schema import FIELDS, NUMBER_FORMATS, SPANS, UNIT_LABELS, ClientCampaign, Unit
-from xhsxl.workbook.formula import NOT_APPLICABLE, Env, Expr, If
+from xhsxl.workbook.formula import NOT_APPLICABLE, Env, Expr, If, Refs
 
 __all__ = [
     "Sheet", "ComputedCell", "TableSpec", "ChartSpec", "InputBlock", "Kit", "Placement", "write_text",
@@ -199,7 +199,7 @@ class Filled(Expr):
 
     name: str
 
-    def excel(self, env: Env) -> str:
+    def excel(self, env: Refs) -> str:
         return f"(COUNTA({env.ref(self.name)})>0)"
 
     def evaluate(self, env: Env) -> Any:
@@ -516,8 +516,8 @@ class Kit:
             label = spec.header_labels[column - 1] if column - 1 < len(spec.header_labels) else ""
             if label and column > 1:
                 head.number_format = shown_as(label)
-        for column, shown in ((spec.label_column, spec.row_labels), *spec.column_labels):
-            for offset, label in enumerate(shown):
+        for column, labels in ((spec.label_column, spec.row_labels), *spec.column_labels):
+            for offset, label in enumerate(labels):
                 if label:
                     ws.cell(first + 1 + offset, column).number_format = shown_as(label)
         for column in spec.wrapped_columns:
