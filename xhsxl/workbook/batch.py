@@ -7,37 +7,57 @@ writes each file atomically, and finishes with ``summary.xlsx`` (headline KPIs, 
 the clients ranked by ROI with charts comparing them) and ``errors.csv`` (every problem: row, column, value,
 reason).
 
-A bad row never stops a good one; an existing workbook is never replaced without ``overwrite``; a run that
-is killed leaves only temporary files, which the next run removes. The same input gives the same bytes.
+A bad row never stops a good one — nor does a row whose file cannot be written (read-only, a folder or a
+symlink in its place: never followed, so one client's workbook never lands in another's file); an existing
+workbook is never replaced without ``overwrite``; a run that is killed leaves only temporary files, which the
+next run removes. One run at a time writes into a folder (:func:`output_folder_lock`), and worker processes
+stop when the run that started them dies. The same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
+import threading
+import time
 import unicodedata
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel.errors import Problem
+from xhsxl.excel.errors import InputFileError, Problem
 from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
 from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, read_clients
-from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
+from xhsxl.workbook.safe_files import (UnsafePathError, atomic_write, clean_stray_temps, create_temp, safe_path,
+                                        slugify, unique_names, unsafe_entry)
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
 
-__all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME"]
+__all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME", "LOCK_NAME",
+           "MAX_CLIENT_ROWS", "FolderBusyError", "output_folder_lock"]
 
 SUMMARY_NAME = "summary"
 ERRORS_NAME = "errors"
+
+#: The file a running batch holds locked in its output folder, with its process id in it.
+LOCK_NAME = ".xhsxl-batch.lock"
+
+#: Most rows a client table may have: summary.xlsx lists one client per row under a four-row heading, and an
+#: Excel sheet has 1,048,576 rows. A larger table is refused before any workbook is built.
+MAX_CLIENT_ROWS = 1_048_576 - 4
+
+
+class FolderBusyError(OSError):
+    """Another batch is writing into the output folder; the message names its process id."""
 
 #: The KPIs the summary shows per client, in column order: the schema's headline, as on the Dashboard.
 HEADLINE: tuple[str, ...] = HEADLINE_METRICS
@@ -119,22 +139,69 @@ def _build(task: _Task) -> Outcome:
         # Valid fields whose combination cannot be computed (an overflow from absurd magnitudes).
         return Outcome(status="rejected", problems=(Problem(task.row, ROW_COLUMN, None, str(error)),), **common)
     target = Path(task.target)
+    # Checked again just before writing: the folder may have changed since the names were chosen.
+    refusal = unsafe_entry(target)
+    if refusal:
+        return _failed(task, refusal)
     data = _factory(task.static).workbook_bytes(campaign)
     try:
         atomic_write(target, lambda temp: temp.write_bytes(data), task.overwrite)
     except FileExistsError:
+        if unsafe_entry(target):  # a link or folder that appeared while the workbook was being built
+            return _failed(task, unsafe_entry(target) or "")
         reason = f"{target.name} already exists and was kept; use --overwrite to replace it"
         return Outcome(status="skipped", path=target, headline=headline,
                        problems=(Problem(task.row, "(file)", target.name, reason),), **common)
+    except OSError as error:
+        # This row's file only (read-only, open in Excel on Windows, a folder in the way, the disk full):
+        # the other rows are still written.
+        return _failed(task, write_failure(target, error))
     return Outcome(status="written", path=target, headline=headline, **common)
+
+
+#: What to do about a file that cannot be written, by the operating system's reason.
+_WRITE_FAILURES = {
+    errno.EACCES: "permission denied: it is read-only, or open in another program such as Excel; close it or "
+                  "make it writable and run again",
+    errno.EPERM: "not permitted: it is read-only, locked or open in another program; close it and run again",
+    errno.EISDIR: "a folder of that name is in the way; remove or rename it and run again",
+    errno.ENOTDIR: "a file is in the way of the folder; remove or rename it and run again",
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run again",
+    errno.EROFS: "the file system is read-only; choose another --out folder",
+    errno.ENAMETOOLONG: "the name is too long for this file system",
+}
+
+
+def write_failure(target: Path, error: OSError) -> str:
+    """One sentence on why ``target`` was not written and what to do about it."""
+    reason = _WRITE_FAILURES.get(error.errno or 0, error.strerror or type(error).__name__)
+    return f"{target.name} was not written: {reason}"
 
 
 def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
     return [_build(task) for task in tasks]
 
 
-def _warm(static: bool) -> None:
+def _warm(static: bool, parent: int) -> None:
+    _exit_with_parent(parent)
     _factory(static)
+
+
+#: How often a worker checks that the run which started it is still alive, in seconds.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop this worker process soon after ``parent`` dies (killed with -9, say) instead of living on as an
+    orphan: a daemon thread watches for the worker being handed to another parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)  # no clean-up to run: a half-written file is a temporary one, removed by the next run
+
+    threading.Thread(target=watch, name="xhsxl-parent-watch", daemon=True).start()
 
 
 def _key(name: str) -> str:
@@ -153,14 +220,81 @@ def run_batch(
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
-    Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all. ``jobs``
-    worker processes build the workbooks (default: every core); ``only`` restricts the run to the named
-    clients; ``progress`` is called with each row's outcome as it completes.
+    Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all (or has more
+    than :data:`MAX_CLIENT_ROWS` rows), an :class:`OSError` naming the folder when ``out_dir`` cannot be
+    written at all (a file of that name, no permission, a read-only disk), and :class:`FolderBusyError` when
+    another batch is writing into it. ``jobs`` worker processes build the workbooks (default: every core);
+    ``only`` restricts the run to the named clients; ``progress`` is called with each row's outcome as it
+    completes.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    cleaned = clean_stray_temps(out)
     table = read_clients(clients, sheet)
+    if len(table.rows) > MAX_CLIENT_ROWS:
+        raise InputFileError(f"{table.path.name}: {len(table.rows):,} client rows, more than the {MAX_CLIENT_ROWS:,} "
+                             "summary.xlsx can list on one Excel sheet; split the table and run it in parts")
+    _prepare_folder(out)
+    with output_folder_lock(out):
+        return _run_locked(table, out, static, jobs, overwrite, only, progress)
+
+
+def _prepare_folder(out: Path) -> None:
+    """Create ``out`` (and missing parents) and prove a file can be created there, before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder; choose a folder for --out", str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        os.unlink(create_temp(out, ""))
+    except OSError as error:
+        if error.filename is None or Path(str(error.filename)).name.startswith("."):
+            # name the folder the user chose, not the probe's hidden name
+            raise OSError(error.errno, error.strerror, str(out)) from None
+        raise
+
+
+@contextmanager
+def output_folder_lock(out: Path) -> Iterator[None]:
+    """Hold :data:`LOCK_NAME` in ``out`` locked for the run: a second batch into the same folder is refused
+    with the first one's process id, instead of removing its temporary files as strays. The operating system
+    releases the lock when the process ends however it ends, so a killed run never leaves the folder locked."""
+    path = out / LOCK_NAME
+    refusal = unsafe_entry(path)
+    if refusal:
+        raise FolderBusyError(errno.ELOOP, refusal, str(path))
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        if not _try_lock(descriptor):
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() if hasattr(os, "pread") else ""
+            raise FolderBusyError(
+                errno.EBUSY, f"another xhsxl batch (process {holder or 'unknown'}) is writing into this folder; wait "
+                "for it to finish or choose another --out", str(out))
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock; the file stays, empty of meaning, for the next run
+
+
+def _try_lock(descriptor: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, overwrite: bool,
+                only: Iterable[str], progress: Callable[[Outcome], None] | None) -> BatchResult:
+    cleaned = clean_stray_temps(out)
 
     good = table.good_rows
     # Names come from every good row, so a client's file is the same with or without --only.
@@ -168,16 +302,22 @@ def run_batch(
     wanted = {_key(name) for name in only}
     found = {_key(row.campaign.client_name) for row in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
-    tasks = [
-        _Task(row.row_number, row.campaign, str(safe_path(out, stem)), static, overwrite)
-        for row, stem in zip(good, stems)
-        if not wanted or _key(row.campaign.client_name) in wanted
-    ]
+    tasks: list[_Task] = []
     outcomes = [
         Outcome(row=row.row_number, client=row.client_name_raw, status="rejected", problems=tuple(row.problems))
         for row in table.bad_rows
         if not wanted or _key(row.client_name_raw) in wanted
     ]
+    for row, stem in zip(good, stems):
+        if wanted and _key(row.campaign.client_name) not in wanted:
+            continue
+        try:
+            target = safe_path(out, stem)
+        except UnsafePathError as error:  # a link or a folder where this client's file would go
+            task = _Task(row.row_number, row.campaign, str(out / f"{stem}.xlsx"), static, overwrite)
+            outcomes.append(_failed(task, str(error)))
+            continue
+        tasks.append(_Task(row.row_number, row.campaign, str(target), static, overwrite))
     if progress:
         for outcome in outcomes:
             progress(outcome)
@@ -187,10 +327,20 @@ def run_batch(
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
     summary = workbook_bytes(summary_workbook(result))
     # The summary and the errors file describe the latest run: they are replaced, atomically, every time.
-    atomic_write(result.summary, lambda temp: temp.write_bytes(summary), overwrite=True)
-    errors = errors_csv(result.problems())
-    atomic_write(result.errors, lambda temp: temp.write_bytes(errors), overwrite=True)
+    _write_report(result.summary, summary)
+    _write_report(result.errors, errors_csv(result.problems()))
     return result
+
+
+def _write_report(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data``; an OSError names ``target`` (not the temporary file) and the reason."""
+    refusal = unsafe_entry(target)
+    if refusal:
+        raise UnsafePathError(refusal)
+    try:
+        atomic_write(target, lambda temp: temp.write_bytes(data), overwrite=True)
+    except OSError as error:
+        raise OSError(error.errno, write_failure(target, error), str(target)) from None
 
 
 def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None) -> list[Outcome]:
@@ -208,7 +358,7 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     outcomes: list[Outcome] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, os.getpid())) as pool:
         futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:
