@@ -63,6 +63,7 @@ def batch(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of a CSV or JSON table when it is not detected (UTF-8, UTF-16, GB18030 and Big5 are), e.g. shift_jis or cp1252.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """One finished workbook per client, plus summary.xlsx and errors.csv, in one command.
@@ -95,10 +96,10 @@ def batch(
             with bar:
                 from xhsxl.workbook.clients import read_clients
 
-                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet).rows))
-                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet, encoding).rows))
+                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, encoding)
         else:
-            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report)
+            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, encoding)
     for path in result.cleaned:
         say(f"removed {path.name}, left by an interrupted run", fmt)
     for name in result.not_found:

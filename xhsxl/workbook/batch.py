@@ -217,6 +217,7 @@ def run_batch(
     only: Iterable[str] = (),
     sheet: str | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    encoding: str | None = None,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
@@ -225,10 +226,10 @@ def run_batch(
     written at all (a file of that name, no permission, a read-only disk), and :class:`FolderBusyError` when
     another batch is writing into it. ``jobs`` worker processes build the workbooks (default: every core);
     ``only`` restricts the run to the named clients; ``progress`` is called with each row's outcome as it
-    completes.
+    completes; ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
     """
     out = Path(out_dir)
-    table = read_clients(clients, sheet)
+    table = read_clients(clients, sheet, encoding)
     if len(table.rows) > MAX_CLIENT_ROWS:
         raise InputFileError(f"{table.path.name}: {len(table.rows):,} client rows, more than the {MAX_CLIENT_ROWS:,} "
                              "summary.xlsx can list on one Excel sheet; split the table and run it in parts")
