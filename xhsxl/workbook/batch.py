@@ -20,6 +20,7 @@ import csv
 import errno
 import io
 import os
+import re
 import threading
 import time
 import unicodedata
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -407,8 +409,8 @@ def summary_workbook(result: BatchResult) -> Workbook:
     row = 5
     for outcome in result.outcomes:
         ws.cell(row, 1, outcome.row)
-        write_text(ws.cell(row, 2), outcome.client)
-        write_text(ws.cell(row, 3), outcome.campaign_name)
+        _outside_text(ws.cell(row, 2), outcome.client)
+        _outside_text(ws.cell(row, 3), outcome.campaign_name)
         ws.cell(row, 4, outcome.stage)
         ws.cell(row, 5, _STATUS[outcome.status])
         if outcome.path is not None and outcome.status in ("written", "skipped"):
@@ -432,6 +434,19 @@ def summary_workbook(result: BatchResult) -> Workbook:
     return wb
 
 
+#: Most characters Excel holds in a cell; a longer one makes Excel report the file as damaged.
+EXCEL_CELL_CHARS = 32_767
+
+
+def _outside_text(cell: Any, text: str) -> None:
+    """Client text into a summary cell, as text: a rejected row's name is as the file had it, so a control
+    character (which the XLSX format cannot store) is shown as ``\\xNN`` and an overlong one is cut."""
+    text = ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group(0)):02x}", str(text))
+    if len(text) > EXCEL_CELL_CHARS:
+        text = text[: EXCEL_CELL_CHARS - 1] + "…"
+    write_text(cell, text)
+
+
 #: Clients a ranking chart shows at most: a batch of more gets one chart of the highest and one of the lowest.
 CHART_CLIENTS = 25
 
@@ -450,7 +465,7 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         cell.fill = PatternFill("solid", fgColor="C0392B")
     for rank, outcome in enumerate(ranked, start=1):
         ws.cell(3 + rank, 1, rank)
-        write_text(ws.cell(3 + rank, 2), outcome.client)
+        _outside_text(ws.cell(3 + rank, 2), outcome.client)
         roi = outcome.headline["roi"]
         ws.cell(3 + rank, 3, "n/a" if roi is None else roi).number_format = NUMBER_FORMATS["fraction"]
         if outcome.path is not None:
@@ -498,11 +513,22 @@ def errors_csv(problems: Sequence[Problem]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["row", "column", "value", "reason"])
     for problem in problems:
-        value = "" if problem.value is None else str(problem.value)
-        writer.writerow([problem.row, problem.column, _inert(value), problem.reason])
+        # Every field can carry outside text: a header is the column, a cell the value, and both are quoted
+        # in the reason.
+        writer.writerow([inert_csv_text(field) for field in problem.record()])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _inert(text: str) -> str:
-    """A value Excel will show as text when it opens the CSV, not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+#: What makes a spreadsheet read a CSV field as a formula (or, after a tab or line break, as the start of one),
+#: with the full-width forms that Excel in Chinese and Japanese locales also accepts.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def inert_csv_text(text: str) -> str:
+    """``text`` as a CSV field a spreadsheet shows as text instead of running: a leading apostrophe before
+    anything that starts like a formula. A plain number (``-5``, ``-1.5e3``) is left as it is, so a negative
+    value still opens as a number."""
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
