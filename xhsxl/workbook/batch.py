@@ -515,8 +515,18 @@ def errors_csv(problems: Sequence[Problem]) -> bytes:
     for problem in problems:
         # Every field can carry outside text: a header is the column, a cell the value, and both are quoted
         # in the reason.
-        writer.writerow([inert_csv_text(field) for field in problem.record()])
+        row, column, value, reason = problem.record()
+        writer.writerow([inert_csv_text(row), inert_csv_text(_quoted(column)), inert_csv_text(_quoted(value)),
+                         inert_csv_text(reason)])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+#: Most characters of a cell or header errors.csv quotes: enough to find it in the file, never a pasted document.
+MAX_QUOTED_CHARS = 100
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 1] + "…"
 
 
 #: What makes a spreadsheet read a CSV field as a formula (or, after a tab or line break, as the start of one),
