@@ -333,3 +333,63 @@ def test_the_planner_cache_keeps_no_plan_larger_than_its_byte_budget():
     long_text = [["line", "amount"], ["mid", 200000]] + [["x" * 30_000, None]] * 10
     assert not udfs._fits_cache((long_text, "growth"))
     assert not udfs._fits_cache(([[1.0, 2.0]] * 20_000, "growth"))
+
+
+# ------------------------------------------------------------------------------------ every reading command
+def _hostile_files(folder):
+    """Files no command can use, each with the suffixes the commands read."""
+    folder.mkdir(exist_ok=True)
+    made = {}
+    for suffix in (".csv", ".json", ".xlsx"):
+        made[f"random{suffix}"] = folder / f"random{suffix}"
+        made[f"random{suffix}"].write_bytes(bytes(range(256)) * 3)
+        made[f"empty{suffix}"] = folder / f"empty{suffix}"
+        made[f"empty{suffix}"].write_bytes(b"")
+        made[f"nul{suffix}"] = folder / f"nul{suffix}"
+        made[f"nul{suffix}"].write_bytes(b"a,b\n\0\0\0\n")
+        made[f"missing{suffix}"] = folder / f"missing{suffix}"
+        made[f"folder{suffix}"] = folder / f"folder{suffix}"
+        made[f"folder{suffix}"].mkdir()
+        made[f"markup{suffix}"] = folder / f"[red]x[bold]{suffix}"
+        made[f"markup{suffix}"].write_text("[/]a,[bold]b\n[red]1,[/]2\n", encoding="utf-8")
+        made[f"utf16-no-bom{suffix}"] = folder / f"utf16{suffix}"
+        made[f"utf16-no-bom{suffix}"].write_bytes("client_name,direct_revenue\n測試,1\n".encode("utf-16-le"))
+    made["bomb.xlsx"] = _bomb_file(folder / "bomb.xlsx")
+    return made
+
+
+def _bomb_file(path):
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    import zipfile
+
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/zeros.bin", b"\0" * (8 * 1024 * 1024))
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+READING_COMMANDS = {
+    "batch": lambda path, out: ["batch", path, "--out", out / "batch", "--jobs", "1"],
+    "fill": lambda path, out: ["fill", path, "--out", out / "filled.xlsx"],
+    "read": lambda path, out: ["read", path],
+    "recalc": lambda path, out: ["recalc", path],
+    "attribute": lambda path, out: ["attribute", path],
+    "attribute --touchpoints": lambda path, out: ["attribute", path, "--touchpoints"],
+    "calibrate": lambda path, out: ["calibrate", path],
+    "backtest": lambda path, out: ["backtest", path],
+    "reallocate": lambda path, out: ["reallocate", path, "--reserve", "1000"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(READING_COMMANDS))
+def test_every_reading_command_ends_every_hostile_file_in_one_line_and_a_documented_code(tmp_path, command):
+    failures = []
+    for name, path in _hostile_files(tmp_path / "in").items():
+        result = cli(*READING_COMMANDS[command](path, tmp_path))
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        clean = ("Traceback" not in result.output and result.exit_code in (1, 2)
+                 and (result.exception is None or isinstance(result.exception, SystemExit)))
+        if not clean or not lines:
+            failures.append(f"{name}: exit {result.exit_code}: {result.output.strip()[:300]!r} {result.exception!r}")
+    assert not failures, "\n".join(failures)
