@@ -201,7 +201,9 @@ def test_a_symlinked_lock_file_is_refused_and_not_followed(tmp_path):
 
 
 def test_a_table_beyond_excels_row_limit_is_refused_before_any_workbook_is_built(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch_module, "MAX_CLIENT_ROWS", 3)
+    from xhsxl.workbook import clients as clients_module
+
+    monkeypatch.setattr(clients_module, "MAX_CLIENT_ROWS", 3)
     out = tmp_path / "out"
     source = write_csv(tmp_path / "c.csv", [client(f"C{i}") for i in range(4)])
     result = cli("batch", source, "--out", out)

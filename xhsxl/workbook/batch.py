@@ -37,9 +37,9 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.excel.errors import InputFileError, Problem
+from xhsxl.excel.errors import Problem
 from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
-from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, read_clients
+from xhsxl.workbook.clients import MAX_CLIENT_ROWS, ROW_COLUMN, ClientTable, read_clients
 from xhsxl.workbook.safe_files import (UnsafePathError, atomic_write, clean_stray_temps, create_temp, safe_path,
                                         slugify, unique_names, unsafe_entry)
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
@@ -52,10 +52,6 @@ ERRORS_NAME = "errors"
 
 #: The file a running batch holds locked in its output folder, with its process id in it.
 LOCK_NAME = ".xhsxl-batch.lock"
-
-#: Most rows a client table may have: summary.xlsx lists one client per row under a four-row heading, and an
-#: Excel sheet has 1,048,576 rows. A larger table is refused before any workbook is built.
-MAX_CLIENT_ROWS = 1_048_576 - 4
 
 
 class FolderBusyError(OSError):
@@ -224,17 +220,14 @@ def run_batch(
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
     Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all (or has more
-    than :data:`MAX_CLIENT_ROWS` rows), an :class:`OSError` naming the folder when ``out_dir`` cannot be
+    than :data:`~xhsxl.workbook.clients.MAX_CLIENT_ROWS` rows), an :class:`OSError` naming the folder when ``out_dir`` cannot be
     written at all (a file of that name, no permission, a read-only disk), and :class:`FolderBusyError` when
     another batch is writing into it. ``jobs`` worker processes build the workbooks (default: every core);
     ``only`` restricts the run to the named clients; ``progress`` is called with each row's outcome as it
     completes; ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
     """
     out = Path(out_dir)
-    table = read_clients(clients, sheet, encoding)
-    if len(table.rows) > MAX_CLIENT_ROWS:
-        raise InputFileError(f"{table.path.name}: {len(table.rows):,} client rows, more than the {MAX_CLIENT_ROWS:,} "
-                             "summary.xlsx can list on one Excel sheet; split the table and run it in parts")
+    table = read_clients(clients, sheet, encoding)  # refuses a table beyond MAX_CLIENT_ROWS before validating it
     _prepare_folder(out)
     with output_folder_lock(out):
         return _run_locked(table, out, static, jobs, overwrite, only, progress)

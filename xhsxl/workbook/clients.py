@@ -50,6 +50,7 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "RATIO_CHECKED_ABOVE_BYTES",
     "MAX_ZIP_MEMBERS",
+    "MAX_CLIENT_ROWS",
     "ROW_COLUMN",
     "ClientRow",
     "ClientTable",
@@ -57,6 +58,11 @@ __all__ = [
     "check_xlsx_archive",
     "decode_text",
 ]
+
+#: Most data rows a client table may have: the batch's summary.xlsx lists one client per row under a four-row
+#: heading, and an Excel sheet has 1,048,576 rows. A larger table is refused as soon as its rows are counted,
+#: before any row is validated.
+MAX_CLIENT_ROWS = 1_048_576 - 4
 
 #: Largest client file read, in bytes. A client table holds tens to thousands of rows of about 1 kB; 200 MiB
 #: is ample headroom and still fits in memory, where the file is read once.
@@ -485,6 +491,9 @@ def _aligned(headers: list[Any], header_row: int, records: list[tuple[int, list[
 
 # --------------------------------------------------------------------------------------------------- meaning
 def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: str, sheet: str | None) -> ClientTable:
+    if len(raw.records) > MAX_CLIENT_ROWS:
+        raise InputFileError(f"{path.name}: {len(raw.records):,} rows, more than the {MAX_CLIENT_ROWS:,} a batch "
+                             "can list in summary.xlsx (one Excel sheet); split the table and run it in parts")
     table_problems: list[Problem] = []
     unknown_columns: list[str] = []
     column_of_key: dict[str, int] = {}
