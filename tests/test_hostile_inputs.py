@@ -393,3 +393,23 @@ def test_every_reading_command_ends_every_hostile_file_in_one_line_and_a_documen
         if not clean or not lines:
             failures.append(f"{name}: exit {result.exit_code}: {result.output.strip()[:300]!r} {result.exception!r}")
     assert not failures, "\n".join(failures)
+
+
+def test_huge_cells_and_headers_are_quoted_short_on_the_terminal_and_in_errors_csv(tmp_path):
+    source = write_rows(tmp_path / "huge.csv", [["A" * 100_000, "growth", "1", "0", "0", "1", ""],
+                                                ["B", "growth", "Q" * 100_000, "0", "0", "1", ""],
+                                                ["Good", "growth", "1", "0", "0", "1", ""]],
+                        header=HEADER + ["x" * 100_000])
+    out = tmp_path / "out"
+    result = cli("batch", source, "--out", out, "--jobs", "1")
+    assert_clean_exit(result, (2,))
+    assert len(result.output) < 3000
+    assert (out / "Good.xlsx").is_file()
+    assert all(len(field) <= 400 for row in errors_rows(out) for field in row)
+
+
+def test_a_cell_beyond_the_csv_field_limit_is_one_line_not_a_bug_report(tmp_path):
+    source = write_rows(tmp_path / "c.csv", [["A", "growth", "1", "0", "0", "1"]], header=HEADER[:-1] + ["x" * 200_000])
+    result = cli("batch", source, "--out", tmp_path / "out")
+    assert_clean_exit(result, (1,))
+    assert "not a readable CSV file" in result.output and len(result.output) < 400

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 app = App()
 
+#: Most characters of one cell, header or name a line on the terminal quotes (the rest is in the file itself).
+QUOTED_CHARS = 100
+
 #: A batch run lists every client's headline results up to twice this many; beyond, the lowest and highest ROI.
 HEADLINE_ENDS = 10
 
@@ -32,8 +35,8 @@ def _print_problem(problem: Any) -> None:
     from rich.markup import escape
 
     colour = "yellow" if problem.column == "(file)" and "kept" in problem.reason else "red"
-    value = f" = {problem.value!r}" if problem.value not in (None, "") else ""
-    text = one_line(f"{problem.column}{value}: {problem.reason}")
+    value = f" = {one_line(repr(problem.value), QUOTED_CHARS)}" if problem.value not in (None, "") else ""
+    text = one_line(f"{one_line(problem.column, QUOTED_CHARS)}{value}: {problem.reason}")
     errors.print(f"[{colour}]row {problem.row}[/], {escape(text)}", soft_wrap=True, highlight=False)
 
 
@@ -89,7 +92,7 @@ def batch(
             bar.advance(task)
         elif not interactive:
             where = f" -> {outcome.path.name}" if outcome.path else ""
-            say(f"row {outcome.row}: {_VERBS[outcome.status]} {outcome.client}{where}", fmt)
+            say(f"row {outcome.row}: {_VERBS[outcome.status]} {one_line(outcome.client, QUOTED_CHARS)}{where}", fmt)
 
     with about(clients):
         if bar is not None:

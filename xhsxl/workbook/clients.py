@@ -308,8 +308,10 @@ def _detect_encoding(path: Path, data: bytes) -> str:
 
 # --------------------------------------------------------------------------------------------------- formats
 def _read_csv(path: Path, text: str) -> _RawTable:
-    delimiter = _csv_delimiter(text)
+    # The csv module refuses a field beyond its limit (131,072 characters) and malformed quoting, in the
+    # header as anywhere else: either way the file cannot be read as a table.
     try:
+        delimiter = _csv_delimiter(text)
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise InputFileError(f"{path.name}: not a readable CSV file ({error})") from None
