@@ -59,7 +59,7 @@ def _headline_rows(outcomes: list[Any], everyone: bool) -> tuple[list[dict[str, 
 
 @app.command()
 def batch(
-    clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8 or GBK), XLSX or JSON; one row per campaign.")],
+    clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8, UTF-16, GB18030/GBK or Big5; others with --encoding), XLSX or JSON; one row per campaign.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the workbooks, summary.xlsx and errors.csv.")],
     static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (for clients without the add-in).")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes (default: every core).")] = None,
@@ -73,9 +73,11 @@ def batch(
 
     Columns are the input keys (xhsxl fields) or their English or Chinese labels; 30% and 0.3, ¥1,200,000
     and 1200000 are read alike. Every bad row is reported with its row, column and reason while every good
-    row is still written. Existing client workbooks are kept unless --overwrite; summary.xlsx and
-    errors.csv always describe the latest run. Exit status: 0 all rows written, 2 some rows rejected or
-    not written, 1 the table could not be read or the folder not written. With --format csv or json, stdout
+    row is still written, and a row whose file cannot be written (read-only, open in Excel, a symlink or a
+    folder in its place, never followed) is reported the same way. Existing client workbooks are kept
+    unless --overwrite; summary.xlsx and errors.csv always describe the latest run, and one run at a time
+    writes into a folder. Exit status: 0 all rows written, 2 some rows rejected or not written, 1 the table
+    could not be read, the folder not written, or another batch is writing into it. With --format csv or json, stdout
     carries the status counts and every client's headline results.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
