@@ -18,7 +18,10 @@ Times are medians of ``--repeats`` runs, the contenders interleaved so backgroun
 memory is the growth of the resident set (``VmHWM`` after resetting it through ``/proc/self/clear_refs``)
 while one run executes in a forked child — it sees C++ allocations, which ``tracemalloc`` does not.
 Accuracy compares shares with ChannelAttribution run with ``--accuracy-sims`` simulations, with its
-default walk cap (``max_step`` = longest observed path) and with walks left (almost) uncapped.
+default walk cap (``max_step`` = longest observed path) and with walks left (almost) uncapped. "Time at
+equal accuracy" is then the time of the fastest of those runs whose conversion shares come within
+``--equal-accuracy-pp`` percentage points of the exact answer, against xhsxl's time for that exact answer
+(its error is rounding only): what a user of the simulation pays to be as close as xhsxl.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xhsxl.core.attribution import PathTable, journeys_from_touchpoints, markov, path_table  # noqa: E402
+from xhsxl.core.attribution import paths as path_parsing  # noqa: E402
 
 CHANNELS = ("kol_top", "kol_mid", "kol_micro", "search_ads", "feed_ads", "organic")
 SEED = 20_240_601
@@ -159,6 +163,16 @@ def ours_from_paths(table: dict[str, Any], order: int):
     return markov(parsed, order)
 
 
+def ours_from_paths_split_parser(table: dict[str, Any], order: int):
+    """The same, with the path strings parsed by splitting them (the parser before the byte-level one)."""
+    byte_parser = path_parsing._parse_paths
+    path_parsing._parse_paths = path_parsing._parse_paths_by_split
+    try:
+        return ours_from_paths(table, order)
+    finally:
+        path_parsing._parse_paths = byte_parser
+
+
 def ours_from_touchpoints(rows: dict[str, Any]):
     journeys = journeys_from_touchpoints(
         rows["users"], rows["timestamps"], rows["channels"], rows["converted"], rows["values"]
@@ -276,6 +290,8 @@ def main() -> None:
                         help="nsim_start of the ChannelAttribution reference runs (default 1e7 4e7; none skips)")
     parser.add_argument("--ca-threads", type=int, default=1, help="ncore of the reference runs (default 1)")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the synthetic data set")
+    parser.add_argument("--equal-accuracy-pp", type=float, default=0.05,
+                        help="largest share gap (percentage points) that counts as equal accuracy (default 0.05)")
     arguments = parser.parse_args()
     warnings.simplefilter("ignore", category=FutureWarning)
 
@@ -295,6 +311,9 @@ def main() -> None:
 
     markov_model, pd, missing = load_channel_attribution()
     tasks: dict[str, Callable[[], Any]] = {
+        "parse bytes": lambda: path_parsing._parse_paths(table["path"], ">"),
+        "parse split": lambda: path_parsing._parse_paths_by_split(table["path"], ">"),
+        "ours order 1 split parser": lambda: ours_from_paths_split_parser(table, 1),
         "ours order 1": lambda: ours_from_paths(table, 1),
         "ours order 3": lambda: ours_from_paths(table, 3),
         "ours touchpoints": lambda: ours_from_touchpoints(rows),
@@ -315,13 +334,13 @@ def main() -> None:
         task()
     print(f"\ntiming: median of {arguments.repeats} runs, interleaved")
     times = median_times(tasks, arguments.repeats)
-    memory = {name: peak_memory_mib(task) for name, task in tasks.items()}
+    memory = {name: peak_memory_mib(task) for name, task in tasks.items() if not name.startswith("parse")}
 
     def ratio(ours: str, theirs: str) -> float | None:
         return times[ours] / times[theirs] if theirs in times else None
 
     comparisons = [
-        ("exact Markov order 1, path table", "ours order 1", "CA order 1", 0.5),
+        ("exact Markov order 1, path table", "ours order 1", "CA order 1", 0.15),
         ("exact Markov order 3, path table", "ours order 3", "CA order 3", 0.3),
         ("touchpoint rows -> Markov order 1", "ours touchpoints", "CA order 1", 2.5),
     ]
@@ -333,6 +352,13 @@ def main() -> None:
              f"{r:.2f}x" if r is not None else "-", f"<= {target}x", verdict(r, target)]
         )
     print_table(["task", "xhsxl s", "ChannelAttribution s", "ratio", "target", ""], result_rows)
+    speedup = times["parse split"] / times["parse bytes"]
+    print(f"path-string step ({len(table['path']):,} paths): {times['parse bytes']:.3f} s on bytes, "
+          f"{times['parse split']:.3f} s splitting strings (the parser before): {speedup:.1f}x faster "
+          f"(target >= 2x: {'met' if speedup >= 2 else 'MISSED'}); order 1 with the parser before "
+          f"{times['ours order 1 split parser']:.3f} s"
+          + (f" ({ratio('ours order 1 split parser', 'CA order 1'):.2f}x ChannelAttribution)" if "CA order 1" in times
+             else ""))
 
     print("\npeak memory: resident-set growth during one run (MiB)")
     memory_rows = []
@@ -356,6 +382,8 @@ def main() -> None:
           "walk after max_step steps, by default the longest observed path; a stopped walk counts as not converting)")
     accuracy_rows = []
     reference_shares: dict[tuple[int, str], np.ndarray] = {}
+    # (order) -> [(seconds, gap pp, settings)] of every ChannelAttribution run, for time at equal accuracy.
+    runs: dict[int, list[tuple[float, float, str]]] = {1: [], 3: []}
     for order in (1, 3):
         exact = ours_from_paths(table, order)
         exact_conversions, exact_value = shares(exact.conversions), shares(exact.value)
@@ -368,6 +396,7 @@ def main() -> None:
         seeds = ", ".join(map(str, DEFAULT_RUN_SEEDS))
         accuracy_rows.append([f"order {order}", f"default settings, seeds {seeds}", "-", f"{default_gap:.3f}",
                               f"{default_value_gap:.3f}", f"seeds differ by up to {spread:.3f}"])
+        runs[order].append((times[f"CA order {order}"], default_gap, "default settings (median time)"))
         for simulations in arguments.accuracy_sims:
             for max_step, label in ((None, "default"), (UNTRUNCATED_STEPS, str(UNTRUNCATED_STEPS))):
                 start = time.perf_counter()
@@ -377,12 +406,30 @@ def main() -> None:
                 conversion_share, value_share = channel_attribution_shares(reference, exact.channels)
                 reference_shares[order, label] = conversion_share  # the last (largest) run is shown below
                 gap = np.max(np.abs(conversion_share - exact_conversions)) * 100
+                runs[order].append((elapsed, gap, f"nsim_start={simulations:.0e}, max_step={label}"))
                 value_gap = np.max(np.abs(value_share - exact_value)) * 100
                 accuracy_rows.append(
                     [f"order {order}", f"nsim_start={simulations:.0e}, {elapsed:.0f} s", label, f"{gap:.3f}",
                      f"{value_gap:.3f}", "within 0.2" if gap <= 0.2 else "MISSED (> 0.2)"]
                 )
     print_table(["chain", "ChannelAttribution run", "max_step", "conversions pp", "value pp", ""], accuracy_rows)
+
+    target_pp = arguments.equal_accuracy_pp
+    print(f"\ntime at equal accuracy: fastest ChannelAttribution run within {target_pp} pp of the exact shares, "
+          "against xhsxl's exact answer (path table -> result)")
+    equal_rows = []
+    for order in (1, 3):
+        ours = times[f"ours order {order}"]
+        close = sorted(run for run in runs[order] if run[1] <= target_pp)
+        if close:
+            seconds, gap, settings = close[0]
+            equal_rows.append([f"order {order}", settings, f"{gap:.3f}", f"{seconds:.2f}", f"{ours:.3f}",
+                               f"{seconds / ours:.0f}x"])
+        else:
+            best = min(runs[order], key=lambda run: run[1])
+            equal_rows.append([f"order {order}", f"none of the runs (closest: {best[2]}, {best[0]:.1f} s)",
+                               f"{best[1]:.3f}", f"> {best[0]:.2f}", f"{ours:.3f}", f"> {best[0] / ours:.0f}x"])
+    print_table(["chain", "ChannelAttribution settings", "gap pp", "CA s", "xhsxl s", "CA / xhsxl"], equal_rows)
 
     print("\nconversion shares, %: xhsxl exact and ChannelAttribution's largest run (default cap / uncapped)")
     exact_1, exact_3 = ours_from_paths(table, 1), ours_from_paths(table, 3)

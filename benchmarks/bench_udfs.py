@@ -5,6 +5,15 @@ This measures both on the same rows, with the arguments in exactly the shapes Ex
 list of one-item lists of floats), and prints the medians and their ratio. Target: the vectorised call at
 least 50× faster than the loop.
 
+Beating the per-cell UDF only shows that a call has overhead; two yardsticks outside the project say how
+good the vectorised call is. For XHS_ROI:
+
+- a plain Python loop over the same lists computing the same formula, ``[[(r - c) / c] for ...]``, without
+  validation — what a hand-written macro does;
+- the conversion floor: the lists to arrays with ``np.fromiter`` and back with ``tolist`` (the garbage
+  collector paused), with the arithmetic in between — the least any numpy-based function can spend on
+  Excel-shaped lists (target: the UDF within 1.2× of it).
+
     python benchmarks/bench_udfs.py [--rows 1000000] [--repeats 5]
 
 The loop is timed once over every row (it takes tens of seconds), in chunks, so the per-row median is
@@ -14,6 +23,8 @@ printed too; the vectorised call is repeated and its median taken.
 from __future__ import annotations
 
 import argparse
+import gc
+import itertools
 import platform
 import statistics
 import time
@@ -54,6 +65,29 @@ def _loop(cell: Callable[..., Any], columns: list[list[list[float]]], chunks: in
     return total, statistics.median(per_row)
 
 
+def plain_loop_roi(revenue: list[list[float]], cost: list[list[float]]) -> list[list[float]]:
+    """Net ROI over Excel-shaped columns in plain Python, no validation."""
+    return [[(r - c) / c] for (r,), (c,) in zip(revenue, cost)]
+
+
+def conversion_floor_roi(revenue: list[list[float]], cost: list[list[float]]) -> list[list[float]]:
+    """Net ROI through numpy with nothing but the conversions: fromiter in, arithmetic, tolist out.
+
+    The garbage collector is paused while the million result lists are made (a floor: the least any
+    function can spend), and not asked to collect afterwards.
+    """
+    rows = len(revenue)
+    r = np.fromiter(itertools.chain.from_iterable(revenue), dtype=float, count=rows)
+    c = np.fromiter(itertools.chain.from_iterable(cost), dtype=float, count=rows)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return ((r - c) / c).reshape(-1, 1).tolist()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -85,6 +119,31 @@ def main() -> None:
         print(f"{name:<48}{median:>18.3f} s{loop_total:>14.1f} s{loop_total / median:>19.0f}×"
               f"   (vectorised min {min(times):.3f} s, max {max(times):.3f} s; "
               f"loop median {loop_per_row * 1e6:.1f} µs per row)")
+
+    # Yardsticks outside the project, interleaved with the UDF so that background load hits all three alike.
+    tasks = {
+        "XHS_ROI (vectorised UDF)": lambda: udfs.XHS_ROI(revenue, cost),
+        "plain Python loop": lambda: plain_loop_roi(revenue, cost),
+        "conversion floor (fromiter + tolist)": lambda: conversion_floor_roi(revenue, cost),
+    }
+    expected = plain_loop_roi(revenue, cost)
+    for name, task in tasks.items():
+        assert np.allclose(np.asarray(task(), dtype=float), np.asarray(expected)), name
+    samples: dict[str, list[float]] = {name: [] for name in tasks}
+    for _ in range(args.repeats):
+        for name, task in tasks.items():
+            start = time.perf_counter()
+            task()
+            samples[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    udf = medians["XHS_ROI (vectorised UDF)"]
+    floor = medians["conversion floor (fromiter + tolist)"]
+    print(f"\nXHS_ROI on {args.rows:,} rows against yardsticks outside the project (median of {args.repeats}, "
+          "interleaved)")
+    for name, median in medians.items():
+        print(f"  {name:<40}{median:>8.3f} s   UDF / this {udf / median:5.2f}×")
+    print(f"  UDF within 1.2× of the conversion floor: {'met' if udf <= 1.2 * floor else 'MISSED'} "
+          f"({udf / floor:.2f}×)")
 
 
 if __name__ == "__main__":

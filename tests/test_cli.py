@@ -561,7 +561,7 @@ def test_each_error_type_maps_to_its_exit_code_and_a_message_saying_what(error, 
                          ids=lambda args: args[0])
 def test_a_percentage_typed_for_an_amount_or_a_count_is_refused_not_divided_by_100(args):
     result = run(*args)
-    assert result.exit_code == 2 and "not a percentage" in result.output, result.output
+    assert result.exit_code == 2 and "an amount or a count, not a share" in result.output, result.output
 
 
 def test_shares_and_rates_still_take_percentages():

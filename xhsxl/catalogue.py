@@ -64,7 +64,8 @@ def _decorator(node: ast.expr) -> Decorator | None:
     target = None
     options: dict[str, object] = {}
     if call:
-        if call.args and isinstance(call.args[0], ast.Constant):
+        # An argument's name is text; anything else names no argument, which the UDF lint then reports.
+        if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
             target = call.args[0].value
         for keyword in call.keywords:
             try:
@@ -104,7 +105,8 @@ def read_catalogue(source: str | None = None) -> list[FunctionDoc]:
             decorator = docs.get(arg.arg)
             options = {k: _resolve(v, constants) for k, v in (decorator.options if decorator else {}).items()}
             doc = options.pop("doc", None)
-            arguments.append(Argument(arg.arg, doc, index >= first_optional, options))
+            # A doc is text (a literal or a string constant); anything else counts as missing.
+            arguments.append(Argument(arg.arg, doc if isinstance(doc, str) else None, index >= first_optional, options))
         functions.append(FunctionDoc(
             name=node.name,
             summary=" ".join((ast.get_docstring(node) or "").split()),

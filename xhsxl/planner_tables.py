@@ -191,7 +191,7 @@ def read_benchmarks(value: Any, table: str = "benchmarks") -> FunnelBenchmarks |
     names = [_key(cell) for cell in rows[0]]
     clean: list[list[Any]] = [[cell if isinstance(cell, str) else None for cell in rows[0]]]
     for number, row in enumerate(rows[1:], start=2):
-        out = []
+        out: list[float | str | None] = []
         for index, (column, cell) in enumerate(zip(names, row)):
             # std_error and residual_sd carry a calibration's spread into the forecast's prediction interval
             if column in ("low", "base", "high", "std_error", "residual_sd"):
@@ -249,7 +249,8 @@ def read_history(value: Any, table: str = "history") -> History:
                if column not in header]
     if missing:
         raise XhsInputError(f"{table} header must name the columns {', '.join(missing)}")
-    columns: dict[str, list[float | None]] = {column: [] for column in header}
+    columns: dict[str, list[float]] = {column: [] for column in header if column != "visits"}
+    visit_cells: list[float | None] = []
     # The campaign's name, when a header names it, labels the backtest's rows.
     name_at = next((index for index, cell in enumerate(rows[0]) if _key(cell) in _CAMPAIGN_NAMES), None) \
         if start else None
@@ -259,22 +260,26 @@ def read_history(value: Any, table: str = "history") -> History:
             continue
         if name_at is not None:
             label = row[name_at]
-            names.append(f"row {number}" if _blank(label) else label if isinstance(label, str) else describe(label))
+            names.append(f"row {number}" if is_blank(label) else label if isinstance(label, str) else describe(label))
         for column, index in header.items():
             cell = _number(row[index], table, number, column)
-            if cell is None and column != "visits":
+            if column == "visits":
+                visit_cells.append(cell)
+            elif cell is None:
                 raise XhsInputError(f"{table} row {number}, column {column} is blank; every past campaign needs it")
-            columns[column].append(cell)
+            else:
+                columns[column].append(cell)
     if not columns["spend"]:
         raise XhsInputError(f"{table} has no rows")
-    visits = columns.get("visits")
-    if visits is not None and all(v is None for v in visits):
-        visits = None
-    elif visits is not None and any(v is None for v in visits):
-        row = visits.index(None) + 1 + start
-        raise XhsInputError(f"{table} column visits is blank in row {row}; fill it in every row or leave it empty")
-    return History(*(list(columns[c]) for c in ("spend", "impressions", "engagements", "conversions", "revenue")),
-                   visits=visits, campaigns=names if name_at is not None else None)  # type: ignore[arg-type]
+    visits: list[float] | None = None
+    if any(v is not None for v in visit_cells):
+        if None in visit_cells:
+            blank_row = visit_cells.index(None) + 1 + start
+            raise XhsInputError(f"{table} column visits is blank in row {blank_row}; fill it in every row or leave "
+                                "it empty")
+        visits = [v for v in visit_cells if v is not None]
+    return History(columns["spend"], columns["impressions"], columns["engagements"], columns["conversions"],
+                   columns["revenue"], visits=visits, campaigns=names if name_at is not None else None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -344,7 +349,11 @@ def read_checkpoints(value: Any, metric: str | None = None, table: str = "checkp
             raise XhsInputError(f"{table} header must name a result column: revenue, conversions or engagements")
     elif chosen not in header:
         raise XhsInputError(f"{table} has no {chosen} column (metric {describe(metric)})")
-    lines, hours, spend, result, order = [], [], [], [], []
+    lines: list[str] = []
+    hours: list[float | None] = []
+    spend: list[float] = []
+    result: list[float] = []
+    order: list[str] = []
     planned: dict[str, float] = {}
     seen_order: set[str] = set()
     for number, row in enumerate(rows[start:], start=start + 1):
@@ -377,12 +386,12 @@ def read_checkpoints(value: Any, metric: str | None = None, table: str = "checkp
         raise XhsInputError(f"{table} has no rows")
     if any(h is None for h in hours):
         if not all(h is None for h in hours):
-            row = hours.index(None)
-            raise XhsInputError(f"{table} has a checkpoint without hours (line {lines[row]}); fill hours in every "
+            at = hours.index(None)
+            raise XhsInputError(f"{table} has a checkpoint without hours (line {lines[at]}); fill hours in every "
                                 "row with results")
         hour_list = None
     else:
-        hour_list = hours
+        hour_list = [h for h in hours if h is not None]
     return Checkpoints(lines, hour_list, spend, result, planned, order, chosen)
 
 

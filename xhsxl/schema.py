@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
@@ -138,11 +139,39 @@ GROUPS: dict[str, tuple[str, str]] = {
     "weights": ("Blended-return weights", "综合回报权重"),
 }
 
-_SHARE = {"unit": "fraction", "ge": 0.0, "le": 1.0}
-_MONEY = {"unit": "CNY", "ge": 0.0, "default": 0.0}
-_COUNT = {"unit": "count", "ge": 0.0, "default": 0.0, "integer": True}
-_CONVERSIONS = {"unit": "count", "ge": 0.0, "default": 0.0}
-_ENGAGEMENT_COUNT = {**_COUNT, "group": "engagement", "span": "engagement_counts"}
+# Keyword arguments of :class:`InputField` shared by a kind of field. Each preset is a TypedDict with exactly
+# its keys, so ``InputField(..., **_MONEY)`` is checked against the field's annotations, and a call that also
+# passes one of the preset's keys is refused by the type checker instead of failing at import.
+class _SharePreset(TypedDict):
+    unit: Unit
+    ge: float
+    le: float
+
+
+class _MoneyPreset(TypedDict):
+    unit: Unit
+    ge: float
+    default: float
+
+
+class _ConversionsPreset(_MoneyPreset):
+    pass
+
+
+class _CountPreset(_MoneyPreset):
+    integer: bool
+
+
+class _EngagementCountPreset(_CountPreset):
+    group: str
+    span: str
+
+
+_SHARE: _SharePreset = {"unit": "fraction", "ge": 0.0, "le": 1.0}
+_MONEY: _MoneyPreset = {"unit": "CNY", "ge": 0.0, "default": 0.0}
+_COUNT: _CountPreset = {"unit": "count", "ge": 0.0, "default": 0.0, "integer": True}
+_CONVERSIONS: _ConversionsPreset = {"unit": "count", "ge": 0.0, "default": 0.0}
+_ENGAGEMENT_COUNT: _EngagementCountPreset = {**_COUNT, "group": "engagement", "span": "engagement_counts"}
 
 
 FIELDS: tuple[InputField, ...] = (
@@ -331,7 +360,7 @@ def _check_number(field: InputField, number: float) -> None:
         raise XhsInputError(f"{field.key} must be a whole number (got {number:g})")
 
 
-def _number_validator(field: InputField):
+def _number_validator(field: InputField) -> Callable[[Any], float | None]:
     def check(value: Any) -> float | None:
         number = _plain_number(value, field.key)
         if number is None:
@@ -346,7 +375,7 @@ def _number_validator(field: InputField):
     return check
 
 
-def _text_validator(field: InputField):
+def _text_validator(field: InputField) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = "" if value is None else str(value)
         text = text.strip()
@@ -364,7 +393,7 @@ def _text_validator(field: InputField):
     return check
 
 
-def _stage_validator(field: InputField):
+def _stage_validator(field: InputField) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if is_blank(value):
             return str(field.default)
@@ -374,6 +403,7 @@ def _stage_validator(field: InputField):
 
 
 def _annotation(field: InputField) -> Any:
+    check: Callable[[Any], float | str | None]
     if field.unit == "text":
         check = _text_validator(field)
         base: Any = str
@@ -411,7 +441,7 @@ class _CampaignBase(BaseModel):
         return self
 
 
-_CampaignFields = create_model(  # type: ignore[call-overload]
+_CampaignFields = create_model(
     "_CampaignFields", __base__=_CampaignBase, **{f.key: _annotation(f) for f in FIELDS}
 )
 
@@ -473,7 +503,7 @@ class CampaignResults:
         return self.values[key]
 
 
-def _when(defined: bool, compute: Any, *args: Any) -> float | None:
+def _when(defined: bool, compute: Callable[..., float | np.ndarray], *args: Any) -> float | None:
     """``compute(*args)`` where the KPI is defined (its denominator is not zero), else None.
 
     Exactly the condition the workbook's ``IF(…, XHS_…, "n/a")`` tests: an undefined KPI is n/a in both,
@@ -482,6 +512,8 @@ def _when(defined: bool, compute: Any, *args: Any) -> float | None:
     return float(compute(*args)) if defined else None
 
 
+# The base class is made at run time from FIELDS (one attribute per field), which a static checker cannot
+# follow: it sees a variable, not a class, so the attributes read below are unchecked rather than wrong.
 class ClientCampaign(_CampaignFields):  # type: ignore[misc, valid-type]
     """A whole client campaign, validated; :meth:`results` computes its full result set through the core.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import xlwings as xw
@@ -608,11 +608,21 @@ def XHS_TIER(followers, bounds=None):
                        {"followers": (followers, REQUIRED)})
 
 
-def _line_shares(value: Any) -> dict[str, float]:
+class _LineShares(TypedDict, total=False):
+    """The line-share arguments of ``allocate_budget``, all four or none (blank: its defaults)."""
+
+    reserve_share: float
+    content_share: float
+    paid_ads_share: float
+    tech_share: float
+
+
+def _line_shares(value: Any) -> _LineShares:
     shares = number_list(value, "line_shares", 4, default=None)
     if shares is None:
         return {}
-    return dict(zip(("reserve_share", "content_share", "paid_ads_share", "tech_share"), map(float, shares)))
+    reserve, content, paid_ads, tech = map(float, shares)
+    return {"reserve_share": reserve, "content_share": content, "paid_ads_share": paid_ads, "tech_share": tech}
 
 
 def _tier_shares(value: Any) -> dict[str, float] | None:
@@ -640,7 +650,7 @@ def XHS_TIER_ALLOCATION(budget, stage=None, line_shares=None, tier_shares=None):
         width = len(rows[0])
         for line, share, amount in (("spillover", split.spillover_share, split.spillover_amount),
                                     ("closed_loop", split.closed_loop_share, split.closed_loop_amount)):
-            row = [None] * width
+            row: list[Any] = [None] * width
             row[:5] = [line, f"stage: {split.stage}", share, None, amount]
             rows.append(row)
     return to_excel_table(rows)
@@ -993,6 +1003,6 @@ def XHS_BACKTEST(history, level=None, fit_curvature=None):
     result = planner.backtest(
         table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,
         campaigns=table.campaigns, level=cell_number(level, "level", planner.DEFAULT_LEVEL),
-        fit_curvature=_flag(fit_curvature, "fit_curvature", True),
+        fit_curvature=read_flag(fit_curvature, "fit_curvature", True),
     )
     return to_excel_table(result.table())

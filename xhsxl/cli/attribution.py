@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Callable, Literal, Optional
 
 import typer
 
@@ -31,18 +31,22 @@ def _markov_order_option(text: str) -> int | Literal["auto"]:
 
 def _write_csv(out: Path, rows: list[list[Any]], removal: list[list[Any]] | None, overwrite: bool,
                fmt: OutputFormat) -> None:
-    """The credit table (and the removal effects beside it) as CSV, UTF-8 with a BOM so Excel reads Chinese
-    channel names; channel names a spreadsheet would run as formulas are made inert."""
+    """The credit table (and the removal effects beside it) as Parquet (``.parquet``) or else as CSV, UTF-8 with
+    a BOM so Excel reads Chinese channel names; channel names a spreadsheet would run as formulas are made inert."""
     from xhsxl.workbook.safe_files import atomic_write
 
     table = [list(row) for row in rows]
     if removal is not None:
         for row, extra in zip(table, removal):
             row.extend(extra[1:])
-    data = csv_text([Section.from_core("credit", "", table, [])]).encode("utf-8-sig")
+    write: Callable[[Path], Any]
+    if out.suffix.lower() in (".parquet", ".pq"):
+        from xhsxl.scale.engines import parquet_writer
 
-    def write(temp: Path) -> None:
-        temp.write_bytes(data)
+        write = parquet_writer(table)
+    else:
+        data = csv_text([Section.from_core("credit", "", table, [])]).encode("utf-8-sig")
+        write = lambda temp: temp.write_bytes(data)  # noqa: E731
 
     with about(out):
         atomic_write(out, write, overwrite=overwrite)
@@ -83,8 +87,14 @@ def attribute(
     removal_effects: Annotated[bool, typer.Option(
         "--removal-effects", help="Also print the Markov removal effects.")] = False,
     sheet: Annotated[Optional[str], typer.Option(help="The worksheet of an XLSX (default: the first).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the result as CSV (UTF-8).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Also write the result: .parquet as Parquet (needs pyarrow), anything else as CSV (UTF-8).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --out file if it exists.")] = False,
+    engine: Annotated[str, typer.Option(
+        help="With --touchpoints: memory, partitioned (by user, spilled to a temporary folder when the log "
+             "exceeds --memory; reads Parquet or CSV files, folders and globs), spark, or auto (partitioned for "
+             "Parquet, memory for XLSX and for a CSV that fits --memory).")] = "auto",
+    memory: Annotated[str, typer.Option(help="Memory budget of the partitioned engine, e.g. 4GB.")] = "4GB",
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Multi-touch attribution of a path table or a touch log: credit per channel, exact Markov by default.
@@ -96,8 +106,11 @@ def attribute(
     import warnings
 
     from xhsxl.core import attribution
+    from xhsxl.core.attribution.partition import attribute_summary
     from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
-    from xhsxl.workbook.journey_files import read_path_table, read_touchpoints
+    from xhsxl.scale import parse_memory
+    from xhsxl.scale.engines import choose_engine, summarise_source
+    from xhsxl.workbook.journey_files import JourneyFile, read_path_table, read_touchpoints
 
     if out is not None:
         check_output_file(out)
@@ -108,6 +121,10 @@ def attribute(
     columns = ({"user": user_col, "time": time_col, "channel": channel_col, "converted": converted_col,
                 "value": value_col} if touchpoints else
                {"path": path_col, "conversions": conversions_col, "value": value_col, "nulls": nulls_col})
+    budget = parse_memory(memory)
+    with about(source):
+        chosen_engine = choose_engine(source, engine, budget, columns) if touchpoints else "memory"
+    scaled = None
     # The status line is rich markup: every piece of file text in it is escaped.
     from rich.markup import escape
 
@@ -116,7 +133,11 @@ def attribute(
             status.update(escape(message))
 
         with about(source):
-            if touchpoints:
+            if chosen_engine != "memory":
+                scaled = summarise_source(source, chosen_engine, columns, memory_bytes=budget, lookback_days=lookback,
+                                          half_life_days=half_life, progress=progress)
+                read = JourneyFile(scaled.summary.paths, scaled.file_format, scaled.columns, scaled.rows)
+            elif touchpoints:
                 read = read_touchpoints(source, columns, lookback_days=lookback, sheet=sheet, progress=progress)
             else:
                 read = read_path_table(source, columns, sep=sep, sheet=sheet, progress=progress)
@@ -132,12 +153,16 @@ def attribute(
         status.update(escape(f"{name} attribution of {table.n_paths:,} paths over {table.n_channels} channels"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", attribution.MissingNonConversionsWarning)  # said once, above
-            result = attribution.attribute(table, name, order=chosen_order, half_life_days=half_life)
+            if scaled is not None:
+                result = attribute_summary(scaled.summary, name, order=chosen_order, half_life_days=half_life)
+            else:
+                result = attribution.attribute(table, name, order=chosen_order, half_life_days=half_life)
             chain = None
             if removal_effects:
                 chain = result if result.model == "markov" else attribution.markov(table, chosen_order)
 
-    summary = (f"{table.n_paths:,} {'journeys' if touchpoints else 'paths'}, {table.n_channels} channels, "
+    journeys = scaled.summary.journeys if scaled is not None else table.n_paths
+    summary = (f"{journeys:,} {'journeys' if touchpoints else 'paths'}, {table.n_channels} channels, "
                f"{table.total_conversions:,.0f} conversions")
     if table.total_value is not None:
         summary += f", {money(table.total_value)}"
@@ -160,5 +185,9 @@ def attribute(
         sections.append(Section.from_core("removal_effects", f"Removal effects (Markov, order {chain.order})", removal,
                                           REMOVAL_COLUMNS if chain.value is not None else REMOVAL_COLUMNS[:2]))
     emit(sections, fmt)
+    if scaled is not None:
+        how = ("in memory, nothing spilled" if scaled.partitions == 1 and scaled.engine == "partitioned" else
+               f"{scaled.partitions:,} user partitions")
+        say(f"{scaled.engine} engine ({how}): {table.n_paths:,} distinct paths", fmt, markup="[dim]{}[/]")
     if out is not None:
         _write_csv(out, rows, removal, overwrite, fmt)

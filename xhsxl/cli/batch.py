@@ -9,6 +9,7 @@ import typer
 
 from xhsxl.cli.exits import App, about, one_line
 from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, console, emit, errors, say, warn
+from xhsxl.cli.workbooks import STATIC_HELP, Example
 
 if TYPE_CHECKING:
     from xhsxl.workbook.batch import Status
@@ -61,12 +62,13 @@ def _headline_rows(outcomes: list[Any], everyone: bool) -> tuple[list[dict[str, 
 def batch(
     clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8, UTF-16, GB18030/GBK or Big5; others with --encoding), XLSX or JSON; one row per campaign.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the workbooks, summary.xlsx and errors.csv.")],
-    static: Annotated[bool, typer.Option("--static", help="Values in place of XHS_ formulas (for clients without the add-in).")] = False,
+    static: Annotated[bool, typer.Option("--static", help=STATIC_HELP)] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes (default: every core).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of a CSV or JSON table when it is not detected (UTF-8, UTF-16, GB18030 and Big5 are), e.g. shift_jis or cp1252.")] = None,
+    example: Example = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """One finished workbook per client, plus summary.xlsx and errors.csv, in one command.
@@ -102,9 +104,11 @@ def batch(
                 from xhsxl.workbook.clients import read_clients
 
                 task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet, encoding).rows))
-                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, encoding)
+                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
+                                   encoding=encoding)
         else:
-            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, encoding)
+            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
+                               encoding=encoding)
     for path in result.cleaned:
         say(f"removed {path.name}, left by an interrupted run", fmt)
     for name in result.not_found:

@@ -20,7 +20,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, ParamSpec, TypeVar
 
 import typer
 from rich.markup import escape
@@ -212,13 +212,15 @@ def print_error(text: str) -> None:
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def exits_cleanly(command: _F) -> _F:
+def exits_cleanly(command: Callable[_P, _R]) -> Callable[_P, _R]:
     """``command`` with every error it raises turned into one line on stderr and an :class:`ExitCode`."""
 
     @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return command(*args, **kwargs)
         except KeyboardInterrupt:
@@ -233,7 +235,7 @@ def exits_cleanly(command: _F) -> _F:
             print_error(text)
             raise typer.Exit(code) from None
 
-    return run  # type: ignore[return-value]
+    return run
 
 
 class App(typer.Typer):

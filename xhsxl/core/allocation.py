@@ -26,7 +26,6 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import brentq
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import (
@@ -763,6 +762,8 @@ class TierCurve:
         shifted = target + 2.0 * math.log(2.0)
         u_low = (shifted / (shape - 1.0) if shifted >= 0 else -shifted / (1.0 + shape)) - 1.0
         u_high = (-target / (1.0 + shape) if target <= 0 else target / (shape - 1.0)) + 1.0
+        from scipy.optimize import brentq  # imported here: scipy.optimize is most of the package's start-up
+
         u = brentq(gap, u_low, u_high, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200)
         return _exp(u + math.log(half))
 
@@ -814,7 +815,7 @@ class OptimalPlan:
     def table(self) -> list[list[Any]]:
         """Header row ``OPTIMAL_TABLE_HEADER``, one row per tier, then a "total" row whose
         ``marginal_return`` is the multiplier (None if every tier sits on a bound)."""
-        rows = [list(OPTIMAL_TABLE_HEADER)]
+        rows: list[list[Any]] = [list(OPTIMAL_TABLE_HEADER)]
         rows += [[_plain(getattr(tier, column)) for column in OPTIMAL_TABLE_HEADER] for tier in self.tiers]
         rows.append([
             "total", None, _plain(self.total_budget), 1.0, None, None, _plain(self.total_expected_return),
@@ -903,6 +904,8 @@ def solve_concave(tiers: list[TierCurve], lows: list[float], highs: list[float],
         if excess(log_low) >= 0 >= excess(log_high):
             break
         log_low, log_high = log_low - 1.0, log_high + 1.0
+    from scipy.optimize import brentq  # imported here: scipy.optimize is most of the package's start-up
+
     log_lambda = brentq(excess, log_low, log_high, xtol=1e-13, rtol=4 * np.finfo(float).eps, maxiter=500)
 
     # Straight-line tiers whose slope is the multiplier are indifferent at the margin: they take the rest.
@@ -1159,6 +1162,6 @@ def reference_curves(creator_budget: float, roas: Mapping[str, float], elasticit
             raise XhsInputError(f"roas must give a value for tier {tier}")
         spend = reference_spend(creator_budget, tier)
         ratio = single_number(roas[tier], f"roas for tier {tier}", gt=0)
-        scale = power_scale_from_point(spend, ratio * spend, elasticity)
+        scale = float(power_scale_from_point(spend, ratio * spend, elasticity))  # scalars in, one number out
         curves.append(TierCurve(tier, "power", scale, elasticity))
     return curves

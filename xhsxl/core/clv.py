@@ -24,11 +24,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
-from scipy.special import expit, hyp2f1
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import MEASUREMENT_WINDOW_MONTHS
-from xhsxl.core.validate import ArrayLike, describe, fraction, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, Number, describe, fraction, numeric, scalar_or_array
 
 __all__ = [
     "TIMINGS",
@@ -42,8 +41,6 @@ __all__ = [
     "clv_bgnbd",
     "MONTH_LENGTH",
 ]
-
-Number = float | np.ndarray
 
 #: When the first payment of a retention CLV is counted (see :func:`clv_retention`); the first is the default.
 TIMINGS: tuple[str, ...] = ("future", "start", "end")
@@ -634,6 +631,24 @@ def _check_evaluated(value: np.ndarray, shape: tuple[int, ...], x: np.ndarray, r
 
 # --- the models, on flat validated arrays ------------------------------------------------------------
 
+# scipy.special is imported on first use, not with the module: only the BG/NBD scoring needs it, and
+# importing it would cost every UDF start-up ~0.15 s (and xlwings Lite a scipy download).
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """scipy.special.expit, the logistic function 1 / (1 + e⁻ˣ)."""
+    from scipy.special import expit as logistic
+
+    return logistic(x)
+
+
+def hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """scipy.special.hyp2f1, Gauss's hypergeometric function ₂F₁(a, b; c; z)."""
+    from scipy.special import hyp2f1 as gauss_hypergeometric
+
+    return gauss_hypergeometric(a, b, c, z)
+
+
 
 def _probability_alive(
     x: np.ndarray, tx: np.ndarray, T: np.ndarray, r: np.ndarray, alpha: np.ndarray, a: np.ndarray, b: np.ndarray
@@ -655,10 +670,10 @@ def _expected_purchases_if_alive(
     value[regular] = _equation_10(*(v[regular] for v in (t, x, T, r, alpha, a, b)))
     for mask, centre, half in ((near_one, np.ones_like(b), _A_NEAR_ONE), (near_pole, 1 - b, _C_NEAR_ZERO)):
         if mask.any():
-            args = [v[mask] for v in (t, x, T, r, alpha)]
+            t_, x_, T_, r_, alpha_ = (v[mask] for v in (t, x, T, r, alpha))
             below, above = centre[mask] - half, centre[mask] + half
-            low = _equation_10(*args, below, b[mask])
-            high = _equation_10(*args, above, b[mask])
+            low = _equation_10(t_, x_, T_, r_, alpha_, below, b[mask])
+            high = _equation_10(t_, x_, T_, r_, alpha_, above, b[mask])
             value[mask] = low + (a[mask] - below) / (2 * half) * (high - low)
     return value
 

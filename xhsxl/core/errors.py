@@ -9,9 +9,9 @@ follows, without any message being rewritten.
 
 from __future__ import annotations
 
+import math
+import sys
 from typing import Any
-
-import numpy as np
 
 __all__ = ["XhsInputError", "NO_VALUE", "describe"]
 
@@ -36,14 +36,15 @@ def describe(value: Any) -> str:
 
     Long values are cut: a message quotes what is needed to find the cell, never a whole pasted document.
     """
-    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
-        return str(int(value)) if abs(value) < 1e15 else repr(float(value))
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    if isinstance(value, (str, np.str_)):
-        value = str(value)
-    elif isinstance(value, np.generic):
+    # A numpy scalar exists only once numpy is imported: this module does not import it, so that the command
+    # line's help and the error path stay light.
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    if isinstance(value, float):
+        return repr(value)
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.validate import ArrayLike, fraction, kept_per_yuan, numeric, scalar_or_array
+from xhsxl.core.validate import ArrayLike, Number, fraction, kept_per_yuan, numeric, scalar_or_array
 
 __all__ = [
     "ROI_BASES",
@@ -34,8 +34,6 @@ __all__ = [
     "save_rate",
     "follower_growth_rate",
 ]
-
-Number = float | np.ndarray
 
 #: Accepted spellings of the ROI basis: ``net`` is (R − C) / C as in the articles, ``ratio`` is R / C,
 #: the "ROI 1:3" of Chinese ad platforms.

@@ -262,7 +262,8 @@ def blended_return(
         key: (margin * value if key in sales_basis else value) * weights_by_key[key] for key, value in raw.items()
     }
     with np.errstate(over="ignore", invalid="ignore"):
-        total = sum(np.broadcast_arrays(*components.values()))
+        # Started from a float zero, not sum()'s integer 0, so the total is typed (and is) a float array.
+        total = sum(np.broadcast_arrays(*components.values()), np.zeros(()))
     cost_value = None if cost is None else numeric(cost, "cost", gt=0)
     return BlendedReturn(
         components={k: scalar_or_array(v) for k, v in components.items()},

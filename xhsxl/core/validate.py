@@ -14,11 +14,14 @@ import numpy as np
 
 from xhsxl.core.errors import XhsInputError, describe
 
-__all__ = ["ArrayLike", "numeric", "fraction", "single_number", "kept_per_yuan", "scalar_or_array", "describe",
+__all__ = ["ArrayLike", "Number", "numeric", "fraction", "single_number", "kept_per_yuan", "scalar_or_array", "describe",
            "first_position", "is_number", "is_blank"]
 
 #: A number or anything numpy reads as an array of numbers: a list, a column of 100,000 rows, a 2-D block.
 ArrayLike = Any
+
+#: What a core function returns: a float for scalar arguments, an array of the broadcast shape otherwise.
+Number = float | np.ndarray
 
 
 def is_blank(value: Any) -> bool:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
-from openpyxl.utils.datetime import to_excel
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import is_blank
@@ -112,9 +111,10 @@ def coerce_number(value: Any, name: str = "value", *, percent: bool = True,
             raise XhsInputError(argument=name, reason="is too large",
                                 shown=f"a number of {len(str(value))} digits") from None
     elif isinstance(value, str):
-        number = _number_from_text(value, name, percent, decimal_comma)
-        if number is None:
+        from_text = _number_from_text(value, name, percent, decimal_comma)
+        if from_text is None:
             return None
+        number = from_text
     elif isinstance(value, (dt.date, dt.datetime, dt.time)):
         raise XhsInputError(argument=name, reason="must be a number, not a date", shown=str(value))
     elif isinstance(value, UnsavedFormula):
@@ -243,6 +243,8 @@ def worksheet_value(value: Any) -> Any:
     (45413.0, 0.5, 3.0)
     """
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        from openpyxl.utils.datetime import to_excel  # only for a date cell: openpyxl stays out of start-up
+
         return float(to_excel(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)

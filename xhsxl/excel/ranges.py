@@ -21,7 +21,7 @@ import contextlib
 import gc
 import itertools
 import operator
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, overload
 
 import numpy as np
 
@@ -75,12 +75,28 @@ def _default_for_blank(name: str, default: Any) -> Any:
     return default
 
 
-def cell_number(value: Any, name: str, default: Any = REQUIRED) -> float:
+# The overloads say what a blank turns into: no default, a number or a text default keep the result a number
+# (or that text); a default of None makes it optional, so a caller must handle the blank.
+@overload
+def cell_number(value: Any, name: str) -> float: ...
+@overload
+def cell_number(value: Any, name: str, default: float) -> float: ...
+@overload
+def cell_number(value: Any, name: str, default: None) -> float | None: ...
+@overload
+def cell_number(value: Any, name: str, default: str) -> float | str: ...
+def cell_number(value: Any, name: str, default: Any = REQUIRED) -> float | str | None:
     """A one-cell numeric argument as a float; a blank takes ``default`` or is reported as missing."""
     value = single_cell(value, name)
     return _default_for_blank(name, default) if is_blank(value) else _number(value, name)
 
 
+@overload
+def cell_integer(value: Any, name: str) -> int: ...
+@overload
+def cell_integer(value: Any, name: str, default: int) -> int: ...
+@overload
+def cell_integer(value: Any, name: str, default: None) -> int | None: ...
 def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
     """A one-cell whole-number argument (a count of periods, an order)."""
     number = cell_number(value, name, default)
@@ -91,7 +107,13 @@ def cell_integer(value: Any, name: str, default: Any = REQUIRED) -> int | None:
     return int(number)
 
 
-def cell_text(value: Any, name: str, default: Any = REQUIRED) -> str:
+@overload
+def cell_text(value: Any, name: str) -> str: ...
+@overload
+def cell_text(value: Any, name: str, default: str) -> str: ...
+@overload
+def cell_text(value: Any, name: str, default: None) -> str | None: ...
+def cell_text(value: Any, name: str, default: Any = REQUIRED) -> str | None:
     """A one-cell text argument (a basis, a stage, a curve name)."""
     value = single_cell(value, name)
     if is_blank(value):
@@ -205,6 +227,10 @@ def number_range(value: Any, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
     return array.reshape(shape), blank.reshape(shape), is_range
 
 
+@overload
+def number_list(value: Any, name: str, size: int | None = None) -> np.ndarray: ...
+@overload
+def number_list(value: Any, name: str, size: int | None = None, *, default: None) -> np.ndarray | None: ...
 def number_list(value: Any, name: str, size: int | None = None, default: Any = REQUIRED) -> np.ndarray | None:
     """A short list argument (one row or one column of a range) as a 1-D array."""
     if value is None and default is not REQUIRED:

@@ -42,6 +42,7 @@ from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampai
 from xhsxl.workbook.clients import MAX_CLIENT_ROWS, ROW_COLUMN, ClientTable, read_clients
 from xhsxl.workbook.safe_files import (UnsafePathError, atomic_write, clean_stray_temps, create_temp, safe_path,
                                         slugify, unique_names, unsafe_entry)
+from xhsxl.workbook.sheets.kit import LABELS, LINE_HEIGHT, shown_as, wrapped_lines
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
 
 __all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME", "LOCK_NAME",
@@ -109,16 +110,18 @@ class _Task:
     target: str
     static: bool
     overwrite: bool
+    example: bool = False
 
 
-_FACTORIES: dict[bool, WorkbookFactory] = {}
+_FACTORIES: dict[tuple[bool, bool], WorkbookFactory] = {}
 
 
-def _factory(static: bool) -> WorkbookFactory:
-    """One factory per process and mode: the layout is built once, then bound to each client."""
-    if static not in _FACTORIES:
-        _FACTORIES[static] = WorkbookFactory(static)
-    return _FACTORIES[static]
+def _factory(static: bool, example: bool = False) -> WorkbookFactory:
+    """One factory per process and mode (static or live, with or without the worked examples): the layout is
+    built once, then bound to each client."""
+    if (static, example) not in _FACTORIES:
+        _FACTORIES[static, example] = WorkbookFactory(static, example)
+    return _FACTORIES[static, example]
 
 
 def _headline(campaign: ClientCampaign) -> dict[str, float | None]:
@@ -141,7 +144,7 @@ def _build(task: _Task) -> Outcome:
     refusal = unsafe_entry(target)
     if refusal:
         return _failed(task, refusal)
-    data = _factory(task.static).workbook_bytes(campaign)
+    data = _factory(task.static, task.example).workbook_bytes(campaign)
     try:
         atomic_write(target, lambda temp: temp.write_bytes(data), task.overwrite)
     except FileExistsError:
@@ -181,9 +184,9 @@ def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
     return [_build(task) for task in tasks]
 
 
-def _warm(static: bool, parent: int) -> None:
+def _warm(static: bool, example: bool, parent: int) -> None:
     _exit_with_parent(parent)
-    _factory(static)
+    _factory(static, example)
 
 
 #: How often a worker checks that the run which started it is still alive, in seconds.
@@ -215,22 +218,25 @@ def run_batch(
     only: Iterable[str] = (),
     sheet: str | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    example: bool = False,
     encoding: str | None = None,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
     Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all (or has more
-    than :data:`~xhsxl.workbook.clients.MAX_CLIENT_ROWS` rows), an :class:`OSError` naming the folder when ``out_dir`` cannot be
-    written at all (a file of that name, no permission, a read-only disk), and :class:`FolderBusyError` when
-    another batch is writing into it. ``jobs`` worker processes build the workbooks (default: every core);
-    ``only`` restricts the run to the named clients; ``progress`` is called with each row's outcome as it
-    completes; ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
+    than :data:`~xhsxl.workbook.clients.MAX_CLIENT_ROWS` rows), an :class:`OSError` naming the folder when
+    ``out_dir`` cannot be written at all (a file of that name, no permission, a read-only disk), and
+    :class:`FolderBusyError` when another batch is writing into it. ``jobs`` worker processes build the
+    workbooks (default: every core); ``only`` restricts the run to the named clients; ``progress`` is called
+    with each row's outcome as it completes. The analyst's blocks (paths, touch log, checkpoints, past
+    campaigns) start empty in every client's workbook unless ``example`` puts the worked examples in.
+    ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
     """
     out = Path(out_dir)
     table = read_clients(clients, sheet, encoding)  # refuses a table beyond MAX_CLIENT_ROWS before validating it
     _prepare_folder(out)
     with output_folder_lock(out):
-        return _run_locked(table, out, static, jobs, overwrite, only, progress)
+        return _run_locked(table, out, static, jobs, overwrite, only, progress, example)
 
 
 def _prepare_folder(out: Path) -> None:
@@ -289,14 +295,15 @@ def _try_lock(descriptor: int) -> bool:
 
 
 def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, overwrite: bool,
-                only: Iterable[str], progress: Callable[[Outcome], None] | None) -> BatchResult:
+                only: Iterable[str], progress: Callable[[Outcome], None] | None, example: bool) -> BatchResult:
     cleaned = clean_stray_temps(out)
 
-    good = table.good_rows
+    # A good row is one with a campaign; pairing them keeps the campaign typed as present.
+    good = [(row, row.campaign) for row in table.good_rows if row.campaign is not None]
     # Names come from every good row, so a client's file is the same with or without --only.
-    stems = unique_names([slugify(row.campaign.client_name) for row in good], reserved=[SUMMARY_NAME, ERRORS_NAME])
+    stems = unique_names([slugify(campaign.client_name) for _, campaign in good], reserved=[SUMMARY_NAME, ERRORS_NAME])
     wanted = {_key(name) for name in only}
-    found = {_key(row.campaign.client_name) for row in good} | {_key(row.client_name_raw) for row in table.bad_rows}
+    found = {_key(campaign.client_name) for _, campaign in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
     tasks: list[_Task] = []
     outcomes = [
@@ -304,20 +311,20 @@ def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, o
         for row in table.bad_rows
         if not wanted or _key(row.client_name_raw) in wanted
     ]
-    for row, stem in zip(good, stems):
-        if wanted and _key(row.campaign.client_name) not in wanted:
+    for (row, campaign), stem in zip(good, stems):
+        if wanted and _key(campaign.client_name) not in wanted:
             continue
         try:
             target = safe_path(out, stem)
         except UnsafePathError as error:  # a link or a folder where this client's file would go
-            task = _Task(row.row_number, row.campaign, str(out / f"{stem}.xlsx"), static, overwrite)
+            task = _Task(row.row_number, campaign, str(out / f"{stem}.xlsx"), static, overwrite, example)
             outcomes.append(_failed(task, str(error)))
             continue
-        tasks.append(_Task(row.row_number, row.campaign, str(target), static, overwrite))
+        tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
     if progress:
         for outcome in outcomes:
             progress(outcome)
-    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress)
+    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress, example)
     outcomes.sort(key=lambda o: o.row)
 
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
@@ -339,11 +346,12 @@ def _write_report(target: Path, data: bytes) -> None:
         raise OSError(error.errno, write_failure(target, error), str(target)) from None
 
 
-def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None) -> list[Outcome]:
+def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None,
+               example: bool = False) -> list[Outcome]:
     if not tasks:
         return []
+    outcomes: list[Outcome] = []
     if jobs <= 1 or len(tasks) < 4:
-        outcomes = []
         for task in tasks:
             outcomes.append(_build(task))
             if progress:
@@ -353,8 +361,7 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
     # round trip between processes.
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    outcomes: list[Outcome] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, os.getpid())) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example, os.getpid())) as pool:
         futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:
@@ -387,16 +394,16 @@ def summary_workbook(result: BatchResult) -> Workbook:
     ws = wb.active
     ws.title = "Summary"
     ws["A1"] = "Clients · 客户汇总"
-    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     written = result.count("written")
     ws["A2"] = (f"{written} written, {result.count('skipped')} kept, {result.count('rejected')} rejected, "
                 f"{result.count('failed')} not written — problems are listed in {result.errors.name}")
-    ws["A2"].font = Font(italic=True, color="6B7280")
+    ws["A2"].font = Font(name="Calibri", italic=True, color="6B7280")
     header = ["Row", "Client · 客户", "Campaign · 活动", "Stage · 阶段", "Status · 状态", "Workbook · 文件",
               *(f"{_OUTPUT[k].label_en} · {_OUTPUT[k].label_zh}" for k in HEADLINE)]
     for column, name in enumerate(header, start=1):
-        cell = ws.cell(4, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell = ws.cell(4, column, name.replace(" · ", "\n"))  # English over Chinese, neither broken mid-word
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     row = 5
@@ -404,12 +411,14 @@ def summary_workbook(result: BatchResult) -> Workbook:
         ws.cell(row, 1, outcome.row)
         _outside_text(ws.cell(row, 2), outcome.client)
         _outside_text(ws.cell(row, 3), outcome.campaign_name)
-        ws.cell(row, 4, outcome.stage)
+        stage = ws.cell(row, 4, outcome.stage)
+        if outcome.stage in LABELS:  # the stage's key stays in the cell (a filter sorts by it); a person reads its label
+            stage.number_format = shown_as(LABELS[outcome.stage])
         ws.cell(row, 5, _STATUS[outcome.status])
         if outcome.path is not None and outcome.status in ("written", "skipped"):
             link = ws.cell(row, 6, outcome.path.name)
             link.hyperlink = outcome.path.name  # relative: the link keeps working when the folder moves
-            link.font = Font(color="1D4ED8", underline="single")
+            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
         for offset, key in enumerate(HEADLINE):
             value = outcome.headline.get(key)
@@ -419,9 +428,12 @@ def summary_workbook(result: BatchResult) -> Workbook:
     last = row - 1
     ws.freeze_panes = "C5"
     ws.auto_filter.ref = f"A4:{ws.cell(4, len(header)).column_letter}{max(last, 5)}"
-    for column, width in enumerate((6, 34, 30, 12, 16, 30, 14, 14, 10, 10, 10, 10, 12, 10), start=1):
+    widths = (6, 40, 46, 20, 14, 46, *(14,) * len(HEADLINE))
+    for column, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(4, column).column_letter].width = width
-    ws.row_dimensions[4].height = 32
+    # Tall enough for the longest bilingual header wrapped in its column: a fixed height clipped them.
+    ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name.replace(" · ", "\n"), width, bold=True)
+                                                    for name, width in zip(header, widths)) + 2
     _landscape(ws)
     _ranking_sheet(wb, result)
     return wb
@@ -451,10 +463,10 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
                                                                               -(o.headline["roi"] or 0.0)))
     ws = wb.create_sheet("Ranking")
     ws["A1"] = "Clients ranked by ROI · 投资回报率排名"
-    ws["A1"].font = Font(size=16, bold=True, color="C0392B")
+    ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     for column, name in enumerate(("Rank · 排名", "Client · 客户", "ROI · 投资回报率", "Workbook · 文件"), start=1):
         cell = ws.cell(3, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
     for rank, outcome in enumerate(ranked, start=1):
         ws.cell(3 + rank, 1, rank)
@@ -464,10 +476,10 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         if outcome.path is not None:
             link = ws.cell(3 + rank, 4, outcome.path.name)
             link.hyperlink = outcome.path.name
-            link.font = Font(color="1D4ED8", underline="single")
+            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
             link.data_type = "s"
-    for column, width in zip("ABCD", (8, 34, 16, 30)):
-        ws.column_dimensions[column].width = width
+    for letter, width in zip("ABCD", (12, 40, 20, 46)):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
     with_roi = sum(1 for o in ranked if o.headline["roi"] is not None)
     if with_roi == 0:

@@ -519,12 +519,12 @@ def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: st
             unknown_columns.append(text)
             table_problems.append(Problem(raw.header_rows[index], text, None, _unknown_column_reason(text)))
         elif input_field.key in column_of_key:
-            first = labels[column_of_key[input_field.key]]
+            first_label = labels[column_of_key[input_field.key]]
             repeated.append((index, column_of_key[input_field.key]))
             table_problems.append(
                 Problem(
                     raw.header_rows[index], text, None,
-                    f"repeats column {first!r} ({input_field.key}); the first is read, and rows where the two "
+                    f"repeats column {first_label!r} ({input_field.key}); the first is read, and rows where the two "
                     "differ are rejected",
                 )
             )

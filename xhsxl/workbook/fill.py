@@ -18,15 +18,17 @@ __all__ = ["write_workbook"]
 
 
 def write_workbook(campaign: ClientCampaign | None, target: Path | str, static: bool = False,
-                   overwrite: bool = False, sheet_values: Mapping[str, Any] | None = None) -> Path:
+                   overwrite: bool = False, sheet_values: Mapping[str, Any] | None = None,
+                   example: bool | None = None) -> Path:
     """Write ``campaign``'s workbook (the example template when None) to ``target`` and return its path.
 
     ``static`` writes values in place of ``XHS_`` formulas, for a client without the add-in;
-    ``sheet_values`` carries what the analyst typed outside the schema (see :func:`build_workbook`). An
+    ``sheet_values`` carries what the analyst typed outside the schema and ``example`` whether the blocks left
+    out hold the worked examples (by default only the template's do; see :func:`build_workbook`). An
     existing file is replaced only with ``overwrite``; otherwise :class:`FileExistsError` leaves it
     untouched. The file appears whole or not at all (:func:`xhsxl.workbook.safe_files.atomic_write`).
     """
     target = Path(target)
-    data = workbook_bytes(build_workbook(campaign, static, sheet_values))
+    data = workbook_bytes(build_workbook(campaign, static, sheet_values, example))
     atomic_write(target, lambda temp: temp.write_bytes(data), overwrite)
     return target

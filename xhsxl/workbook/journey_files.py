@@ -51,9 +51,9 @@ __all__ = [
 #: Each role of a path table and the headers it is found under by default (compared case-insensitively).
 PATH_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "path": ("path", "paths", "路径"),
-    "conversions": ("conversions", "conversion", "转化", "转化数"),
-    "value": ("value", "values", "转化金额", "金额"),
-    "nulls": ("nulls", "null", "未转化"),
+    "conversions": ("conversions", "conversion", "total_conversions", "转化", "转化数"),
+    "value": ("value", "values", "total_conversion_value", "转化金额", "金额"),
+    "nulls": ("nulls", "null", "total_null", "未转化"),
 }
 #: Each role of a touchpoint log and its default headers.
 TOUCHPOINT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -229,13 +229,14 @@ def _find_columns(headers: list[Any], roles: Mapping[str, tuple[str, ...]], chos
                 raise XhsInputError(f"no column named {wanted!r} (for {role}) in {file_name}; its columns are {listed}")
             index = folded.index(key)
         else:
-            index = next((folded.index(name) for name in defaults if name in folded), None)
-            if index is None:
+            by_default = next((folded.index(name) for name in defaults if name in folded), None)
+            if by_default is None:
                 if role in _OPTIONAL:
                     continue
                 names = " or ".join(repr(name) for name in defaults)
                 raise XhsInputError(f"no {role} column in {file_name}: name it {names}, or pass --{role}-col; "
                                     f"its columns are {listed}")
+            index = by_default
         found[role] = (index, texts[index])
     return found
 

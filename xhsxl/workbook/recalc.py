@@ -57,6 +57,7 @@ __all__ = [
     "calls_xhs_function",
     "computed_values_for_static",
     "recalculate",
+    "recalculate_many",
     "register_xhs_functions",
     "xhs_function_names",
 ]
@@ -148,6 +149,7 @@ def _engine() -> types.SimpleNamespace:
             "headless recalculation needs the 'formulas' package: pip install \"xhsxl[recalc]\" "
             f"(import failed: {error})") from error
 
+    _defer_statistics_functions()
     errors = {str(e): e for e in (formulas.NULL, formulas.DIV, formulas.VALUE, formulas.REF, formulas.NAME,
                                   formulas.NUM, formulas.NA)}
     value_error = formulas.VALUE
@@ -183,8 +185,9 @@ def _engine() -> types.SimpleNamespace:
     from formulas.excel import _decode_path, _encode_path
 
     class Model(ExcelModel):
-        """``ExcelModel`` that turns a formula the engine cannot parse into ``#NAME?`` instead of failing, and
-        that opens no workbook but the one it was given (see :meth:`add_book`)."""
+        """``ExcelModel`` that turns a formula the engine cannot parse into ``#NAME?`` instead of failing,
+        compiles only the cells a sheet stores, and opens no workbook but the one it was given (see
+        :meth:`add_book`)."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -209,24 +212,25 @@ def _engine() -> types.SimpleNamespace:
                     raise ExternalReferenceRefused(book)
             return super().add_book(book, context, data_only)
 
-        def push(self, worksheet, context):  # type: ignore[no-untyped-def]
-            # The engine's own push walks every position of the sheet's used range (iter_rows), creating a cell
-            # at each: one value typed in XFD1048576 makes that 17 billion. Only the cells the file holds are
-            # compiled here, in the same row-by-row order; a range a formula reads is still completed by the
-            # engine from the sheet.
+        # The formulas package ships no types: its cells and references are what it passes in.
+        def push(self, worksheet: Any, context: Any) -> Any:
+            # The engine's own push walks iter_rows, which creates and compiles every empty cell of the used
+            # range (more than half of the template's) only to add nothing for it; this walks the stored cells
+            # in the same row-major order and is otherwise the same.
             worksheet, context = self.add_sheet(worksheet, context)
             references = self.references
             formula_references = self.formula_references(context)
             formula_ranges = self.formula_ranges(context)
             ctx = {"external_links": self.external_links(context)}
             ctx.update(context)
-            compiled = [self.compile_cell(cell, ctx, references, formula_references)
-                        for _, cell in sorted(worksheet._cells.items()) if hasattr(cell, "value")]
-            for cell in compiled:
+            stored = worksheet._cells
+            cells = [self.compile_cell(stored[key], ctx, references, formula_references)
+                     for key in sorted(stored) if stored[key].value is not None]
+            for cell in cells:
                 self.add_cell(schedula.await_result(cell), ctx, formula_ranges)
             return self
 
-        def compile_cell(self, cell, context, references, formula_references):  # type: ignore[no-untyped-def]
+        def compile_cell(self, cell: Any, context: Any, references: Any, formula_references: Any) -> Any:
             try:
                 return super().compile_cell(cell, context, references, formula_references)
             except FormulaError as error:
@@ -258,6 +262,71 @@ def _engine_warnings_silenced() -> Iterator[None]:
         logger.setLevel(level)
 
 
+#: The engine's function modules whose import waits for scipy.stats (about half a second): ``stat`` imports
+#: it, ``comp`` imports ``stat``. The template calls none of their functions (MAX, AVERAGE, RANK, …).
+_SCIPY_FUNCTION_MODULES = (".stat", ".comp")
+
+
+def _defer_statistics_functions() -> None:
+    """Let the engine look functions up without importing scipy.stats until a formula needs one of them.
+
+    ``formulas`` resolves a name in a table that its ``get_functions`` builds by importing every function
+    module on the first formula parsed. This installs a table with the same entries, in the same order of
+    precedence, that imports the scipy-bound modules only when a name is not found without them.
+    """
+    import importlib
+
+    import formulas.functions as functions
+
+    cached = getattr(functions.get_functions, "cache_info", None)
+    if cached is None or cached().currsize:
+        return  # installed already (no cache), or the full table was built before: nothing left to save
+
+    def full_table() -> dict[str, Any]:
+        table: dict[str, Any] = {}
+        for name in functions.SUBMODULES:
+            table.update(importlib.import_module(name, functions.__name__).FUNCTIONS)
+        table.update(functions.FUNCTIONS)
+        return table
+
+    class FunctionTable(dict):  # type: ignore[type-arg]
+        complete = False
+
+        def _complete(self) -> None:
+            # Entries registered since (the XHS_ functions) keep precedence over the engine's own.
+            added = {key: value for key, value in self.items() if base.get(key, _UNCOMPUTED) is not value}
+            self.complete = True
+            self.update(full_table())
+            self.update(added)
+
+        def __contains__(self, name: object) -> bool:
+            if not dict.__contains__(self, name) and not self.complete:
+                self._complete()
+            return dict.__contains__(self, name)
+
+        def __missing__(self, name: str) -> Any:
+            if not self.complete:
+                self._complete()
+                if dict.__contains__(self, name):
+                    return dict.__getitem__(self, name)
+            return functions.not_implemented
+
+    base: dict[str, Any] = {}
+    for name in functions.SUBMODULES:
+        if name not in _SCIPY_FUNCTION_MODULES:
+            base.update(importlib.import_module(name, functions.__name__).FUNCTIONS)
+    base.update(functions.FUNCTIONS)
+    table = FunctionTable(base)
+
+    def get_functions() -> FunctionTable:
+        return table
+
+    functions.get_functions = get_functions  # the engine's parser and compiler look it up here at each call
+    import formulas
+
+    formulas.get_functions = get_functions
+
+
 def _describe_engine_error(error: Exception) -> str:
     parts = [str(a) for a in error.args if a]
     if len(parts) >= 2 and "%s" in parts[0]:
@@ -278,14 +347,17 @@ def _progress_bar_silenced() -> Iterator[None]:
     """
     engine = _engine()
     module = inspect.getmodule(engine.Model.complete)
+    if module is None:  # a method defined in no module: nothing prints through a module's tqdm, so nothing to silence
+        yield
+        return
     with _COMPILING:
-        real = module.tqdm  # type: ignore[union-attr]
-        module.tqdm = types.SimpleNamespace(  # type: ignore[union-attr]
-            tqdm=functools.partial(engine.tqdm.tqdm, disable=True))
+        # setattr: a module object's type declares no attributes, so a checker refuses a plain assignment.
+        real = module.tqdm
+        setattr(module, "tqdm", types.SimpleNamespace(tqdm=functools.partial(engine.tqdm.tqdm, disable=True)))
         try:
             yield
         finally:
-            module.tqdm = real  # type: ignore[union-attr]
+            setattr(module, "tqdm", real)
 
 
 # ----------------------------------------------------------------------------------------------- registration
@@ -367,7 +439,9 @@ def _table_class() -> type:
     """
     engine = _engine()
 
-    class Table(engine.Array):  # type: ignore[name-defined, misc]
+    # The base class is the formulas package's Array, loaded at run time (the package is optional), which a
+    # static checker cannot resolve through the local variable.
+    class Table(engine.Array):  # type: ignore[name-defined]
         def reshape(self, shape: Any, *shapes: Any, order: str = "C") -> Any:
             target = tuple(shape) if not shapes else (shape, *shapes)
             if len(target) != 2 or self.ndim != 2:
@@ -507,10 +581,10 @@ class Recalculator:
         book = next(iter(model.books.values()))[engine.BOOK]
         self.sheets: list[str] = list(book.sheetnames)
         self._sheet_names = {name.upper(): name for name in self.sheets}
-        self._constants: dict[str, dict[str, Any]] = {name: {} for name in self.sheets}
-        self._formulas: dict[str, dict[str, str]] = {name: {} for name in self.sheets}
-        self._arrays: dict[str, dict[str, str]] = {name: {} for name in self.sheets}
-        self._read_cells(book)
+        self._cells = _cells_of_book(book)
+        self._constants = self._cells.constants
+        self._formulas = self._cells.formulas
+        self._arrays = self._cells.arrays
         self._sheet_ids: dict[str, str] = {}  # sheet name -> the engine's prefix for its cells
         self._targets = self._collect_targets()
         self._nodes = {(t.sheet, _address(t.row, t.column)): t.node
@@ -544,39 +618,6 @@ class Recalculator:
         self._pipe_outputs = [t.node for t in self._targets if t.formula is not None]
         self._pipe = self._model.compile(nodes, self._pipe_outputs)
         self._pipe_inputs = nodes
-
-    def _read_cells(self, book: Any) -> None:
-        for sheet in book.worksheets:
-            constants, formulas, arrays = (self._constants[sheet.title], self._formulas[sheet.title],
-                                           self._arrays[sheet.title])
-            for anchor, reference in getattr(sheet, "array_formulae", {}).items():
-                arrays[anchor] = reference
-                text = _formula_text(sheet[anchor].value)
-                low_column, low_row, high_column, high_row = range_boundaries(reference)
-                for row in range(low_row, high_row + 1):
-                    for column in range(low_column, high_column + 1):
-                        formulas[_address(row, column)] = text
-            # The cells the file holds, row by row: never every position of the used range (see Model.push).
-            for _, cell in sorted(sheet._cells.items()):
-                value = getattr(cell, "value", None)
-                if value is None or cell.coordinate in formulas:
-                    continue
-                if cell.data_type == "f":
-                    formulas[cell.coordinate] = _formula_text(value)
-                else:
-                    constants[cell.coordinate] = self._constant(value, cell.data_type)
-
-    @staticmethod
-    def _constant(value: Any, data_type: str) -> Any:
-        if data_type == "e":
-            return str(value)
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, (int, float)):
-            return float(value)
-        return value
 
     def _sheet_of(self, sheet_id: str, fallback: str | None) -> str | None:
         name = fallback
@@ -626,7 +667,7 @@ class Recalculator:
             if not isinstance(value, (str, bool, int, float, np.generic, dt.date, dt.time, type(None))):
                 raise TypeError(f"{sheet}!{address}: an input is a number, text, a boolean or None "
                                 f"(got {type(value).__name__})")
-            plain = None if value is None else self._constant(value, "n")
+            plain = None if value is None else _constant(value, "n")
             if plain is None:
                 values[sheet].pop(address, None)
             else:
@@ -657,6 +698,42 @@ class Recalculator:
             for address in formulas.keys() - values[sheet].keys():
                 values[sheet][address] = _UNCOMPUTED  # a formula cell the engine did not take up
         return self._finish(values, padded)
+
+    def same_layout(self, path: str | os.PathLike[str]) -> bool:
+        """Whether the workbook at ``path`` has this one's layout, so :meth:`calculate_workbook` can take it."""
+        return self._cells.layout == _cells_of_file(path).layout
+
+    def calculate_workbook(self, path: str | os.PathLike[str]) -> Recalculation:
+        """Recalculate another workbook of this one's layout with this compiled model.
+
+        The layout is the sheets, every formula and array range, the workbook's defined names and its
+        constant error cells; only constant values may differ. The workbook's constants are read
+        (without loading the workbook through openpyxl) and the model evaluates with them in place of
+        this workbook's, which gives what :func:`recalculate` of that file gives. A workbook of another
+        layout raises ``ValueError``; :func:`recalculate_many` compiles it instead.
+        """
+        return self._calculate_cells(_cells_of_file(path), os.fspath(path))
+
+    def _calculate_cells(self, cells: _WorkbookCells, name: str) -> Recalculation:
+        if cells.layout != self._cells.layout:
+            raise ValueError(f"{name} does not have the layout of {self.path} (its formulas, array ranges, "
+                             "names or sheets differ): compile it on its own")
+        changed: dict[tuple[str, str], Any] = {}
+        for sheet, theirs in cells.constants.items():
+            mine = self._constants[sheet]
+            for address, value in theirs.items():
+                known = mine.get(address, _UNCOMPUTED)
+                # type() too: True == 1.0 in Python, but not in a cell.
+                if known is _UNCOMPUTED or type(known) is not type(value) or known != value:
+                    changed[sheet, address] = value
+            for address in mine.keys() - theirs.keys():
+                changed[sheet, address] = None
+        if self._pipe is None and changed:
+            # A second workbook of the layout: compile the evaluation order for every constant cell a formula
+            # reads, so that this and every later workbook takes the faster pipe whichever inputs differ.
+            self._compile_pipe((sheet, address) for sheet, constants in self._constants.items()
+                               for address in constants)
+        return self.calculate(changed)
 
     def _evaluate(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
         """Node → value of every formula node: through the compiled pipe when it covers the inputs."""
@@ -697,6 +774,208 @@ class Recalculator:
                              formulas={sheet: dict(cells) for sheet, cells in self._formulas.items()},
                              arrays={sheet: dict(cells) for sheet, cells in self._arrays.items()},
                              padding=padding)
+
+
+@dataclasses.dataclass(frozen=True)
+class _WorkbookCells:
+    """What recalculation reads of a workbook: sheet → cell → constant, formula text and array range, the
+    constant error cells, and the workbook-scoped defined names (name → reference)."""
+
+    sheets: tuple[str, ...]
+    constants: dict[str, dict[str, Any]]
+    formulas: dict[str, dict[str, str]]
+    arrays: dict[str, dict[str, str]]
+    error_cells: dict[str, dict[str, str]]
+    names: dict[str, str]
+
+    @property
+    def layout(self) -> tuple[Any, ...]:
+        """Everything but the constants' values: equal layouts compile to the same model."""
+        # An error constant is part of the layout: an input value can only be a number, text or boolean.
+        return self.sheets, self.formulas, self.arrays, self.error_cells, self.names
+
+
+def _constant(value: Any, data_type: str) -> Any:
+    if data_type == "e":
+        return str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return value
+
+
+def _sheet_cells(cells: list[tuple[str, Any, str]]) -> tuple[dict[str, Any], dict[str, str], dict[str, str],
+                                                               dict[str, str]]:
+    """Constants, formulas (every cell of an array range included), array ranges and error constants of one
+    sheet from its stored cells as ``(coordinate, value, data_type)``, values as openpyxl reads them."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    constants: dict[str, Any] = {}
+    formulas: dict[str, str] = {}
+    arrays: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for coordinate, value, data_type in cells:
+        if data_type == "f" and isinstance(value, ArrayFormula):
+            arrays[coordinate] = value.ref
+            text = _formula_text(value)
+            low_column, low_row, high_column, high_row = range_boundaries(value.ref)
+            for row in range(low_row, high_row + 1):
+                for column in range(low_column, high_column + 1):
+                    formulas[_address(row, column)] = text
+    for coordinate, value, data_type in cells:
+        if value is None or coordinate in formulas:
+            continue
+        if data_type == "f":
+            formulas[coordinate] = _formula_text(value)
+        else:
+            constants[coordinate] = _constant(value, data_type)
+            if data_type == "e":
+                errors[coordinate] = constants[coordinate]
+    return constants, formulas, arrays, errors
+
+
+def _workbook_cells(sheets: list[str], cells_of_sheet: Mapping[str, list[tuple[str, Any, str]]],
+                    names: dict[str, str]) -> _WorkbookCells:
+    parts = {sheet: _sheet_cells(cells_of_sheet.get(sheet, [])) for sheet in sheets}
+    return _WorkbookCells(
+        sheets=tuple(sheets),
+        constants={sheet: part[0] for sheet, part in parts.items()},
+        formulas={sheet: part[1] for sheet, part in parts.items()},
+        arrays={sheet: part[2] for sheet, part in parts.items()},
+        error_cells={sheet: part[3] for sheet, part in parts.items()},
+        names=names,
+    )
+
+
+def _cells_of_book(book: Any) -> _WorkbookCells:
+    """The cells of a workbook the engine loaded (openpyxl, dates as serial numbers)."""
+    # The stored cells only: iter_rows would create (and walk) every empty cell of the used range.
+    cells = {sheet.title: [(cell.coordinate, cell.value, cell.data_type) for cell in sheet._cells.values()]
+             for sheet in book.worksheets}
+    names = {name: definition.value for name, definition in book.defined_names.items()}
+    return _workbook_cells(list(book.sheetnames), cells, names)
+
+
+def _cells_of_file(path: str | os.PathLike[str]) -> _WorkbookCells:
+    """The cells of the workbook at ``path``, read as the engine reads them, without building a workbook.
+
+    The engine's reader (openpyxl's, with dates left as serial numbers and the engine's shared-string
+    decoding) parses the workbook part, the shared strings and each sheet's cells; styles, charts,
+    drawings and validations are never read. That is most of the time of loading a client workbook.
+    """
+    from formulas.excel.xlreader import XlReader
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    check_xlsx_archive(os.fspath(path))  # the caps every reader of an untrusted workbook applies
+    reader = XlReader(os.fspath(path))
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        parser = reader.parser
+        names = {name: definition.value for name, definition in parser.defined_names.by_sheet().get("global", {}).items()}
+        sheets: list[str] = []
+        cells: dict[str, list[tuple[str, Any, str]]] = {}
+        for sheet, relation in parser.find_sheets():
+            if relation.target not in reader.valid_files:
+                continue  # as openpyxl does: a sheet whose part is missing is not there
+            sheets.append(sheet.name)
+            if "chartsheet" in relation.Type:
+                continue
+            with reader.archive.open(relation.target) as source:
+                stored = _stored_cells(source, reader.shared_strings)
+            if stored is None:  # shared formulas or unaddressed cells: openpyxl's full cell reader
+                with reader.archive.open(relation.target) as source:
+                    sheet_parser = WorkSheetParser(source, reader.shared_strings, data_only=False,
+                                                   epoch=reader.wb.epoch, date_formats=set(), timedelta_formats=set())
+                    stored = [(f"{get_column_letter(cell['column'])}{cell['row']}", cell["value"], cell["data_type"])
+                              for _, row in sheet_parser.parse() for cell in row]
+            cells[sheet.name] = stored
+    finally:
+        reader.archive.close()
+    return _workbook_cells(sheets, cells, names)
+
+
+def _stored_cells(source: Any, shared_strings: list[str]) -> list[tuple[str, Any, str]] | None:
+    """A sheet part's cells as ``(coordinate, value, data_type)``, decoded as openpyxl's cell reader decodes
+    them (formulas not evaluated, dates as serial numbers), reading the cells only; ``None`` for a sheet that
+    needs openpyxl's reader (a shared or data-table formula, a cell without an address)."""
+    import xml.etree.ElementTree as ElementTree
+
+    from openpyxl.cell.text import Text
+    from openpyxl.utils.datetime import from_ISO8601
+    from openpyxl.worksheet.formula import ArrayFormula
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    cell_tag, value_tag = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}v"
+    formula_tag, inline_tag = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}is"
+    cells: list[tuple[str, Any, str]] = []
+    for _, element in ElementTree.iterparse(source):
+        if element.tag != cell_tag:
+            continue
+        coordinate = element.get("r")
+        if not coordinate:
+            return None
+        data_type = element.get("t", "n")
+        value: Any = None if data_type == "inlineStr" else (element.findtext(value_tag) or None)
+        formula = element.find(formula_tag)
+        if formula is not None:
+            kind = formula.get("t")
+            if kind not in (None, "normal", "array"):
+                return None
+            data_type = "f"
+            value = "=" + (formula.text or "")
+            if kind == "array":
+                value = ArrayFormula(ref=formula.get("ref"), text=value)
+        elif value is not None:
+            if data_type == "n":
+                value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+            elif data_type == "s":
+                value = shared_strings[int(value)]
+            elif data_type == "b":
+                value = bool(int(value))
+            elif data_type == "str":
+                data_type = "s"
+            elif data_type == "d":
+                value = from_ISO8601(value)
+        elif data_type == "inlineStr":
+            child = element.find(inline_tag)
+            if child is not None:
+                data_type = "s"
+                value = Text.from_tree(child).content
+        cells.append((coordinate, value, data_type))
+        element.clear()
+    return cells
+
+
+def recalculate_many(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, Recalculation]]:
+    """Recalculate many workbooks, compiling once per layout: ``(path, result)`` for each, in order.
+
+    Workbooks of one layout (the clients a batch writes from the template) share one compiled model, so
+    each after the first costs an evaluation, not a compile; a workbook of a new layout is compiled on
+    its own (the last few layouts are kept). Each result equals :func:`recalculate` of that file.
+    """
+    compiled: dict[Any, Recalculator] = {}
+    for path in paths:
+        name = os.fspath(path)
+        cells = _cells_of_file(name)
+        key = repr(cells.layout)
+        recalculator = compiled.get(key)
+        if recalculator is None:
+            recalculator = Recalculator(name)
+            compiled[key] = recalculator
+            if len(compiled) > _KEPT_LAYOUTS:
+                del compiled[next(iter(compiled))]
+            yield name, recalculator.calculate()
+        else:
+            yield name, recalculator._calculate_cells(cells, name)
+
+
+#: Compiled layouts :func:`recalculate_many` keeps (a compiled template holds some tens of MB).
+_KEPT_LAYOUTS = 4
 
 
 def _beyond_result(block: np.ndarray) -> np.ndarray:
@@ -740,7 +1019,9 @@ def calls_xhs_function(formula: str | None) -> bool:
     >>> calls_xhs_function("=XHS_ROI(Revenue, TotalCost)"), calls_xhs_function('=IF(A1>0,"XHS_ROI(",0)')
     (True, False)
     """
-    return bool(formula) and _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None  # type: ignore[arg-type]
+    if not formula:
+        return False
+    return _XHS_CALL.search(_STRING_LITERAL.sub('""', formula)) is not None
 
 
 def computed_values_for_static(recalculation: Recalculation) -> dict[str, dict[str, Any]]:

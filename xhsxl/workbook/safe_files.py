@@ -225,7 +225,7 @@ def unsafe_entry(path: Path) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------------- writing
-def atomic_write(target: Path, write: Callable[[Path], None], overwrite: bool = False) -> None:
+def atomic_write(target: Path, write: Callable[[Path], object], overwrite: bool = False) -> None:
     """Write ``target`` through ``write(temp_path)`` so that it is either the old file or the whole new one.
 
     ``write`` receives the path of an empty temporary file (``.xhsxl-tmp-<random><suffix>.part``) in the same

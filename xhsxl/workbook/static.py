@@ -1,8 +1,8 @@
 """Live and static must agree: compare a static workbook's values with the recalculated live formulas.
 
-A client without Python receives the static workbook (values in place of ``XHS_`` formulas). Its values
-come from evaluating the layout's expressions in Python; the live workbook's come from Excel (or, here,
-the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift. The cells
+A client without Python receives the static workbook: native formulas in place of the ``XHS_`` ones that
+have a closed form, values for the rest. What it shows is computed in Python (the native formulas evaluated,
+the values as written); the live workbook's come from Excel (or, here, the ``formulas`` engine). This module lists every cell where the two differ, so neither can drift. The cells
 compared are the results the sheets of the registry declare as computed by ``XHS_`` functions, found in the
 workbook by their defined names.
 """
@@ -21,7 +21,7 @@ from xhsxl.schema import ClientCampaign
 from xhsxl.workbook import sheets
 from xhsxl.workbook.formula import calls_xhs
 from xhsxl.workbook.read import named_places
-from xhsxl.workbook.template import build_workbook
+from xhsxl.workbook.template import build_workbook, static_shown_values
 
 __all__ = ["xhs_cells", "result_cells", "same_value", "static_mismatches"]
 
@@ -73,10 +73,12 @@ def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float =
     schema) differs from ``recalculation`` of its live workbook."""
     live = build_workbook(campaign, static=False, sheet_values=sheet_values)
     static = build_workbook(campaign, static=True, sheet_values=sheet_values)
+    # A native formula of the copy shows its value only once opened: compare what it computes.
+    computed = static_shown_values(campaign, sheet_values)
     problems = []
     for sheet, cell, in_array in result_cells(live):
         expected = recalculation.value(sheet, cell)
-        shown = static[sheet][cell].value
+        shown = computed[(sheet, cell)] if (sheet, cell) in computed else static[sheet][cell].value
         if in_array and shown is None and expected == "#N/A":
             continue  # an array range larger than its result: Excel pads it with #N/A; static leaves it blank
         if not same_value(shown, expected, rel):

@@ -2,8 +2,10 @@
 written, names defined, and the file saved.
 
 :func:`build_workbook` writes one workbook — the blank template, a client's live workbook (``XHS_``
-formulas, for analysts with the add-in) or a client's static workbook (the same layout with values in
-place of ``XHS_`` formulas, for clients without Python). :func:`workbook_bytes` serialises it
+formulas, for analysts with the add-in) or a client's static workbook for clients without Python: the same
+layout with every closed-form result as a native formula over the same names (it follows the client's edits in
+plain Excel or LibreOffice) and the rest as values, marked as such, the inputs feeding only them grey and
+locked. :func:`workbook_bytes` serialises it
 deterministically: the same inputs give byte-identical files.
 
 What each sheet shows is declared in its module of :mod:`xhsxl.workbook.sheets` and placed by it; the rest
@@ -16,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from typing import Any, Callable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.xml.constants import ARC_CORE
@@ -31,14 +35,14 @@ import xhsxl
 from xhsxl.core import figures
 from xhsxl.schema import FIELDS, ClientCampaign
 from xhsxl.workbook import sheets
-from xhsxl.workbook.formula import CellError, Expr, calls_xhs
+from xhsxl.workbook.formula import CellError, Expr, Grid, Lit, calls_xhs, is_flag, native, native_table
 from xhsxl.workbook.sheet_xml import SheetXml
 from xhsxl.workbook.sheets.inputs import write_input
-from xhsxl.workbook.sheets.kit import Kit, Placement, Sheet, write_text
+from xhsxl.workbook.sheets.kit import ACCENT, Kit, Placement, Sheet, write_text
 
 __all__ = [
     "build_workbook", "workbook_bytes", "WorkbookFactory", "example_campaign", "Placement", "write_text", "FIXED_TIME",
-    "sheet_inputs",
+    "sheet_inputs", "static_shown_values",
 ]
 
 #: Document timestamps of every workbook we write, so the same inputs give the same bytes.
@@ -100,12 +104,47 @@ class _Builder(Kit):
     further campaigns into the built workbook."""
 
     def __init__(self, campaign: ClientCampaign, static: bool, sheet_values: Mapping[str, Any] | None = None,
-                 registry: tuple[Sheet, ...] | None = None) -> None:
-        super().__init__(campaign, static, sheet_values)
+                 registry: tuple[Sheet, ...] | None = None, examples: bool = True) -> None:
+        super().__init__(campaign, static, sheet_values, examples)
         self.registry = sheets.SHEETS if registry is None else registry
         self.evaluation = _Evaluation(self.inputs, self.exprs, self.spans)
         self._campaign_dependence: dict[str, bool] | None = None
         self._static_plan: dict[bool, Any] = {}
+        self._native_cells: dict[str, Expr | None] | None = None
+        self._native_tables: dict[str, Grid | None] | None = None
+
+    @property
+    def native_cells(self) -> dict[str, Expr | None]:
+        """Each XHS_ cell's native rendering (None: no closed form), by name; a static copy writes it."""
+        if self._native_cells is None:
+            self._native_cells = {name: native(expr) for _, _, name, expr in self.deferred if calls_xhs(expr)}
+        return self._native_cells
+
+    @property
+    def native_tables(self) -> dict[str, Grid | None]:
+        """Each table's native grid (None: no closed form), by name; a static copy writes it."""
+        if self._native_tables is None:
+            self._native_tables = {spec.name: native_table(spec.expr, spec.rows, spec.columns)
+                                   for _, spec, _, _ in self.deferred_tables}
+        return self._native_tables
+
+    def shown_values(self) -> dict[tuple[str, str], Any]:
+        """What each computed cell of the static copy shows, by (sheet, cell): its formula's value (as Excel or
+        LibreOffice computes it on opening; a closed form's native one) or the value written in its place."""
+        shown = {}
+        for ws, cell, name, expr in self.deferred:
+            rendering = self.native_cells.get(name) if calls_xhs(expr) else expr
+            value = rendering.evaluate(self.evaluation) if rendering is not None else self.evaluation.value(name)
+            shown[(ws.title, cell.coordinate)] = _shown(value)
+        for ws, spec, row, column in self.deferred_tables:
+            grid = self.native_tables.get(spec.name)
+            for r in range(spec.rows):
+                for c in range(spec.columns):
+                    item = grid[r][c] if grid is not None else None
+                    if grid is not None:
+                        value = None if item is None else item.evaluate(self.evaluation)
+                        shown[(ws.title, ws.cell(row + r, column + c).coordinate)] = _shown(value)
+        return shown
 
     def name(self, name: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=self.place.address(name))
@@ -117,10 +156,24 @@ class _Builder(Kit):
         for ws, cell, name, expr in self.deferred:
             if not (self.static and calls_xhs(expr)):
                 cell.value = "=" + expr.excel(self.place)
+            elif self.native_cells.get(name) is not None:
+                # A closed form: native Excel over the same names, so the client's edits still update it.
+                cell.value = "=" + self.native_cells[name].excel(self.place)
         for ws, spec, row, column in self.deferred_tables:
             if not self.static:
                 ref = self.place.address(spec.name).split("!")[1].replace("$", "")
                 ws.cell(row, column).value = ArrayFormula(ref, "=" + spec.expr.excel(self.place))
+            elif self.native_tables.get(spec.name) is not None:
+                # A closed-form table: each cell its own native formula (a label stays a label).
+                for r, cells in enumerate(self.native_tables[spec.name]):
+                    for c, item in enumerate(cells):
+                        target = ws.cell(row + r, column + c)
+                        if isinstance(item, Lit):
+                            _write_value(target, item.value)
+                        elif item is not None:
+                            target.value = "=" + item.excel(self.place)
+                            if is_flag(item):
+                                target.number_format = FLAG_FORMAT
         self.write_static_values()
 
     def write_static_values(self, varying_only: bool = False) -> None:
@@ -147,9 +200,12 @@ class _Builder(Kit):
         """The cells a static workbook fills with values: single cells with their names, and each table's grid."""
         if varying_only not in self._static_plan:
             wanted = self.depends_on_campaign if varying_only else (lambda name: True)
-            cells = [(cell, name) for _, cell, name, expr in self.deferred if calls_xhs(expr) and wanted(name)]
-            tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)] for r in range(spec.rows)])
-                      for ws, spec, row, column in self.deferred_tables if wanted(spec.name)]
+            cells = [(cell, name) for _, cell, name, expr in self.deferred
+                     if calls_xhs(expr) and self.native_cells.get(name) is None and wanted(name)]
+            tables = [(spec.name, [[ws.cell(row + r, column + c) for c in range(spec.columns)]
+                                   for r in range(spec.rows)])
+                      for ws, spec, row, column in self.deferred_tables
+                      if self.native_tables.get(spec.name) is None and wanted(spec.name)]
             self._static_plan[varying_only] = (cells, tables)
         return self._static_plan[varying_only]
 
@@ -198,8 +254,10 @@ class _Builder(Kit):
         varying = {cell.parent.title for cell in self.input_cells.values()}
         if self.static:
             varying |= {sheet.name for sheet in self.registry
-                        if any(calls_xhs(item.expr) and self.depends_on_campaign(item.name) for item in sheet.cells)
-                        or any(self.depends_on_campaign(spec.name) for spec in sheet.tables)}
+                        if any(calls_xhs(item.expr) and self.native_cells.get(item.name) is None
+                               and self.depends_on_campaign(item.name) for item in sheet.cells)
+                        or any(self.native_tables.get(spec.name) is None and self.depends_on_campaign(spec.name)
+                               for spec in sheet.tables)}
         return varying
 
     def finish(self) -> Workbook:
@@ -208,9 +266,13 @@ class _Builder(Kit):
             ws.page_setup.orientation = "landscape"
             ws.page_setup.paperSize = ws.PAPERSIZE_A4
             ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
+            if ws.page_setup.fitToHeight is None:  # as many pages down as it takes, unless the sheet says
+                ws.page_setup.fitToHeight = 0
             if ws.title != "xlwings.conf":
                 ws.protection.sheet = True
+        if self.static:
+            # Formulas arrive without cached values (openpyxl writes none): have every engine compute them.
+            self.wb.calculation.fullCalcOnLoad = True
         self.wb.properties.creator = f"xhsxl {xhsxl.__version__}"
         self.wb.properties.title = _title(self.campaign)
         self.wb.properties.created = FIXED_TIME
@@ -221,7 +283,120 @@ class _Builder(Kit):
         for sheet in self.registry:
             sheet.draw(self)
         self.write_formulas()
+        if self.static:
+            self.mark_frozen()
         return self.finish()
+
+    # ----------------------------------------------------------------------------------------- static copy
+    def live_inputs(self) -> set[str]:
+        """The inputs whose edits a static copy follows: those a closed-form result reaches through names
+        (plain formulas in between included), and those read by formulas outside the declared results (the
+        Start sheet's client name). An input reaching only values computed once feeds nothing that updates."""
+        known = set(self.input_cells) | set(self.sheet_input_cells) | set(self.spans)
+        declared = {cell.coordinate + "@" + ws.title for ws, cell, _, _ in self.deferred}
+        declared |= {ws.cell(row + r, column + c).coordinate + "@" + ws.title
+                     for ws, spec, row, column in self.deferred_tables
+                     for r in range(spec.rows) for c in range(spec.columns)}
+        pending: list[str] = []
+        for ws in self.wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" and isinstance(cell.value, str) \
+                            and cell.coordinate + "@" + ws.title not in declared:
+                        pending += known.intersection(_NAME.findall(_TEXT.sub('""', cell.value)))
+        for rendering in self.native_cells.values():
+            if rendering is not None:
+                pending += rendering.names()
+        for grid in self.native_tables.values():
+            for cells in grid or ():
+                pending += [name for item in cells if item is not None for name in item.names()]
+        live: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in live:
+                continue
+            live.add(name)
+            if name in self.spans:
+                pending += [k for key in self.spans[name] for k in ([key] if isinstance(key, str) else key)]
+            elif name in self.exprs and not calls_xhs(self.exprs[name]):
+                pending += self.exprs[name].names()  # a plain formula between inputs and a closed form
+        return live
+
+    def frozen_results(self) -> dict[str, list[str]]:
+        """Sheet -> titles of the results a static copy holds as values (no closed form), in sheet order."""
+        frozen: dict[str, list[str]] = {}
+        for sheet in self.registry:
+            titles = [item.label_en for item in sheet.cells
+                      if calls_xhs(item.expr) and self.native_cells.get(item.name) is None]
+            titles += [spec.title_en for spec in sheet.tables if self.native_tables.get(spec.name) is None]
+            if titles:
+                frozen[sheet.name] = list(dict.fromkeys(titles))
+        return frozen
+
+    def _label_frozen(self) -> None:
+        """Mark each frozen result where the client reads it: a table's title, a cell's label in column A."""
+        for sheet in self.registry:
+            ws = self.sheets.get(sheet.name)
+            if ws is None:
+                continue
+            marked = [(spec.name, spec.title_en, -1) for spec in sheet.tables
+                      if self.native_tables.get(spec.name) is None]
+            marked += [(item.name, item.label_en, 0) for item in sheet.cells
+                       if calls_xhs(item.expr) and self.native_cells.get(item.name) is None]
+            for name, title, offset in marked:
+                _, row, _, _, _ = self.place.places[name]
+                label = ws.cell(row + offset, 1)
+                if isinstance(label.value, str) and label.value.startswith(title) and FROZEN_MARK not in label.value:
+                    label.value = f"{label.value}{FROZEN_MARK}"
+
+    def mark_frozen(self) -> None:
+        """Lock and grey the inputs that feed only frozen values, and say on each sheet holding such values
+        when and from what they were computed and how to compute them again."""
+        live = self.live_inputs()
+        for key, cell in (*self.input_cells.items(), *self.sheet_input_cells.items()):
+            if key not in live:
+                self.freeze_input(cell)
+        frozen_sheets = {cell.parent.title for key, cell in self.sheet_input_cells.items() if key not in live}
+        live_sheets = {cell.parent.title for key, cell in self.sheet_input_cells.items() if key in live}
+        for title in self.frozen_results():
+            ws = self.sheets[title]
+            ws["A2"].value = static_note()
+            ws["A2"].font = STATIC_NOTE
+            if title in frozen_sheets and title not in live_sheets:
+                # The sheet's notes explain its yellow cells, which are grey and fixed here.
+                for row in ws.iter_rows(min_row=3):
+                    for cell in row:
+                        if isinstance(cell.value, str) and cell.data_type == "s" and "yellow" in cell.value.lower():
+                            cell.value = f"In the live workbook: {cell.value}"
+        self._label_frozen()
+        for ws in self.sheets.values():
+            subtitle = ws["A2"].value
+            if isinstance(subtitle, str) and "XHS_" in subtitle:
+                ws["A2"].value = "Every value here is a formula over the yellow input cells: change one and it follows."
+
+
+#: A defined name in a formula (string literals removed first).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_TEXT = re.compile(r'"(?:[^"]|"")*"')
+STATIC_NOTE = Font(name="Calibri", size=11, italic=True, color=ACCENT)
+
+
+#: A TRUE/FALSE result shown as such in LibreOffice too (Excel ignores number formats on booleans).
+FLAG_FORMAT = '"TRUE";"TRUE";"FALSE"'
+#: What a static copy appends to the title of a result it holds as values.
+FROZEN_MARK = " — fixed values · 固定值"
+
+
+def static_note() -> str:
+    """What a static copy's sheet says about the values it holds instead of formulas."""
+    return (f"Results marked 'fixed values' were computed by xhsxl {xhsxl.__version__} on "
+            f"{dt.date.today().isoformat()} from this copy's inputs as they were then; grey cells feed only them "
+            "and are locked. To recompute: xhsxl recalc --static on the live workbook, or use the live workbook.")
+
+
+def _shown(value: Any) -> Any:
+    """A computed value as a static copy's cell shows it: an error as its message."""
+    return f"Error: {value.message}" if isinstance(value, CellError) else value
 
 
 def _write_value(cell: Cell, value: Any) -> None:
@@ -230,8 +405,7 @@ def _write_value(cell: Cell, value: Any) -> None:
     Computed text ("n/a", table labels, an error message) is ours, never a client's, and is stored as text
     without touching the cell's style, so the same cell has the same style for every client.
     """
-    if isinstance(value, CellError):
-        value = f"Error: {value.message}"
+    value = _shown(value)
     old = cell._value
     same = old.__class__ is value.__class__ and old == value and (old.__class__ is not str or cell.data_type == "s")
     if same and value != 0:
@@ -248,17 +422,29 @@ def _title(campaign: ClientCampaign) -> str:
 
 
 def build_workbook(campaign: ClientCampaign | None = None, static: bool = False,
-                   sheet_values: Mapping[str, Any] | None = None) -> Workbook:
+                   sheet_values: Mapping[str, Any] | None = None, example: bool | None = None) -> Workbook:
     """The xhsxl workbook for ``campaign`` (the example case study when None), live or static.
 
     ``sheet_values``: what an analyst typed in the yellow cells outside the schema (attribution paths,
     calibration history, benchmarks, checkpoints, caps, overrides), by the keys of :func:`sheet_inputs`, as
-    :func:`xhsxl.workbook.read.read_inputs` reads them; keys left out keep the worked examples.
+    :func:`xhsxl.workbook.read.read_inputs` reads them. ``example``: whether the cells left out hold the
+    worked examples — by default the template's do and a client's workbook starts with those blocks empty,
+    since a client's workbook must not present an example's paths or past campaigns as the client's own.
     """
     unknown = set(sheet_values or {}) - set(sheet_inputs())
     if unknown:
         raise KeyError(f"no such input cell outside the schema: {', '.join(sorted(unknown))}")
-    return _Builder(campaign or example_campaign(), static, sheet_values).build()
+    examples = campaign is None if example is None else example
+    return _Builder(campaign or example_campaign(), static, sheet_values, examples=examples).build()
+
+
+def static_shown_values(campaign: ClientCampaign, sheet_values: Mapping[str, Any] | None = None
+                        ) -> dict[tuple[str, str], Any]:
+    """What every computed cell of ``campaign``'s static copy shows once opened, by (sheet, cell): the value of
+    its formula (a closed form's native one), or the value written in its place."""
+    builder = _Builder(campaign, True, sheet_values)
+    builder.build()
+    return builder.shown_values()
 
 
 def sheet_inputs() -> dict[str, tuple[str, int, int]]:
@@ -280,11 +466,11 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname = info
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
-    def write(self, filename: Any, arcname: str | None = None, compress_type: int | None = None,
+    def write(self, filename: Any, arcname: str | os.PathLike[str] | None = None, compress_type: int | None = None,
               compresslevel: int | None = None) -> None:
         # openpyxl streams each worksheet through a temporary file; its mtime must not reach the archive.
         with open(filename, "rb") as source:
-            self.writestr(arcname or os.path.basename(filename), source.read())
+            self.writestr(os.fspath(arcname) if arcname else os.path.basename(filename), source.read())
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:
@@ -304,7 +490,7 @@ def _serialise(workbook: Workbook, writer: Callable[[Workbook, zipfile.ZipFile],
 class WorkbookFactory:
     """Workbooks of many clients, one layout: built once per process, bound to each client in turn.
 
-    ``factory.workbook_bytes(campaign)`` equals ``workbook_bytes(build_workbook(campaign, static))`` byte
+    ``factory.workbook_bytes(campaign)`` equals ``workbook_bytes(build_workbook(campaign, static, example=example))`` byte
     for byte, in a fraction of the time. The layout is built once; each client's inputs (and, when static,
     values) are written into it. The first workbook is saved by openpyxl in full and every part of the file
     is kept; for each later client only the parts that depend on the client — the worksheets holding its
@@ -314,9 +500,9 @@ class WorkbookFactory:
     Tests hold the result to a fresh build's bytes for many clients in both modes.
     """
 
-    def __init__(self, static: bool = False) -> None:
+    def __init__(self, static: bool = False, example: bool = False) -> None:
         self.static = static
-        self._builder = _Builder(example_campaign(), static)
+        self._builder = _Builder(example_campaign(), static, examples=example)
         self._builder.build()
         self._varying = self._builder.varying_sheets()
         self._parts: list[tuple[str, bytes]] | None = None

@@ -21,11 +21,13 @@ import math
 import warnings
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-import scipy.sparse
-import scipy.sparse.linalg
+from numpy.typing import NDArray
+
+# scipy.sparse is imported inside the functions that build or solve sparse chains: small chains are dense
+# numpy, and importing scipy would cost every UDF start-up ~0.1 s.
 
 from xhsxl.core.attribution.heuristics import require_conversions
 from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE, MissingNonConversionsWarning, PathTable
@@ -127,7 +129,7 @@ def _build_chain(paths: PathTable, order: int) -> _Chain:
         present = np.bincount(key, minlength=key_space) > 0
         window_keys = np.flatnonzero(present)
         number = (np.cumsum(present) - 1).astype(index_type)
-        state = number[key]
+        state: NDArray[np.signedinteger[Any]] = number[key]  # 32- or 64-bit, as index_type chose
     else:
         window_keys, state = np.unique(key, return_inverse=True)
         state = state.astype(index_type)
@@ -153,6 +155,8 @@ def _build_chain(paths: PathTable, order: int) -> _Chain:
     flat += state
     flat += 1
     step_weight = weight[journey]
+    if n > _DENSE_STATE_LIMIT:
+        import scipy.sparse
     if n * n <= _DENSE_COUNT_CELLS:
         grid = np.bincount(flat, weights=step_weight, minlength=n * n).reshape(n, n)
         counts: np.ndarray | scipy.sparse.csr_array = grid if n <= _DENSE_STATE_LIMIT else scipy.sparse.csr_array(grid)
@@ -201,6 +205,9 @@ def _absorption(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
     if dense:
         system = np.eye(chain.n_transient) - chain.counts / row_total[:, None]
     else:
+        import scipy.sparse
+        import scipy.sparse.linalg
+
         scale = scipy.sparse.diags_array(1.0 / row_total)
         system = (scipy.sparse.eye_array(chain.n_transient, format="csr") - scale @ chain.counts).tocsr()
 
@@ -225,7 +232,7 @@ def _absorption(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
 
 def _reaches_conversion(chain: _Chain) -> np.ndarray:
     """Which transient states have a path of observed transitions to (conversion) — graph search, exact."""
-    edges = (scipy.sparse.csr_array(chain.counts) > 0).astype(np.int32)  # edges[i, j]: i → j observed
+    edges = (chain.counts > 0).astype(np.int32)  # edges[i, j]: i → j observed; dense or sparse as counted
     reached = chain.to_conversion > 0
     frontier = reached.copy()
     while frontier.any():
@@ -244,7 +251,7 @@ def _removal_effects(full: float, without: np.ndarray) -> np.ndarray:
 
 def markov(
     paths: PathTable,
-    order: int | Literal["auto"] = 1,
+    order: int | str = 1,  # "auto", in any case and spacing (as typed in a cell); other text is refused
     *,
     collapse_repeats: bool = False,
     include_transition_matrix: bool = False,
@@ -393,6 +400,8 @@ def _state_names(chain: _Chain, channels: tuple[str, ...]) -> list[str]:
 
 
 def _transition_matrix(chain: _Chain, channels: tuple[str, ...], self_loops: bool) -> TransitionMatrix:
+    import scipy.sparse
+
     n = chain.n_transient
     counts = scipy.sparse.coo_array(chain.counts)
     absorbing = np.arange(n)
@@ -434,6 +443,8 @@ class MarkovOrderSelection:
 
 def _fit(chain: _Chain) -> tuple[float, int]:
     """Log-likelihood of the journeys under the chain's own estimates, and its free parameters."""
+    import scipy.sparse
+
     counts = scipy.sparse.csr_array(chain.counts)
     row_total = chain.row_total
     rows = np.concatenate([counts.tocoo().row, np.arange(chain.n_transient), np.arange(chain.n_transient)])

@@ -12,8 +12,10 @@ Two constructors fill it:
 - :func:`~xhsxl.core.attribution.touchpoints.journeys_from_touchpoints` builds journeys from raw
   touchpoint rows.
 
-Parsing loops once over the *path strings* in C (``str.split``, ``map``), never per touch in Python;
-grouping identical paths (:meth:`PathTable.grouped`) is pure numpy.
+Parsing works on the paths' UTF-8 bytes with numpy — separators found by comparison, every token keyed by
+its bytes and coded through a small hash table whose every match is verified — and names in Python only the
+few distinct spellings; it never loops per touch in Python. Grouping identical paths
+(:meth:`PathTable.grouped`) is pure numpy.
 """
 
 from __future__ import annotations
@@ -398,7 +400,146 @@ _PARSE_BATCH = 8_192
 _PATH_MARK = "\x00"
 
 
+# Paths parsed per batch by the byte-level parser: bounds its per-byte and per-token arrays (~80 bytes a
+# token, a few MiB a batch) while keeping numpy's per-call overhead negligible.
+_BYTE_BATCH = 16_384
+# Hash-table size (bits) of the byte-level parser: far more slots than distinct spellings of channels.
+_TABLE_BITS = 14
+# Longest raw token (bytes) the byte-level parser keys: 8 words of 8 bytes. Longer names take the other path.
+_KEY_WORDS = 8
+# _BYTE_MASKS[r] keeps the first r bytes of a little-endian word.
+_BYTE_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2⁶⁴ / golden ratio: spreads nearby keys across the table
+_HASH_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
 def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Channel names (sorted), channel code per touch, path offsets: numpy over the bytes of the text.
+
+    Each batch of paths is joined with NUL between paths and encoded to UTF-8 once. Separators are found by
+    comparing the bytes with the separator's (UTF-8 never matches across a character boundary); a token is
+    then the bytes between two delimiters, keyed by up to 64 bytes packed in eight integers and its length,
+    and hashed into a table of distinct raw spellings. Every token is compared with the spelling its slot
+    holds, so a hash collision is detected, never silently merged; only the distinct spellings are decoded,
+    stripped and named in Python. Tables this cannot key (a collision, a name over 64 bytes, overlapping
+    matches of a separator like ``"--"`` in ``"a---b"``) are parsed by :func:`_parse_paths_by_split`, which
+    gives the same result; so does every error.
+    """
+    parsed = _parse_paths_bytes(texts, sep)
+    return parsed if parsed is not None else _parse_paths_by_split(texts, sep)
+
+
+def _parse_paths_bytes(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray] | None:
+    """:func:`_parse_paths` on bytes; ``None`` when the table needs the splitting parser."""
+    sep_bytes = np.frombuffer(sep.encode("utf-8"), dtype=np.uint8)
+    width = len(sep_bytes)
+    slots = 1 << _TABLE_BITS
+    table_words = np.zeros((1, slots), dtype=np.uint64)  # word k of every slot's spelling; grows with names
+    table_length = np.full(slots, -1, dtype=np.int64)
+    table_code = np.full(slots, -1, dtype=np.int64)
+    code_of_name: dict[str, int] = {}
+    coded_batches: list[np.ndarray] = []
+    start_batches: list[np.ndarray] = []
+    n_tokens = 0
+    for first in range(0, len(texts), _BYTE_BATCH):
+        batch = texts[first : first + _BYTE_BATCH]
+        # Padded with NULs past the end (joined on as one more item: no copy of the text) so that an 8-byte
+        # read from any token's start stays in the buffer.
+        encoded = _PATH_MARK.join([*batch, _PATH_MARK * (8 * _KEY_WORDS + 7)]).encode("utf-8")
+        size = len(encoded) - (8 * _KEY_WORDS + 8)
+        text = np.frombuffer(encoded, dtype=np.uint8, count=size)
+        # Delimiters: where a separator starts, and the NUL between two paths (a separator holds no NUL).
+        if width == 1:
+            delimiter = text == sep_bytes[0]
+        else:
+            delimiter = np.zeros(size, dtype=bool)
+            if size >= width:
+                delimiter[: size - width + 1] = text[: size - width + 1] == sep_bytes[0]
+                for k in range(1, width):
+                    delimiter[: size - width + 1] &= text[k : size - width + 1 + k] == sep_bytes[k]
+            matches = np.flatnonzero(delimiter)
+            if len(matches) > 1 and (np.diff(matches) < width).any():
+                return None  # overlapping matches: str.split's left-to-right rule decides
+        delimiter |= text == 0
+        at = np.flatnonzero(delimiter)
+        ends_path = text[at] == 0
+        if np.count_nonzero(ends_path) != len(batch) - 1:
+            return None  # a NUL inside a path: the splitting parser says where
+        starts = np.empty(len(at) + 1, dtype=np.int64)
+        starts[0] = 0
+        np.add(at, width, out=starts[1:])
+        if width != 1:
+            starts[1:][ends_path] -= width - 1
+        ends = np.empty(len(at) + 1, dtype=np.int64)
+        ends[:-1] = at
+        ends[-1] = size
+        lengths = ends - starts
+        longest = int(lengths.max())
+        if longest > 8 * _KEY_WORDS:
+            return None
+        words = _packed_words(encoded, starts, lengths, max(1, -(-longest // 8)))
+        if len(words) > len(table_words):
+            table_words = np.vstack([table_words, np.zeros((len(words) - len(table_words), slots), np.uint64)])
+        slot = _slot(words, lengths)
+        new = table_length[slot] < 0
+        if new.any():
+            # One token per new slot (the last written wins) becomes the spelling the slot holds.
+            first_token = np.full(slots, -1, dtype=np.int64)
+            first_token[slot[new]] = np.flatnonzero(new)
+            for filled in np.flatnonzero(first_token >= 0).tolist():
+                token = int(first_token[filled])
+                raw = bytes(text[starts[token] : ends[token]]).decode("utf-8")
+                name = raw.strip()
+                if name == "":
+                    return None  # an empty channel or a blank path: the splitting parser words the error
+                table_words[: words.shape[0], filled] = words[:, token]
+                table_length[filled] = lengths[token]
+                table_code[filled] = code_of_name.setdefault(name, len(code_of_name))
+        if not (table_length[slot] == lengths).all():
+            return None  # two spellings share a slot
+        for k in range(words.shape[0]):
+            if not (table_words[k][slot] == words[k]).all():
+                return None
+        coded_batches.append(table_code[slot].astype(np.int32))
+        path_starts = np.flatnonzero(ends_path) + 1
+        start_batches.append(np.concatenate([[0], path_starts]) + n_tokens)
+        n_tokens += len(starts)
+    coded = np.concatenate(coded_batches)
+    offsets = np.append(np.concatenate(start_batches), n_tokens).astype(np.int64)
+    channels = tuple(sorted(code_of_name))
+    renumber = np.empty(len(channels), dtype=np.int32)
+    for code, name in enumerate(channels):
+        renumber[code_of_name[name]] = code
+    return channels, renumber[coded], offsets
+
+
+def _packed_words(encoded: bytes, starts: np.ndarray, lengths: np.ndarray, n_words: int) -> np.ndarray:
+    """Each token's bytes as ``n_words`` rows of little-endian uint64 words, bytes past its end zeroed.
+
+    ``encoded`` extends at least ``8 * n_words`` bytes past the last token's start.
+    """
+    # Every byte offset seen as the start of an 8-byte word (unaligned reads; numpy copies them safely).
+    as_words = np.ndarray((len(encoded) - 7,), dtype="<u8", buffer=encoded, strides=(1,))
+    words = np.empty((n_words, len(starts)), dtype=np.uint64)
+    for k in range(n_words):
+        # take's "clip" mode clamps the bytes left (length - 8k) to 0..8: the mask keeping them, in one pass.
+        mask = np.take(_BYTE_MASKS, lengths - 8 * k if k else lengths, mode="clip")
+        np.bitwise_and(as_words[starts + 8 * k if k else starts], mask, out=words[k])
+    return words
+
+
+def _slot(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Hash-table slot of each token from its packed bytes and length (multiply-xorshift; wraps mod 2⁶⁴)."""
+    key = lengths.astype(np.uint64) * _HASH_MULTIPLIER
+    for k in range(words.shape[0]):
+        key ^= words[k]
+        key *= _HASH_MIX
+        key ^= key >> np.uint64(31)
+    key *= _HASH_MULTIPLIER
+    return (key >> np.uint64(64 - _TABLE_BITS)).astype(np.int64)
+
+
+def _parse_paths_by_split(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Channel names (sorted), channel code per touch, path offsets — C-level passes over the text.
 
     Each batch of paths is joined into one string and split once; every token is then coded by one dict
@@ -437,9 +578,9 @@ def _parse_paths(texts: list[str], sep: str) -> tuple[tuple[str, ...], np.ndarra
         n_tokens += len(tokens)
     coded = np.concatenate(coded_batches)
     del coded_batches
-    starts_path = (coded & 1).astype(bool)
-    starts_path[batch_starts] = True  # a batch's first path has no mark in front
-    offsets = np.append(np.flatnonzero(starts_path), n_tokens).astype(np.int64)
+    path_starts = (coded & 1).astype(bool)
+    path_starts[batch_starts] = True  # a batch's first path has no mark in front
+    offsets = np.append(np.flatnonzero(path_starts), n_tokens).astype(np.int64)
     if len(offsets) != len(texts) + 1:
         # A path ending in part of a multi-character separator ("a-" with sep "--") lets the separator
         # match across the join; split such tables path by path instead.

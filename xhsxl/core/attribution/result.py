@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import scipy.sparse
+
+if TYPE_CHECKING:  # only named in annotations; importing scipy would cost every UDF start-up ~0.1 s
+    import scipy.sparse
 
 __all__ = ["AttributionResult", "TransitionMatrix", "RESULT_HEADER", "REMOVAL_EFFECTS_HEADER"]
 

@@ -215,10 +215,11 @@ def shapley(
                 f"monotone=True enumerates every coalition, at most {_ENUMERATION_CEILING} channels (got {n_channels})"
             )
         credits = _exact(set_path, set_channel, paths.n_paths, n_channels, weights, monotone=True)
-        details = {"game": "conversion rate, monotone cover", "method": "exact", "coalitions": 2**n_channels}
+        details: dict[str, Any] = {"game": "conversion rate, monotone cover", "method": "exact",
+                                   "coalitions": 2**n_channels}
     elif n_channels <= max_exact:
         credits = _exact(set_path, set_channel, paths.n_paths, n_channels, weights)
-        details: dict[str, Any] = {"game": "conversion rate", "method": "exact", "coalitions": 2**n_channels}
+        details = {"game": "conversion rate", "method": "exact", "coalitions": 2**n_channels}
     else:
         credits, errors = _sampled(set_path, set_channel, size, n_channels, weights, n_permutations, seed)
         details = {

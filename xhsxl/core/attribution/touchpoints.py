@@ -5,13 +5,15 @@ touch, in any order. :func:`journeys_from_touchpoints` turns it into a :class:`P
 journey, ready for every model (time decay included: each touch keeps its days before the conversion).
 
 Everything is vectorised — a sort by (user, time), boundary flags, cumulative sums and ``bincount`` —
-so a log of millions of rows never meets a per-row Python loop. Text columns are coded through a ``dict``
-built and applied by C-level iteration (``dict.fromkeys``, ``map``), which is faster than sorting strings.
+so a log of millions of rows never meets a per-row Python loop. Text columns are coded in one C-level
+pass through a ``dict`` (``map`` over a ``defaultdict``), which is faster than sorting strings.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,7 @@ from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe, is_blank, is_number, numeric
 
-__all__ = ["journeys_from_touchpoints", "TIME_UNITS"]
+__all__ = ["journeys_from_touchpoints", "journeys_from_codes", "code_touchpoints", "user_keys", "TIME_UNITS"]
 
 #: Length of one unit of a numeric timestamp, in days. Excel serial dates are days.
 TIME_UNITS = {"days": 1.0, "hours": 1 / 24, "minutes": 1 / 1440, "seconds": 1 / 86400}
@@ -102,23 +104,70 @@ def journeys_from_touchpoints(
     >>> table.days_before_conversion.tolist()
     [4.0, 0.0, 0.0, 0.0]
     """
-    user_codes = _user_keys(users)
-    n_rows = len(user_codes)
-    times = _days(timestamps, "timestamps", time_unit)
+    return journeys_from_codes(**code_touchpoints(users, timestamps, channels, converted, values,
+                                                  lookback_days=lookback_days, time_unit=time_unit))
+
+
+def code_touchpoints(
+    users: Any,
+    timestamps: Any,
+    channels: Any,
+    converted: Any,
+    values: Any = None,
+    *,
+    lookback_days: float | None = LOOKBACK_DAYS.value,
+    time_unit: str = "days",
+) -> dict[str, Any]:
+    """The arguments of :func:`journeys_from_touchpoints` checked and coded: the keyword arguments of
+    :func:`journeys_from_codes` (``user_keys``, ``days``, ``channel_codes``, ``channel_names``,
+    ``converting``, ``row_values``, ``lookback_days``). Raises :class:`XhsInputError` naming the column."""
+    keys = user_keys(users)
+    n_rows = len(keys)
+    days = _days(timestamps, "timestamps", time_unit)
     channel_codes, channel_names = _codes(channels, "channels", sort_names=True)
     converting = _flags(converted, "converted")
-    for name, column in (("timestamps", times), ("channels", channel_codes), ("converted", converting)):
+    for name, column in (("timestamps", days), ("channels", channel_codes), ("converted", converting)):
         if len(column) != n_rows:
             raise XhsInputError(f"{name} has {len(column)} rows but users has {n_rows}")
     row_values = None if values is None else _conversion_values(values, converting, n_rows)
     if lookback_days is not None:
         lookback_days = float(numeric(lookback_days, "lookback_days", gt=0))
+    return {
+        "user_keys": keys,
+        "days": days,
+        "channel_codes": channel_codes,
+        "channel_names": tuple(str(name) for name in channel_names),  # numeric channel ids become names
+        "converting": converting,
+        "row_values": row_values,
+        "lookback_days": lookback_days,
+    }
 
+
+def journeys_from_codes(
+    user_keys: np.ndarray,
+    days: np.ndarray,
+    channel_codes: np.ndarray,
+    channel_names: tuple[str, ...],
+    converting: np.ndarray,
+    row_values: np.ndarray | None,
+    *,
+    lookback_days: float | None,
+) -> PathTable:
+    """The kernel of :func:`journeys_from_touchpoints` on columns that are already checked and coded.
+
+    ``user_keys`` are non-negative integers (equal for equal users; their order is the output order),
+    ``days`` float days from a fixed origin, ``channel_codes`` indices into the sorted ``channel_names``,
+    ``converting`` booleans and ``row_values`` the value of converting rows (0 elsewhere) or ``None``.
+    The partitioned engines call it once per partition of users, with codes they made themselves.
+    """
+    user_codes, times = user_keys, days
+    n_rows = len(user_codes)
+    if n_rows == 0:
+        raise XhsInputError("the touch log has no rows")
     # Temporaries are freed as soon as used: a log of millions of rows costs tens of MiB per column.
     order = _row_order(user_codes, times)
     converting_sorted = converting[order]
     user_sorted = user_codes[order]
-    del user_codes
     starts = np.empty(n_rows, dtype=bool)
     starts[0] = True
     np.not_equal(user_sorted[1:], user_sorted[:-1], out=starts[1:])
@@ -156,7 +205,7 @@ def journeys_from_touchpoints(
     if row_values is not None:
         journey_values = np.where(ends_converting, row_values[order[last_rows]], 0.0)
     return PathTable(
-        channels=tuple(str(name) for name in channel_names),  # numeric channel ids become names
+        channels=channel_names,
         touches=channel_codes[kept_rows].astype(np.int32, copy=False),
         offsets=offsets,
         conversions=conversions,
@@ -170,22 +219,27 @@ def journeys_from_touchpoints(
 def _row_order(user_codes: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Row order by user, then time, ties in input order.
 
-    Packing (user, rank of time) into one int64 and sorting once is about twice as fast as
-    ``np.lexsort`` on two keys; ``lexsort`` stays the fallback when the pack would not fit.
+    Exports usually arrive in time order: then the time ranks are the row numbers and one stable sort by
+    user is the whole job. Otherwise (user, rank of time) is packed into one unsigned 64-bit key and sorted
+    once, about twice as fast as ``np.lexsort`` on two keys. When the pack would not fit (12-digit user
+    ids beyond ~18M rows), a stable sort by user of the rows in time order gives the same order without
+    ``lexsort``'s second pass.
     """
     n = len(times)
+    if n > 1 and bool(np.all(times[1:] >= times[:-1])):
+        return np.argsort(user_codes, kind="stable")
     by_time = np.argsort(times, kind="stable")
-    time_rank = np.empty(n, dtype=np.int64)
-    time_rank[by_time] = np.arange(n, dtype=np.int64)  # distinct ranks: ties already in input order
-    del by_time
     n_users = int(user_codes.max()) + 1
-    if n_users <= (1 << 62) // max(n, 1):
-        packed = user_codes.astype(np.int64)
-        packed *= n
+    if n_users <= (2**64 - 1) // max(n, 1):
+        time_rank = np.empty(n, dtype=np.uint64)
+        time_rank[by_time] = np.arange(n, dtype=np.uint64)  # distinct ranks: ties already in input order
+        del by_time
+        packed = user_codes.astype(np.uint64)
+        packed *= np.uint64(n)
         packed += time_rank
         del time_rank
         return np.argsort(packed)
-    return np.lexsort((time_rank, user_codes))
+    return by_time[np.argsort(user_codes[by_time], kind="stable")]
 
 
 # -- column conversion ---------------------------------------------------------------------------------
@@ -211,7 +265,7 @@ def _as_1d(values: Any, name: str) -> Any:
     return items
 
 
-def _user_keys(values: Any) -> np.ndarray:
+def user_keys(values: Any) -> np.ndarray:
     """A non-negative integer per row, equal for equal users, whose order is the journeys' output order.
 
     Numeric ids sort as numbers: whole-number ids are used as they are (shifted to start at 0) when they
@@ -255,16 +309,18 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
         if column.dtype.kind == "f" and not np.isfinite(column).all():
             row = int(np.argmax(~np.isfinite(column)))
             raise XhsInputError(argument=name, reason="is blank or not a number", position=(row + 1,))
-        distinct, codes = np.unique(column, return_inverse=True)
-        return codes.astype(np.int32, copy=False), tuple(distinct.tolist())
+        values_found, codes = np.unique(column, return_inverse=True)
+        return codes.astype(np.int32, copy=False), tuple(values_found.tolist())
     if isinstance(column, np.ndarray) and column.dtype.kind == "b":
         raise XhsInputError(f"{name} must be ids or names, not true/false values")
     items = column.tolist() if isinstance(column, np.ndarray) else column
-    in_order = dict.fromkeys(items)
-    if any(map(_cannot_identify, in_order)):
+    # One hashing pass over the rows: a value's code is the number of distinct values seen before it.
+    first_seen: dict[Any, int] = defaultdict(itertools.count().__next__)
+    codes = np.fromiter(map(first_seen.__getitem__, items), dtype=np.int32, count=len(items))
+    distinct: list[Any] = list(first_seen)  # in order of first appearance, which is code order
+    if any(map(_cannot_identify, distinct)):
         row = next(i for i, item in enumerate(items) if _cannot_identify(item))
         raise XhsInputError(argument=name, reason=f"is blank ({describe(items[row])})", position=(row + 1,))
-    distinct: list[Any] = list(in_order)
     if sort_names:
         # Channel names follow the path-table rules: surrounding spaces are not part of the name.
         stripped = [item.strip() if isinstance(item, str) else item for item in distinct]
@@ -273,11 +329,8 @@ def _codes(values: Any, name: str, *, sort_names: bool) -> tuple[np.ndarray, tup
         except TypeError:
             raise XhsInputError(f"{name} must all be text (or all numbers)") from None
         code_of_name = dict(zip(names, range(len(names))))
-        code_of = {raw: code_of_name[name_] for raw, name_ in zip(distinct, stripped)}
+        codes = np.asarray([code_of_name[name_] for name_ in stripped], dtype=np.int32)[codes]
         distinct = names
-    else:
-        code_of = dict(zip(distinct, range(len(distinct))))
-    codes = np.fromiter(map(code_of.__getitem__, items), dtype=np.int32, count=len(items))
     return codes, tuple(distinct)
 
 
@@ -318,9 +371,10 @@ def _days(values: Any, name: str, time_unit: str) -> np.ndarray:
     missing = np.isnat(stamps)
     if missing.any():
         raise XhsInputError(argument=name, reason="is blank", position=(int(np.argmax(missing)) + 1,))
-    nanoseconds = stamps.view(np.int64)
-    # Subtract the earliest time in integers first, so float days keep sub-second precision.
-    days = (nanoseconds - nanoseconds.min()).astype(float)
+    # Days since a fixed origin (the Unix epoch), not since the log's earliest row: a part of the log then
+    # gets the very same floats as the whole, so partitioned runs match in-memory ones bit for bit.
+    # Float days near today resolve ~0.25 µs, far below any lookback or half-life.
+    days = stamps.view(np.int64).astype(float)
     days /= _NANOSECONDS_PER_DAY
     return days
 

@@ -31,7 +31,7 @@ from typing import Any, Mapping, Sequence
 
 from xhsxl.core.allocation import allocate_budget
 from xhsxl.core.errors import XhsInputError
-from xhsxl.core.planner.funnel import CREATOR_LINES, FUNNEL_LINES, LINE_LABELS_ZH, Forecast
+from xhsxl.core.planner.funnel import CREATOR_LINES, FUNNEL_LINES, LINE_LABELS_ZH, Forecast, LineForecast
 from xhsxl.core.validate import describe, single_number
 
 __all__ = ["FINDING_CODES", "SEVERITIES", "RECOMMENDATION_ROWS", "Finding", "recommend", "findings_column"]
@@ -88,23 +88,32 @@ class Finding:
 
 
 def _language(language: Any) -> str:
-    key = language.strip().lower() if isinstance(language, str) else None
+    if not isinstance(language, str):
+        raise XhsInputError(f"language must be 'en', 'zh' or 'both' (got {describe(language)})")
+    key = language.strip().lower()
     key = {"english": "en", "英文": "en", "chinese": "zh", "cn": "zh", "中文": "zh", "": "en"}.get(key, key)
     if key not in ("en", "zh", "both"):
         raise XhsInputError(f"language must be 'en', 'zh' or 'both' (got {describe(language)})")
     return key
 
 
+def _steady(value: float, digits: int) -> float:
+    """``value`` without its last bits of floating-point noise, so that the same figure computed along two paths
+    (a workbook's formulas and the core) rounds to the same printed digits, even at a half (10.85 %)."""
+    return round(value, digits) if math.isfinite(value) else value
+
+
 def _yuan(value: float) -> str:
+    value = _steady(value, 6)
     return f"¥{value:,.0f}" if value >= 0 else f"-¥{-value:,.0f}"
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.1f} %"
+    return f"{_steady(value * 100, 9):.1f} %"
 
 
 def _pct_zh(value: float) -> str:
-    return f"{value * 100:.1f}%"
+    return f"{_steady(value * 100, 9):.1f}%"
 
 
 def _range_text(low: float, high: float) -> tuple[str, str]:
@@ -129,7 +138,9 @@ def _share_findings(plan: Forecast) -> list[Finding]:
     )
     findings = []
     for item in allocation.lines:
-        if item.in_range is not False:
+        low, high = item.recommended_low, item.recommended_high
+        # A line is out of range only where it has a range (in_range is None, and the bounds too, where not).
+        if item.in_range is not False or low is None or high is None:
             continue
         line = item.line.removeprefix("creators_")
         if line in CREATOR_LINES and creators <= 0:
@@ -137,7 +148,6 @@ def _share_findings(plan: Forecast) -> list[Finding]:
         tier = item.group == "creators"
         whole = creators if tier else total
         share = item.share_of_group
-        low, high = item.recommended_low, item.recommended_high
         target = low if share < low else high
         change = target * whole - amounts[line]
         observed = "observed" in item.source
@@ -228,15 +238,19 @@ def _equalising_move(plan: Forecast, worse: str, better: str) -> float:
 def _marginal_findings(plan: Forecast, gap_ratio: float) -> list[Finding]:
     base, high = plan.base, plan.high
     interval, interval_zh = _interval_text(plan)
-    active = [base.line(line) for line in FUNNEL_LINES if base.line(line).marginal_roas is not None]
+    # The lines with spend, with the next ¥'s return in the base, low and high case (None only at zero
+    # spend, which is the same spend in all three).
+    active: list[tuple[LineForecast, float, float, float]] = []
+    for line in FUNNEL_LINES:
+        margin, low_margin, high_margin = (case.line(line).marginal_roas for case in (base, plan.low, high))
+        if margin is not None and low_margin is not None and high_margin is not None:
+            active.append((base.line(line), margin, low_margin, high_margin))
     findings: list[Finding] = []
     if not active:
         return findings
-    best = max(active, key=lambda row: row.marginal_roas)
-    for row in active:
+    best, best_margin = max(((row, margin) for row, margin, _, _ in active), key=lambda pair: pair[1])
+    for row, margin, low_margin, high_margin in active:
         label, label_zh = _LABELS_EN[row.line], LINE_LABELS_ZH[row.line]
-        margin = row.marginal_roas
-        low_margin, high_margin = plan.low.line(row.line).marginal_roas, high.line(row.line).marginal_roas
         span = f"¥{low_margin:.2f}–¥{high_margin:.2f}"
         # A line is called past its flattening point, or below break-even, only when the upper bound of its
         # next ¥'s return is: within the interval the evidence does not say so.
@@ -265,18 +279,18 @@ def _marginal_findings(plan: Forecast, gap_ratio: float) -> list[Finding]:
                 {"marginal_roas": margin, "high_marginal_roas": high_margin, "breakeven_roas": high.breakeven_roas,
                  "spend": row.spend},
             ))
-        if row.line != best.line and margin < gap_ratio * best.marginal_roas:
+        if row.line != best.line and margin < gap_ratio * best_margin:
             move = _equalising_move(plan, row.line, best.line)
             best_label = _LABELS_IN_TEXT[best.line]
             findings.append(Finding(
                 "marginal_gap", "medium", row.line,
-                f"{label}: the next ¥ returns ¥{margin:.2f}, {_pct(margin / best.marginal_roas)} of the "
-                f"¥{best.marginal_roas:.2f} it returns on {best_label}; moving about {_yuan(move)} from this line "
+                f"{label}: the next ¥ returns ¥{margin:.2f}, {_pct(margin / best_margin)} of the "
+                f"¥{best_margin:.2f} it returns on {best_label}; moving about {_yuan(move)} from this line "
                 "to that one would make their marginal returns equal.",
-                f"{label_zh}：每多投¥1带来¥{margin:.2f}，仅为{LINE_LABELS_ZH[best.line]}（¥{best.marginal_roas:.2f}）的"
-                f"{_pct_zh(margin / best.marginal_roas)}；从该渠道移约{_yuan(move)}到{LINE_LABELS_ZH[best.line]}可使两者边际回报相等。",
-                {"marginal_roas": margin, "best_marginal_roas": best.marginal_roas,
-                 "ratio": margin / best.marginal_roas, "move": move},
+                f"{label_zh}：每多投¥1带来¥{margin:.2f}，仅为{LINE_LABELS_ZH[best.line]}（¥{best_margin:.2f}）的"
+                f"{_pct_zh(margin / best_margin)}；从该渠道移约{_yuan(move)}到{LINE_LABELS_ZH[best.line]}可使两者边际回报相等。",
+                {"marginal_roas": margin, "best_marginal_roas": best_margin,
+                 "ratio": margin / best_margin, "move": move},
             ))
     return findings
 

@@ -7,7 +7,7 @@ absolute percentage error (MAPE) and mean signed error (bias), and how often the
 actual figure (coverage, to be read against the interval's level). :func:`case_study_backtest` does the same
 with article 000's two case studies, each forecast from a fit to the other alone.
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
@@ -264,6 +264,8 @@ def case_study_backtest(level: float = DEFAULT_LEVEL) -> Backtest:
     """
     chosen = check_level(level)
     one, two = CASE_STUDY_1, CASE_STUDY_2
+    # Figures article 000 reports for case study 2 (optional fields of CaseStudy).
+    assert two.other_channel_revenue_share is not None and two.cross_platform_conversions is not None
     direct_two = (1 - two.other_channel_revenue_share) * two.revenue
     fit_one = fit_campaign(case_study_lines(1), one.impressions, one.direct_conversions, one.revenue,
                            visits=one.profile_visitors)

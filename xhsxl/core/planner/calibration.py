@@ -37,7 +37,7 @@ from xhsxl.core.planner.funnel import (
     Benchmark,
     FunnelBenchmarks,
 )
-from xhsxl.core.planner.interval import EQUATION_SIGNS, Spread
+from xhsxl.core.planner.interval import EQUATION_SIGNS, PRIOR_SPREAD, Spread
 from xhsxl.core.validate import describe, numeric, single_number
 
 __all__ = ["CALIBRATION_MIN_ROWS", "Estimate", "Calibration", "calibrate"]
@@ -108,10 +108,12 @@ class Calibration:
             levels[name] = Benchmark(name, item.low, item.value, item.high, source=item.how)
         try:
             return FunnelBenchmarks(
-                **levels, cpm_curvature=self.estimate("cpm_curvature").value,
+                cpm=levels["cpm"], engagement_rate=levels["engagement_rate"], ctr=levels["ctr"], cvr=levels["cvr"],
+                aov=levels["aov"], cpm_curvature=self.estimate("cpm_curvature").value,
                 cvr_curvature=self.estimate("cvr_curvature").value, reference_spend=self.reference_spend,
                 source=f"fitted to {self.rows} history rows",
-                **({} if self.spread is None else {"spread": self.spread}),
+                # Without a spread of its own the fit keeps the benchmarks' default (the articles' priors).
+                spread=PRIOR_SPREAD if self.spread is None else self.spread,
             )
         except XhsInputError as error:
             raise XhsInputError(
@@ -139,7 +141,7 @@ def _column(value: Any, name: str, size: int | None) -> np.ndarray:
 
 
 def _fit(x: np.ndarray, y: np.ndarray, slope: float | None, kept: dict[str, np.ndarray] | None = None,
-         name: str = "") -> tuple[float, float, float | None, float | None, float]:
+         name: str = "") -> tuple[float, float, float, float | None, float]:
     """Intercept, slope, their standard errors and the residual sd of y = c + s·x (s fitted when None); the
     residuals are kept under ``name`` for the prediction interval."""
     n = y.size
@@ -333,7 +335,8 @@ def calibrate(
     fixed = "article 003 (not fitted)"
     estimates.append(Estimate("cpm_curvature", a, a_se, None, cpm_sd, f"{where}: slope of ln CPM" if fit else fixed))
     estimates.append(Estimate("cvr_curvature", b, b_se, None, cvr_sd, f"{where}: slope of ln CVR" if fit else fixed))
-    elasticity_se = math.hypot(a_se, b_se) if fit else None
+    # Both slopes carry a standard error exactly when they were fitted.
+    elasticity_se = math.hypot(a_se, b_se) if a_se is not None and b_se is not None else None
     estimates.append(Estimate("elasticity", 1 - a + b, elasticity_se, None, None,
                               "1 − cpm_curvature + cvr_curvature" + (" (slopes taken as independent)" if fit else "")))
     estimates.append(Estimate("reference_spend", reference_value, None, None, None, "argument"))

@@ -222,7 +222,9 @@ CASES: tuple[str, ...] = ("low", "base", "high")
 
 
 def _case(case: Any) -> str:
-    key = case.strip().lower() if isinstance(case, str) else None
+    if not isinstance(case, str):
+        raise XhsInputError(f"case must be 'low', 'base' or 'high' (got {describe(case)})")
+    key = case.strip().lower()
     key = {"pessimistic": "low", "optimistic": "high", "mid": "base", "": "base"}.get(key, key)
     if key not in CASES:
         raise XhsInputError(f"case must be 'low', 'base' or 'high' (got {describe(case)})")
@@ -665,6 +667,9 @@ def case_study_benchmarks(
     _check_curvature(a, b)
     reference = single_number(reference_spend, "reference_spend", gt=0)
     one, two = CASE_STUDY_1, CASE_STUDY_2
+    # Figures article 000 reports for these two case studies only (optional fields of CaseStudy).
+    assert one.profile_visitors is not None and one.new_followers is not None
+    assert two.engagements is not None and two.other_channel_revenue_share is not None
     lines_one, lines_two = case_study_lines(1), case_study_lines(2)
 
     cpm_one = _cpm_at_reference(lines_one, one.impressions, a, reference)
@@ -783,7 +788,8 @@ def fit_campaign(
             low, high = min(low, 1.0), min(high, 1.0)
         return Benchmark(name, min(low, value), value, max(high, value), source="fitted to one campaign")
 
-    return replace(template, **{name: banded(name) for name in _BANDED},
+    # Every name in _BANDED is a Benchmark field; a ** dict is checked against all fields, hence the ignore.
+    return replace(template, **{name: banded(name) for name in _BANDED},  # type: ignore[arg-type]
                    source="fitted to one campaign's totals", notes={})
 
 # --------------------------------------------------------------------------------------------------
@@ -793,6 +799,7 @@ def fit_campaign(
 #: The level at which a spillover range (a prior's or one typed as low, base, high) is read: 80 %.
 SPILLOVER_RANGE_LEVEL: float = 0.80
 _CASE_2_SHARE = CASE_STUDY_2.other_channel_revenue_share
+assert _CASE_2_SHARE is not None, "article 000 reports case study 2's off-platform share"
 _USERS_SHARE = SPILLOVER_USER_SHARE.value
 #: ± 14 points around case study 2's 56 %: the distance to 003's 70 % of users, the only other figure.
 SPILLOVER_PRIOR_WIDTH: float = _USERS_SHARE - _CASE_2_SHARE
@@ -1161,7 +1168,9 @@ def plan_lines(
 
 def _line_amounts(lines: Any) -> dict[str, float]:
     if isinstance(lines, (int, float, np.integer, np.floating)) and not isinstance(lines, bool):
-        return plan_lines(lines)
+        # A numpy scalar as a Python float (exact: numpy's integers fit a float's range); Python's own ints stay
+        # as they are, so one too large for a float is refused by the core's check, not by float().
+        return plan_lines(lines if isinstance(lines, (int, float)) else float(lines))
     if isinstance(lines, Mapping):
         pairs: Iterable[Any] = lines.items()
     elif isinstance(lines, (str, bytes)) or not isinstance(lines, Iterable):
@@ -1359,14 +1368,16 @@ def _line_row(line: str, spend: float, values: Sequence[float], marginal: float 
             flattening = float(spend * np.power(marginal, 1.0 / (1.0 - elasticity)))
         flattening = flattening if math.isfinite(flattening) else None
     return LineForecast(
-        line, spend, *values, roas=revenue / spend if spend > 0 else None, marginal_roas=marginal,
+        line, spend, **dict(zip(_FUNNEL_FIELDS, values, strict=True)), roas=revenue / spend if spend > 0 else None,
+        marginal_roas=marginal,
         marginal_roi=None if marginal is None else marginal - 1.0, flattening_spend=flattening,
     )
 
 
 def _forecast_case(case: str, amounts: Mapping[str, float], benchmarks: FunnelBenchmarks, spillover: float,
                    cpm_index: Mapping[str, float], cvr_index: Mapping[str, float],
-                   kept_direct: float, kept_cross: float, margin_args: tuple[float, float, float]) -> CaseForecast:
+                   kept_direct: float, kept_cross: float, margin_args: tuple[float, float, float]
+                   ) -> tuple[CaseForecast, list[float]]:
     point = benchmarks.point(case)
     a, b, reference = benchmarks.cpm_curvature, benchmarks.cvr_curvature, benchmarks.reference_spend
     spend = np.array([amounts.get(line, 0.0) for line in FUNNEL_LINES])

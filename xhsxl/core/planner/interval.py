@@ -27,17 +27,16 @@ Two sources, each written down:
   per acquisition — how far a campaign lands from the benchmark. AOV is taken as the client's own price, with
   no spread of its own; the off-platform share carries its own width (:func:`~xhsxl.core.planner.spillover_share`).
 
-Articles are cited by their number in ``shared/seeds`` (see :mod:`xhsxl.core.figures`).
+Articles are cited by their number, 000 to 004 (listed in :mod:`xhsxl.core.figures`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import statistics
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-
-from scipy import stats
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import CASE_1_CPA_BELOW_BENCHMARK, DIMINISHING_RETURNS
@@ -89,9 +88,13 @@ def check_level(level: Any) -> float:
 
 @functools.lru_cache(maxsize=64)
 def _two_sided(level: float, dof: float | None) -> float:
-    # scipy's quantile functions cost ~0.1 ms a call, and a forecast asks for the same few many times.
+    # Kept: scipy's quantile functions cost ~0.1 ms a call, and a forecast asks for the same few many times.
+    # The normal quantile needs no scipy; Student's t imports it here, on a calibrated forecast's first call, so
+    # that importing the Excel functions does not (xlwings Lite downloads what is imported).
     if dof is None:
-        return float(stats.norm.ppf(0.5 + level / 2))
+        return statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    from scipy import stats
+
     return float(stats.t.ppf(0.5 + level / 2, dof))
 
 

@@ -232,9 +232,9 @@ def reallocate(
         raise XhsInputError("line must have at least one checkpoint row")
     spend_ = numeric(spend, "spend", ge=0).reshape(-1)
     result_ = numeric(result, "result", ge=0).reshape(-1)
-    for array, label in ((spend_, "spend"), (result_, "result")):
+    for array, column in ((spend_, "spend"), (result_, "result")):
         if array.size != count:
-            raise XhsInputError(f"{label} must have one value per checkpoint row ({count}), got {array.size}")
+            raise XhsInputError(f"{column} must have one value per checkpoint row ({count}), got {array.size}")
     hours_ = None if hours is None else numeric(hours, "hours", gt=0).reshape(-1)
     if hours_ is not None and hours_.size != count:
         raise XhsInputError(f"hours must have one value per checkpoint row ({count}), got {hours_.size}")
@@ -304,7 +304,8 @@ def reallocate(
 
     caps_ = [min(cap_of.get(fact["line"], amount), amount) if curve is not None else 0.0
              for fact, curve in zip(facts, curves)]
-    eligible = [i for i, curve in enumerate(curves) if curve is not None and caps_[i] > 0]
+    eligible_curves = {i: curve for i, curve in enumerate(curves) if curve is not None and caps_[i] > 0}
+    eligible = list(eligible_curves)
     if not eligible:
         raise XhsInputError(
             "no line has results to reallocate to yet (every line has 0 spend or 0 result, or a cap of 0); "
@@ -326,7 +327,7 @@ def reallocate(
     lows = [facts[i]["base"] for i in eligible]
     highs = [facts[i]["base"] + caps_[i] for i in eligible]
     try:
-        solved, multiplier = solve_concave([curves[i] for i in eligible], lows, highs, whole)
+        solved, multiplier = solve_concave([eligible_curves[i] for i in eligible], lows, highs, whole)
     except (OverflowError, ZeroDivisionError, ValueError):  # brentq refuses a bracket that overflowed
         raise XhsInputError(_TOO_LARGE) from None
     if not all(math.isfinite(value) for value in solved):
@@ -342,7 +343,7 @@ def reallocate(
     inside = [i for i in eligible if 0.0 < extras[i] < caps_[i]]
     if residual > 0:
         order = sorted(inside, key=lambda i: -extras[i]) + sorted(
-            (i for i in eligible if extras[i] == 0.0), key=lambda i: -curves[i]._slope(facts[i]["base"]))
+            (i for i in eligible if extras[i] == 0.0), key=lambda i: -eligible_curves[i]._slope(facts[i]["base"]))
     else:
         order = sorted(inside, key=lambda i: -extras[i]) + sorted(
             (i for i in eligible if extras[i] >= caps_[i]), key=lambda i: -extras[i])

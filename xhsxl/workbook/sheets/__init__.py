@@ -8,12 +8,14 @@ the reader, the static copy and the batch find every yellow block through it. A 
 
 from __future__ import annotations
 
+from typing import Any
+
 from xhsxl.workbook.sheets import (
     allocation, attribution, checkpoints, dashboard, inputs, planner, results, start, xlwings_conf,
 )
 from xhsxl.workbook.sheets.kit import InputBlock, Sheet
 
-__all__ = ["SHEETS", "input_blocks"]
+__all__ = ["SHEETS", "input_blocks", "worked_examples"]
 
 #: Every sheet, in workbook order.
 SHEETS: tuple[Sheet, ...] = (
@@ -32,3 +34,11 @@ SHEETS: tuple[Sheet, ...] = (
 def input_blocks(sheets: tuple[Sheet, ...] | None = None) -> tuple[InputBlock, ...]:
     """The yellow input blocks outside the schema of ``sheets`` (default: the registry), in workbook order."""
     return tuple(block for sheet in (SHEETS if sheets is None else sheets) for block in sheet.inputs)
+
+
+def worked_examples(sheets: tuple[Sheet, ...] | None = None) -> dict[str, Any]:
+    """The worked examples of the analyst's blocks, by input key, as ``sheet_values`` takes them: what the
+    template shows, and what a client's workbook holds when asked for the examples."""
+    return {key: block.example[row][column]
+            for block in input_blocks(sheets) if block.worked_example
+            for key, row, column in block.cells()}

@@ -5,14 +5,19 @@ curves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.utils import get_column_letter
 
 from xhsxl.core import allocation, figures
-from xhsxl.schema import NUMBER_FORMATS
 from xhsxl.workbook.formula import Call, If, IsBlank, Lit, Name, Span, TableCell
-from xhsxl.workbook.sheets.kit import BOLD, SUBTITLE, ComputedCell, Kit, Sheet, TableSpec
+from xhsxl.workbook.sheets.kit import (
+    BOLD, LINE_HEIGHT, SUBTITLE, ComputedCell, Kit, Sheet, TableSpec, labels, number_format, shown_as, wrapped_lines,
+)
 
 __all__ = [
-    "SHEET", "ALLOCATION_CELLS", "ALLOCATION_TABLE", "STAGE_TABLE", "AMOUNT_COLUMN", "CURVE_COLUMNS", "CurveRow",
+    "SHEET", "ALLOCATION_CELLS", "ALLOCATION_TABLE", "STAGE_TABLE", "AMOUNT_COLUMN", "CURVE_COLUMNS", "CURVE_HEADER",
+    "CurveRow",
     "CURVE_ROWS", "CREATOR_BUDGET", "OPTIMAL_TABLE",
 ]
 
@@ -28,12 +33,19 @@ ALLOCATION_TABLE = TableSpec(
     "allocation_table", "Rule-based plan from the articles' ranges", "基于行业区间的预算方案", _PLAN_ROWS,
     len(allocation.ALLOCATION_TABLE_HEADER),
     Call("XHS_TIER_ALLOCATION", Name("budget"), "", Span("line_shares"), Span("tier_shares")),
-    (None, None, "fraction", "fraction", "CNY", "fraction", "fraction", None, "count", "count", "count", None),
+    (None, None, "fraction", "fraction", "CNY", "fraction", "fraction", "flag", "fractional count",
+     "fractional count", "fractional count", None),
+    header_labels=labels(allocation.ALLOCATION_TABLE_HEADER),
+    row_labels=labels(row[0] for row in allocation.allocate_budget(1.0, tier_shares={
+        tier: 1 / len(figures.CREATOR_TIERS) for tier in figures.CREATOR_TIERS}).table()[1:]),
+    wrapped_columns=(len(allocation.ALLOCATION_TABLE_HEADER),),
 )
 STAGE_TABLE = TableSpec(
     "stage_table", "Spillover vs closed loop for the brand stage", "站外/站内预算", 3,
     len(allocation.STAGE_TABLE_HEADER), Call("XHS_STAGE_SPLIT", Name("budget"), Name("brand_stage")),
     (None, None, "fraction", "CNY", None),
+    header_labels=labels(allocation.STAGE_TABLE_HEADER),
+    row_labels=("Spillover (Tmall, JD, offline) · 站外", "Closed loop (on Xiaohongshu) · 站内"), label_column=2,
 )
 
 _CREATORS_ROW = 1 + 5  # header + reserve, content, paid ads, tech, creators
@@ -42,6 +54,11 @@ AMOUNT_COLUMN = allocation.ALLOCATION_TABLE_HEADER.index("amount") + 1
 #: The tier curves the optimiser uses: one row per reference tier. Columns of the curves range, in the
 #: order XHS_OPTIMAL_ALLOCATION reads them; reference spend and ROAS are shown beside it.
 CURVE_COLUMNS: tuple[str, ...] = ("tier", "curve", "scale", "elasticity", "shape", "min share", "max share")
+#: What the curves range's header shows, column by column, then the two columns beside it.
+CURVE_HEADER: tuple[str, ...] = (
+    "Tier · 层级", "Curve · 曲线", "Scale · 系数", "Elasticity · 弹性", "Shape · 形状", "Min share · 最低占比",
+    "Max share · 最高占比", "Reference spend ¥ · 参考投放", "ROI 1:x at it · 该点投产比",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,8 @@ OPTIMAL_TABLE = TableSpec(
     len(allocation.OPTIMAL_TABLE_HEADER),
     Call("XHS_OPTIMAL_ALLOCATION", Name("creator_budget"), Span("curves")),
     (None, None, "CNY", "fraction", "fraction", "fraction", "CNY", "fraction", "elasticity", None),
+    header_labels=labels(allocation.OPTIMAL_TABLE_HEADER),
+    row_labels=labels((*allocation.REFERENCE_TIERS, "total")),
 )
 
 
@@ -110,19 +129,21 @@ def draw(kit: Kit) -> None:
     row += 2
     ws.cell(row, 1, "Tier response curves · 达人层级响应曲线").font = BOLD
     row += 1
-    kit.header(ws, row, (*CURVE_COLUMNS, "reference spend", "ROI 1:x at it"))
+    kit.header(ws, row, CURVE_HEADER)
+    ws.row_dimensions[row].height = 30
     first = row + 1
     for offset, curve in enumerate(CURVE_ROWS):
         r = first + offset
-        ws.cell(r, 1, curve.tier)
-        ws.cell(r, 2, "power")
+        # The codes stay in the cells (XHS_OPTIMAL_ALLOCATION reads them); a person reads the labels.
+        ws.cell(r, 1, curve.tier).number_format = shown_as(labels((curve.tier,))[0])
+        ws.cell(r, 2, "power").number_format = shown_as("Power · 幂函数")
         kit.computed(ws, r, 8, curve.reference_spend)
         kit.computed(ws, r, 9, curve.roas)
         kit.computed(ws, r, 3, curve.scale)
         kit.computed(ws, r, 4, curve.elasticity)
         ws.cell(r, 5, 1.0)
-        ws.cell(r, 6, curve.min_share).number_format = NUMBER_FORMATS["fraction"]
-        ws.cell(r, 7, curve.max_share).number_format = NUMBER_FORMATS["fraction"]
+        ws.cell(r, 6, curve.min_share).number_format = number_format("fraction")
+        ws.cell(r, 7, curve.max_share).number_format = number_format("fraction")
     rows = []
     for curve in CURVE_ROWS:
         computed = {2: curve.scale.name, 3: curve.elasticity.name}
@@ -140,8 +161,21 @@ def draw(kit: Kit) -> None:
             "Reference spend = creator budget × the midpoint of the tier's range (000); scale makes the curve "
             "pass through (reference spend, ROI 1:x × reference spend); min/max = the article ranges.").font = SUBTITLE
     kit.table(ws, first + len(CURVE_ROWS) + 2, OPTIMAL_TABLE)
-    kit.widths(ws, (20, 18, 14, 14, 14, 14, 14, 16, 14, 14, 14, 40))
+    kit.widths(ws, (30, 30, 14, 14, 14, 14, 14, 16, 14, 14, 14, 70))
+    _fit_sources(ws, kit)
+    kit.fit_rows(ws)
     ws.freeze_panes = "A3"
+
+
+def _fit_sources(ws: Any, kit: Kit) -> None:
+    """Rows of the plan tall enough for their sources, which wrap in the last column: the sources are the
+    articles' sentences, the same for every campaign, so their length is known now."""
+    plan = allocation.allocate_budget(1.0, tier_shares={tier: 1 / len(figures.CREATOR_TIERS)
+                                                        for tier in figures.CREATOR_TIERS}).table()[1:]
+    _sheet, first, first_column, _rows, columns = kit.place.places[ALLOCATION_TABLE.name]
+    width = ws.column_dimensions[get_column_letter(first_column + columns - 1)].width
+    for r, row in enumerate(plan, start=first + 1):
+        ws.row_dimensions[r].height = wrapped_lines(str(row[-1]), width) * LINE_HEIGHT + 2
 
 
 SHEET = Sheet("Allocation", "预算分配", draw,

@@ -7,14 +7,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xhsxl.core import attribution
 from xhsxl.schema import Unit
+from xhsxl.workbook.sheets.kit import SheetUnit
 from xhsxl.workbook.formula import Call, Span
-from xhsxl.workbook.sheets.kit import BOLD, ChartSpec, InputBlock, Kit, Sheet, TableSpec
+from xhsxl.workbook.sheets.kit import (
+    BOLD, ChartSpec, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, when_filled,
+)
 
 __all__ = [
     "SHEET", "ATTRIBUTION_EXAMPLE", "ATTRIBUTION_COLUMNS", "ATTRIBUTION_INPUT_ROWS", "ATTRIBUTION_CHANNELS",
     "LAST_TOUCH_TABLE", "MARKOV_TABLE", "REMOVAL_EFFECTS_TABLE", "ATTRIBUTION_TABLES", "ATTRIBUTION_CHART",
     "TOUCH_EXAMPLE", "TOUCH_COLUMNS", "TOUCH_INPUT_ROWS", "TIME_DECAY_CHANNELS", "TIME_DECAY_TABLE",
-    "PATH_BLOCKS", "TOUCH_BLOCKS",
+    "PATH_BLOCKS", "TOUCH_BLOCKS", "PATHS_STATUS", "TOUCHES_STATUS",
 ]
 
 #: The Attribution sheet's worked example: a month of journeys of a beauty brand on Xiaohongshu, as a path
@@ -56,22 +59,29 @@ ATTRIBUTION_CHANNELS: tuple[str, ...] = attribution.path_table(
     [row[0] for row in ATTRIBUTION_EXAMPLE], [row[1] for row in ATTRIBUTION_EXAMPLE]).channels
 
 _PATH_TABLE = tuple(Span(name) for name, _, _, _ in ATTRIBUTION_COLUMNS)
-_CREDIT_UNITS: tuple[Unit | None, ...] = (None, "count", "CNY", "fraction")
+#: Credited conversions are fractions of a conversion (time decay gives 0.656 of one): shown with decimals.
+_CREDIT_UNITS: tuple[SheetUnit | None, ...] = (None, "fractional count", "CNY", "fraction")
+_CREDIT_LABELS = labels(attribution.RESULT_HEADER)
+#: Whether the path table holds the analyst's paths: its conversions column.
+_PATHS_FILLED = "attribution_conversions"
 
 LAST_TOUCH_TABLE = TableSpec(
     "attribution_last_touch", "Last-touch credit (what last-click reports show)", "末次触点归因",
     len(ATTRIBUTION_CHANNELS) + 1, len(attribution.RESULT_HEADER),
-    Call("XHS_ATTRIBUTION", *_PATH_TABLE, "last_touch"), _CREDIT_UNITS,
+    when_filled(_PATHS_FILLED, Call("XHS_ATTRIBUTION", *_PATH_TABLE, "last_touch")), _CREDIT_UNITS,
+    header_labels=_CREDIT_LABELS,
 )
 MARKOV_TABLE = TableSpec(
     "attribution_markov", "Markov credit, order 1 (exact removal effects)", "马尔可夫链归因（一阶）",
     len(ATTRIBUTION_CHANNELS) + 1, len(attribution.RESULT_HEADER),
-    Call("XHS_ATTRIBUTION", *_PATH_TABLE, "markov", 1), _CREDIT_UNITS,
+    when_filled(_PATHS_FILLED, Call("XHS_ATTRIBUTION", *_PATH_TABLE, "markov", 1)), _CREDIT_UNITS,
+    header_labels=_CREDIT_LABELS,
 )
 REMOVAL_EFFECTS_TABLE = TableSpec(
     "attribution_removal_effects", "Removal effects: share of conversions lost without the channel", "移除效应",
     len(ATTRIBUTION_CHANNELS) + 1, len(attribution.REMOVAL_EFFECTS_HEADER),
-    Call("XHS_REMOVAL_EFFECTS", *_PATH_TABLE, 1), (None, "fraction", "fraction"),
+    when_filled(_PATHS_FILLED, Call("XHS_REMOVAL_EFFECTS", *_PATH_TABLE, 1)), (None, "fraction", "fraction"),
+    header_labels=labels(attribution.REMOVAL_EFFECTS_HEADER),
 )
 ATTRIBUTION_TABLES: tuple[TableSpec, ...] = (LAST_TOUCH_TABLE, MARKOV_TABLE, REMOVAL_EFFECTS_TABLE)
 
@@ -109,8 +119,13 @@ TIME_DECAY_CHANNELS: tuple[str, ...] = tuple(sorted({row[2] for row in TOUCH_EXA
 TIME_DECAY_TABLE = TableSpec(
     "attribution_time_decay", "Time-decay credit from the touch log (half-life 7 days)", "时间衰减归因",
     len(TIME_DECAY_CHANNELS) + 1, len(attribution.RESULT_HEADER),
-    Call("XHS_ATTRIBUTION_TOUCHES", *(Span(name) for name, _, _, _ in TOUCH_COLUMNS), "time_decay"), _CREDIT_UNITS,
+    when_filled("touch_users", Call("XHS_ATTRIBUTION_TOUCHES", *(Span(name) for name, _, _, _ in TOUCH_COLUMNS),
+                                    "time_decay")), _CREDIT_UNITS,
+    header_labels=_CREDIT_LABELS,
 )
+#: Beside the first table of each block: "n/a — add your data" while its yellow cells are empty.
+PATHS_STATUS = data_status_cell("attribution_paths_status", _PATHS_FILLED)
+TOUCHES_STATUS = data_status_cell("attribution_touches_status", "touch_users")
 
 _CREDITED = attribution.RESULT_HEADER.index("conversions") + 1
 ATTRIBUTION_CHART = ChartSpec(
@@ -136,9 +151,8 @@ TOUCH_BLOCKS: tuple[InputBlock, ...] = tuple(
 
 _NOTES = (
     "Yellow cells: one journey pattern per row, channels in order separated by >, with its conversions, "
-    "their value (¥) and the journeys along it that did not convert. Replace the example with your own "
-    "paths; blank rows are ignored.",
-    f"The tables below are fixed-size array formulas covering the example's {len(ATTRIBUTION_CHANNELS)} channels "
+    "their value (¥) and the journeys along it that did not convert; blank rows are ignored.",
+    f"The tables below are fixed-size array formulas with room for {len(ATTRIBUTION_CHANNELS)} channels "
     "(one row per channel plus the header). If your paths have more channels, resize each table: select it with "
     "the rows it needs, press F2, then Ctrl+Shift+Enter. Rows beyond your channels show #N/A.",
     "Markov needs the journeys that did not convert: without them every path converts and the credit is "
@@ -151,18 +165,23 @@ def draw(kit: Kit) -> None:
     kit.title(ws, "Multi-touch attribution", "多触点归因",
               "Who gets credit for a sale that followed several touches: last touch against exact Markov "
               "removal effects.")
-    header_row = kit.notes(ws, 3, _NOTES) + 1
+    hint_row = kit.notes(ws, 3, _NOTES)
+    kit.example_hint(ws, hint_row, "Your journey paths here, one a row: e.g. kol_mid > search_ads > tmall_direct · "
+                                   "210 conversions · ¥69,300 · 5,800 not converting")
+    header_row = hint_row + 1
     kit.header(ws, header_row, [f"{english} · {chinese}" for _, english, chinese, _ in ATTRIBUTION_COLUMNS])
     first = header_row + 1
     for column, block in enumerate(PATH_BLOCKS, start=1):
         kit.input_block(ws, first, column, block)
     row = first + ATTRIBUTION_INPUT_ROWS + 1
+    kit.data_status(ws, row - 1, 1, PATHS_STATUS)
     chart_row = row
     for spec in ATTRIBUTION_TABLES:
         row = kit.table(ws, row, spec)
     ws.add_chart(kit.chart(ATTRIBUTION_CHART), f"F{chart_row}")
     _touch_log(kit, ws, row)
-    kit.widths(ws, (46, 16, 16, 22))
+    kit.widths(ws, (46, 16, 16, 22, 16))
+    kit.fit_rows(ws)
 
 
 def _touch_log(kit: Kit, ws: Worksheet, row: int) -> None:
@@ -173,15 +192,19 @@ def _touch_log(kit: Kit, ws: Worksheet, row: int) -> None:
         "which a path table does not hold. One row per touch: the shopper, the day (a date or a number of "
         "days), the channel, TRUE on the touch where they bought, and that order's value.",
         "Each shopper's touches up to a purchase form one journey (30-day lookback); touches after their last "
-        "purchase form one that did not convert. Replace the example; blank rows are ignored.",
+        "purchase form one that did not convert. Blank rows are ignored.",
     ))
+    kit.example_hint(ws, row, "Your touch log here, one touch a row: e.g. u01 · day 3.0 · search_ads · FALSE · "
+                              "(blank); u01 · day 6.2 · tmall_direct · TRUE · ¥420")
+    row += 1
     kit.header(ws, row, [f"{english} · {chinese}" for _, english, chinese, _ in TOUCH_COLUMNS])
     ws.row_dimensions[row].height = 30
     first = row + 1
     for column, block in enumerate(TOUCH_BLOCKS, start=1):
         kit.input_block(ws, first, column, block)
+    kit.data_status(ws, first + TOUCH_INPUT_ROWS, 1, TOUCHES_STATUS)
     kit.table(ws, first + TOUCH_INPUT_ROWS + 1, TIME_DECAY_TABLE)
 
 
-SHEET = Sheet("Attribution", "多触点归因", draw, inputs=PATH_BLOCKS + TOUCH_BLOCKS,
+SHEET = Sheet("Attribution", "多触点归因", draw, inputs=PATH_BLOCKS + TOUCH_BLOCKS, cells=(PATHS_STATUS, TOUCHES_STATUS),
               tables=(*ATTRIBUTION_TABLES, TIME_DECAY_TABLE), charts=(ATTRIBUTION_CHART,))

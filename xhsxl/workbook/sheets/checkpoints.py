@@ -8,12 +8,14 @@ from openpyxl.utils import get_column_letter
 from xhsxl.core import planner
 from xhsxl.schema import Unit
 from xhsxl.workbook.formula import NOT_APPLICABLE, Call, If, IsBlank, Name, Span
-from xhsxl.workbook.sheets.kit import BOLD, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec
+from xhsxl.workbook.sheets.kit import (
+    BOLD, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, when_filled,
+)
 
 __all__ = [
     "SHEET", "CHECKPOINT_EXAMPLE", "CHECKPOINT_CAPS_EXAMPLE", "CHECKPOINT_COLUMNS", "CHECKPOINT_INPUT_ROWS",
     "CAPS_INPUT_ROWS", "CHECKPOINT_LINES", "RESERVE_TO_REALLOCATE", "REALLOCATION_TABLE", "REALLOCATION_CHART",
-    "RESERVE_BLOCK", "CHECKPOINT_BLOCK", "CAPS_BLOCK",
+    "RESERVE_BLOCK", "CHECKPOINT_BLOCK", "CAPS_BLOCK", "REALLOCATION_STATUS",
 ]
 
 #: The worked example (the revenue columns of examples/checkpoints.csv): five lines' cumulative spend and
@@ -48,12 +50,16 @@ RESERVE_TO_REALLOCATE = ComputedCell(
 REALLOCATION_TABLE = TableSpec(
     "reallocation_table", "Reserve reallocated to equal marginal returns", "预留预算调配",
     len(CHECKPOINT_LINES) + 2, len(planner.REALLOCATION_TABLE_HEADER),
-    If(Name(RESERVE_TO_REALLOCATE.name) > 0,
-       Call("XHS_REALLOCATE", Span("checkpoints"), Name(RESERVE_TO_REALLOCATE.name), Span("reallocation_caps")),
-       NOT_APPLICABLE),
+    when_filled("checkpoints", If(
+        Name(RESERVE_TO_REALLOCATE.name) > 0,
+        Call("XHS_REALLOCATE", Span("checkpoints"), Name(RESERVE_TO_REALLOCATE.name), Span("reallocation_caps")),
+        NOT_APPLICABLE)),
     (None, "count", "CNY", "CNY", "CNY", "elasticity", None, "ratio", "ratio", "CNY", "CNY", "fraction", "ratio",
      "CNY", None),
+    header_labels=labels(planner.REALLOCATION_TABLE_HEADER),
 )
+#: Beside the reallocation table: "n/a — add your data" while the checkpoints are empty.
+REALLOCATION_STATUS = data_status_cell("reallocation_status", "checkpoints")
 
 RESERVE_BLOCK = InputBlock.optional_amount("reserve_override")
 # Hours are read as 24, "72h" or "7d": no number-only validation on them.
@@ -82,12 +88,13 @@ def draw(kit: Kit) -> None:
         "the reserve goes where the next ¥ returns most until the lines' marginal returns are equal, within the "
         "caps. The amounts add up to the reserve exactly.",
         "Yellow cells: one row per line and checkpoint, with the line's cumulative spend and result so far "
-        "(revenue ¥, or conversions or engagements: one kind in every row). Replace the example; blank rows are "
+        "(revenue ¥, or conversions or engagements: one kind in every row). Blank rows are "
         "ignored; a row with blank spend and result is a checkpoint not reached yet.",
-        f"The table is a fixed-size array formula for the example's {lines} lines (header, one row per line, "
-        "total). For other lines, resize it: select the table with 2 + your lines rows, press F2, then "
+        f"The table is a fixed-size array formula with room for {lines} lines (header, one row per line, "
+        "total). For more lines, resize it: select the table with 2 + your lines rows, press F2, then "
         "Ctrl+Shift+Enter. Rows beyond your lines show #N/A.",
-        "n/a in the table: there is no reserve to reallocate (a reserve share of 0 on Inputs and no amount typed).",
+        "n/a in the table: no checkpoints typed yet, or no reserve to reallocate (a reserve share of 0 on Inputs "
+        "and no amount typed).",
     ))
     row += 1
     ws.cell(row, 1, "Your reserve ¥ (optional) · 自定调配金额").font = BOLD
@@ -95,7 +102,10 @@ def draw(kit: Kit) -> None:
     ws.cell(row, 3, "What is left to reallocate, if not the planned reserve.")
     row += 1
     kit.labelled(ws, row, 2, RESERVE_TO_REALLOCATE)
-    row += 2
+    row += 1
+    kit.example_hint(ws, row, "Your checkpoints here, one row per line and review: e.g. mid · 72 · ¥40,000 · "
+                              "¥131,000; caps (optional) on the right: e.g. micro · ¥40,000")
+    row += 1
 
     kit.header(ws, row, [f"{english} · {chinese}" for english, chinese, _unit in CHECKPOINT_COLUMNS])
     caps_column = len(CHECKPOINT_COLUMNS) + 2
@@ -105,10 +115,12 @@ def draw(kit: Kit) -> None:
     kit.input_block(ws, first, 1, CHECKPOINT_BLOCK)
     kit.input_block(ws, first, caps_column, CAPS_BLOCK)
     kit.wrap_header(ws, first + CHECKPOINT_INPUT_ROWS + 2, 1, REALLOCATION_TABLE.columns)
+    kit.data_status(ws, first + CHECKPOINT_INPUT_ROWS, 1, REALLOCATION_STATUS)
     kit.table(ws, first + CHECKPOINT_INPUT_ROWS + 1, REALLOCATION_TABLE)
     ws.add_chart(kit.chart(REALLOCATION_CHART), f"{get_column_letter(caps_column + 3)}{row}")
     kit.widths(ws, (36, 16, 16, 18, 16, 18, 16, 14, 14, 14, 14, 14, 14, 14, 10))
+    kit.fit_rows(ws)
 
 
 SHEET = Sheet("Checkpoints", "检查点调配", draw, inputs=(RESERVE_BLOCK, CHECKPOINT_BLOCK, CAPS_BLOCK),
-              cells=(RESERVE_TO_REALLOCATE,), tables=(REALLOCATION_TABLE,), charts=(REALLOCATION_CHART,))
+              cells=(RESERVE_TO_REALLOCATE, REALLOCATION_STATUS), tables=(REALLOCATION_TABLE,), charts=(REALLOCATION_CHART,))

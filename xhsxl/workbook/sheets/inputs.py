@@ -13,7 +13,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xhsxl.schema import FIELDS, GROUPS, SPANS, UNIT_LABELS, InputField
-from xhsxl.workbook.sheets.kit import BOLD, BOX, GROUP_FILL, INPUT_FILL, UNLOCKED, Kit, Sheet, write_text
+from xhsxl.workbook.sheets.kit import (
+    BOLD, BOX, FRACTIONAL_COUNT, GROUP_FILL, INPUT_FILL, UNLOCKED, Kit, Sheet, write_text,
+)
 
 __all__ = ["SHEET", "write_input", "STAGE_CHOICES"]
 
@@ -51,7 +53,8 @@ def draw(kit: Kit) -> None:
     for span, keys in SPANS.items():
         kit.range(span, ws, rows[keys[0]], 3, list(keys))
     ws.freeze_panes = "A4"
-    kit.widths(ws, (34, 20, 22, 16, 16, 90))
+    kit.widths(ws, (34, 22, 36, 12, 22, 110))
+    kit.fit_rows(ws)
 
 
 def _input_row(kit: Kit, ws: Worksheet, row: int, f: InputField) -> None:
@@ -63,10 +66,14 @@ def _input_row(kit: Kit, ws: Worksheet, row: int, f: InputField) -> None:
     cell.fill = INPUT_FILL
     cell.border = BOX
     cell.protection = UNLOCKED
-    cell.number_format = f.number_format
-    ws.cell(row, 4, UNIT_LABELS[f.unit])
-    ws.cell(row, 5, f.bounds_text() or (", ".join(f.choices) if f.choices else ""))
-    ws.cell(row, 6, f.help).alignment = Alignment(wrap_text=False)
+    # A count that may be fractional (0.5 orders a month) keeps its decimals; the schema's count format shows 1.
+    cell.number_format = FRACTIONAL_COUNT if f.unit == "count" and not f.integer else f.number_format
+    ws.cell(row, 4, UNIT_LABELS[f.unit]).alignment = Alignment(indent=1, vertical="top")  # clear of the value
+    ws.cell(row, 5, f.bounds_text() or (", ".join(f.choices) if f.choices else "")).alignment = Alignment(
+        wrap_text=True, vertical="top")
+    ws.cell(row, 6, f.help).alignment = Alignment(wrap_text=True, vertical="top")
+    for column in (1, 2, 3):
+        ws.cell(row, column).alignment = Alignment(vertical="top", horizontal="left" if column < 3 else None)
     cell.comment = Comment(f"{f.label_en} · {f.label_zh}\n{f.help}"
                            + (f"\nAllowed: {f.bounds_text()}" if f.bounds_text() else ""), "xhsxl", 160, 320)
     kit.place.put(f.key, ws.title, row, 3)

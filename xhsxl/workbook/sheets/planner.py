@@ -8,11 +8,12 @@ from openpyxl.styles import Alignment
 
 from xhsxl.core import allocation, figures, planner
 from xhsxl.core.planner.funnel import BAND_ROWS, LINE_LABELS_ZH
-from xhsxl.schema import Unit
+from xhsxl.schema import UNIT_LABELS, Unit
 from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Lit, Name, Span, Sum, TableCell
 from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
 from xhsxl.workbook.sheets.kit import (
-    BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, write_text,
+    BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
+    LABELS, labels, shown_as, when_filled, write_text,
 )
 
 __all__ = [
@@ -20,7 +21,7 @@ __all__ = [
     "FORECAST_TABLE", "BAND_COLUMNS", "BAND_CASES", "band_cell", "FORECAST_LINES_TABLE", "RECOMMENDATION_TABLES",
     "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS", "BENCHMARK_UNITS", "BENCHMARK_ROWS",
     "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER", "PLANNER_CHART", "OVERRIDE_BLOCKS",
-    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK",
+    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS",
 ]
 
 #: The Planner's budget lines (the forecast's lines, in its order), each with its row in the plan table: the
@@ -59,6 +60,9 @@ _MARGINS = (Name("gross_margin"), Name("commission_rate"), Name("refund_rate"))
 _KEPT_ON_DIRECT_SALES = (Lit(1) - Name("refund_rate")) * Name("gross_margin") - Name("commission_rate")
 
 
+_STAGE_KEYS = ("cold_start", "growth", "maturity")
+
+
 def _forecast_guard(expr: Expr) -> If:
     return If(_KEPT_ON_DIRECT_SALES > 0, expr, NOT_APPLICABLE)
 
@@ -70,12 +74,18 @@ PLANNER_ROI = ComputedCell(
 PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
                               "The sum of the lines below.")
 
+# BAND_ROWS is the core's, which cannot import the schema's Unit, so it spells units as plain text; they are
+# Unit names (a wrong one fails when the template looks up its number format), which str cannot show a checker.
 _BAND_UNITS: tuple[Unit, ...] = tuple(unit for _metric, _zh, unit in BAND_ROWS)  # type: ignore[misc]
 FORECAST_TABLE = TableSpec(
     "forecast_table", "Funnel forecast: low, base and high cases", "漏斗预测：低/基准/高", len(BAND_ROWS) + 1,
     len(planner.BAND_TABLE_HEADER),
     _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS)),
     (None,) * len(planner.BAND_TABLE_HEADER), row_units=_BAND_UNITS,
+    header_labels=labels(planner.BAND_TABLE_HEADER),
+    # English only: the table's second column is the Chinese name.
+    row_labels=tuple(label.split(" · ")[0] for label in labels(metric for metric, _zh, _unit in BAND_ROWS)),
+    column_labels=((planner.BAND_TABLE_HEADER.index("unit") + 1, tuple(UNIT_LABELS[unit] for unit in _BAND_UNITS)),),
 )
 
 #: The band block beside the chart: one row per case, these metrics of the forecast table as columns.
@@ -107,6 +117,7 @@ FORECAST_LINES_TABLE = TableSpec(
     Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS),
     (None, "CNY", "count", "count", "count", "count", "count", "CNY", "CNY", "CNY", "ratio", "ratio", "fraction",
      "CNY"),
+    header_labels=labels(planner.LINE_TABLE_HEADER), row_labels=labels((*planner.LINES, "total")),
 )
 RECOMMENDATION_TABLES: tuple[TableSpec, ...] = tuple(
     TableSpec(f"recommendations_{language}", title, title_zh, planner.RECOMMENDATION_ROWS + 1, 1,
@@ -148,9 +159,15 @@ BENCHMARK_ROWS: tuple[str, ...] = tuple(row[0] for row in planner.DEFAULT_BENCHM
 _BENCHMARK_ROW_UNITS: tuple[Unit, ...] = tuple(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)
 CALIBRATION_TABLE = TableSpec(
     "calibration_table", "Benchmarks fitted to the history (least squares on the log funnel)", "历史数据校准的基准",
-    len(BENCHMARK_ROWS) + 1, len(planner.BENCHMARK_TABLE_HEADER), Call("XHS_CALIBRATE", Span("planner_history")),
+    len(BENCHMARK_ROWS) + 1, len(planner.BENCHMARK_TABLE_HEADER),
+    when_filled("planner_history", Call("XHS_CALIBRATE", Span("planner_history"))),
     (None, None, None, None, None, "elasticity", None, None), row_units=_BENCHMARK_ROW_UNITS,
+    header_labels=labels(planner.BENCHMARK_TABLE_HEADER), row_labels=labels(BENCHMARK_ROWS),
+    column_labels=((planner.BENCHMARK_TABLE_HEADER.index("unit") + 1,
+                    tuple(UNIT_LABELS[BENCHMARK_UNITS[name]] for name in BENCHMARK_ROWS)),),
 )
+#: Beside the calibration table: "n/a — add your data" while the past campaigns are empty.
+CALIBRATION_STATUS = data_status_cell("calibration_status", "planner_history")
 #: The benchmarks block the forecasts read: its header row, then blank rows (the case-study defaults) until
 #: the analyst pastes a calibration or types the benchmarks to change.
 BENCHMARKS_BLOCK_ROWS = len(BENCHMARK_ROWS) + 1
@@ -170,7 +187,7 @@ HISTORY_BLOCKS: tuple[InputBlock, ...] = (
 #: The benchmarks the forecasts read: the header row, then blank rows (the defaults) until pasted over.
 BENCHMARKS_BLOCK = InputBlock.padded(
     "planner_benchmarks", (BENCHMARKS_BLOCK_HEADER,), BENCHMARKS_BLOCK_ROWS, (None,) * len(BENCHMARKS_BLOCK_HEADER),
-    row_units=(None, *(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)))
+    row_units=(None, *(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)), worked_example=False)
 
 _BAND_ROWS_SHOWN = (2, 1 + len(BAND_CASES))
 PLANNER_CHART = ChartSpec(
@@ -200,25 +217,29 @@ def draw(kit: Kit) -> None:
         kit.labelled(ws, row, 2, item)
         row += 1
     ws.cell(row, 1, "Brand stage · 品牌阶段").font = BOLD
-    stage = ws.cell(row, 2, '=IF(brand_stage="","",brand_stage)')
+    # The stage's label for its key; anything else (a Chinese name typed on Inputs) as typed.
+    shown = "brand_stage"
+    for key in reversed(_STAGE_KEYS):
+        shown = f'IF(brand_stage="{key}","{LABELS[key]}",{shown})'
+    stage = ws.cell(row, 2, f'=IF(brand_stage="","",{shown})')
     stage.alignment = Alignment(horizontal="right")
     stage.border = BOX
     ws.cell(row, 3, "From Inputs; blank means direct sales only.")
     row += 2
 
     kit.header(ws, row, ("Budget line · 预算项", "Forecast ¥ · 预测投入", "Allocation plan ¥ · 方案金额",
-                         "Your amount ¥ · 自定金额", "中文"))
+                         "Your amount ¥ · 自定金额"))
     ws.row_dimensions[row].height = 30
     first = row + 1
     for offset, line in enumerate(PLANNER_LINES):
         r = first + offset
         plan, override, amount = planner_line_cells(line)
         write_text(ws.cell(r, 1), line)
+        ws.cell(r, 1).number_format = shown_as(labels((line,))[0])  # the forecast reads the code; a person the label
         kit.constant(f"planner_line_{line}", line)
         kit.computed(ws, r, 2, amount)
         kit.computed(ws, r, 3, plan)
         kit.input_block(ws, r, 4, OVERRIDE_BLOCKS[offset])
-        ws.cell(r, 5, LINE_LABELS_ZH[line])
     count = len(PLANNER_LINES)
     kit.range("planner_lines", ws, first, 1, [[f"planner_line_{line}", f"planner_amount_{line}"]
                                               for line in PLANNER_LINES])
@@ -236,7 +257,7 @@ def draw(kit: Kit) -> None:
         cell.fill = TABLE_HEADER_FILL
         cell.border = BOX
     for offset, (case, chinese) in enumerate(BAND_CASES, start=1):
-        label = ws.cell(band + offset, 1, f"{case} · {chinese}")
+        label = ws.cell(band + offset, 1, f"{case.capitalize()} · {chinese}")
         label.border = BOX
         for column, (metric, *_rest) in enumerate(BAND_COLUMNS, start=2):
             kit.computed(ws, band + offset, column, band_cell(case, metric))
@@ -251,27 +272,36 @@ def draw(kit: Kit) -> None:
 
     ws.cell(row, 1, "Your own benchmarks (optional) · 自定义基准").font = BOLD
     row = kit.notes(ws, row + 1, (
-        "1. Past campaigns of the client in the yellow rows below (the example is a beauty brand's); blank rows "
-        "are ignored, visits may be left blank.",
+        "1. Past campaigns of the client in the yellow rows below; blank rows are ignored, visits may be left "
+        "blank.",
         "2. The calibration table fits CPM, engagement rate, CTR, CVR, AOV and the curvature to them, with "
         "standard errors.",
         "3. To forecast on them, copy the calibration table and paste its values into the yellow benchmarks "
         "block (header included); rows left blank keep the defaults. Clear the block to return to the defaults.",
     ))
+    kit.example_hint(ws, row, "Your past campaigns here, one a row: e.g. spring launch 2024-03 · ¥60,000 · "
+                              "1,335,559 impressions · 21,274 engagements · 844 conversions · ¥261,628 · 19,272 visits")
+    row += 1
     kit.header(ws, row, [f"{english} · {chinese}" for english, chinese, _unit in HISTORY_COLUMNS])
     ws.row_dimensions[row].height = 30
     first = row + 1
     for column, block in zip((1, 2), HISTORY_BLOCKS):
         kit.input_block(ws, first, column, block)
+    kit.data_status(ws, first + HISTORY_INPUT_ROWS, 1, CALIBRATION_STATUS)
     row = kit.table(ws, first + HISTORY_INPUT_ROWS + 1, CALIBRATION_TABLE)
     ws.cell(row, 1, "Benchmarks the forecasts read (paste values here) · 预测所用基准").font = BOLD
     kit.input_block(ws, row + 1, 1, BENCHMARKS_BLOCK)
+    for column, code in enumerate(BENCHMARKS_BLOCK_HEADER, start=1):  # the codes XHS_FORECAST reads, labelled
+        ws.cell(row + 1, column).number_format = shown_as(labels((code,))[0])
+        ws.cell(row + 1, column).alignment = Alignment(wrap_text=True, vertical="top")
     kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16))
+    kit.fit_rows(ws)
 
 
 SHEET = Sheet("Planner", "投放预测", draw, inputs=(*OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
               cells=(PLANNER_BUDGET, PLANNER_ROI,
                      *(cell for line in PLANNER_LINES for cell in planner_line_cells(line)[::2]),
-                     *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS)),
+                     *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS),
+                     CALIBRATION_STATUS),
               tables=(FORECAST_TABLE, FORECAST_LINES_TABLE, *RECOMMENDATION_TABLES, CALIBRATION_TABLE),
               charts=(PLANNER_CHART,))

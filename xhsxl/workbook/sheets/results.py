@@ -9,7 +9,7 @@ from __future__ import annotations
 from xhsxl.core import returns
 from xhsxl.schema import OUTPUTS
 from xhsxl.workbook.formula import NOT_APPLICABLE, BinOp, Call, Expr, If, Lit, Name, Span, Sum
-from xhsxl.workbook.sheets.kit import BOLD, ComputedCell, Kit, Sheet, TableSpec
+from xhsxl.workbook.sheets.kit import BOLD, ComputedCell, Kit, Sheet, TableSpec, labels
 
 __all__ = ["SHEET", "RESULT_CELLS", "WORKING_CELLS", "BREAKDOWN_TABLE"]
 
@@ -95,13 +95,16 @@ BREAKDOWN_TABLE = TableSpec(
         "direct_revenue", "incremental_cross_platform", "new_customers", "clv", "engagement_value",
         "brand_value")), Span("blended_weights"), 1),
     (None, None, None, "CNY", "fraction", "CNY", "fraction"),
+    header_labels=labels(("component", "label", "标签", "value", "weight", "weighted value", "share")),
+    row_labels=labels((*returns.RETURN_COMPONENTS, "total")),
 )
 
 
 
 def draw(kit: Kit) -> None:
     ws = kit.sheet(SHEET.name)
-    kit.title(ws, "Results", "结果", "Each value is an XHS_ function over the named input cells.")
+    kit.title(ws, "Results", "结果", "Computed from the Inputs sheet (输入)." if kit.static
+              else "Each value is an XHS_ function over the named input cells of the Inputs sheet (输入).")
     kit.header(ws, 3, ("Result", "结果", "Value", "Unit", "Note"))
     row = 4
     for item in RESULT_CELLS:
@@ -115,7 +118,8 @@ def draw(kit: Kit) -> None:
         row += 1
     kit.table(ws, row + 1, BREAKDOWN_TABLE)
     ws.freeze_panes = "A4"
-    kit.widths(ws, (38, 30, 18, 12, 16, 18, 12))
+    kit.widths(ws, (38, 30, 18, 14, 16, 24, 14))
+    kit.fit_rows(ws)
 
 
 SHEET = Sheet("Results", "结果", draw, cells=RESULT_CELLS + WORKING_CELLS, tables=(BREAKDOWN_TABLE,))

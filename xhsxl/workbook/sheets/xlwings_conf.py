@@ -1,5 +1,5 @@
 """The xlwings.conf sheet: classic xlwings reads the module holding the UDFs from it (keys in column A from A1,
-no blank rows)."""
+no blank rows). It is hidden: it is for the add-in, not for the client."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ def draw(kit: Kit) -> None:
     ws["A1"] = "UDF Modules"
     ws["B1"] = "xhsxl.udfs"
     kit.widths(ws, (16, 16))
+    # Hidden, as xlwings' own release step hides it (RELEASE_HIDE_CONFIG_SHEET): the add-in finds the sheet by
+    # name whatever its visibility, and a client neither needs to read it nor to print it as the last page.
+    ws.sheet_state = "hidden"
 
 
 SHEET = Sheet("xlwings.conf", "", draw)
