@@ -21,6 +21,7 @@ import errno
 import io
 import os
 import re
+import sys
 import threading
 import time
 import unicodedata
@@ -277,9 +278,8 @@ def output_folder_lock(out: Path) -> Iterator[None]:
 
 
 def _try_lock(descriptor: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    """Take the lock on ``descriptor`` without waiting; False when another process holds it."""
+    if sys.platform == "win32":
         import msvcrt
 
         try:
@@ -287,6 +287,8 @@ def _try_lock(descriptor: int) -> bool:
         except OSError:
             return False
         return True
+    import fcntl
+
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

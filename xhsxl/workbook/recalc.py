@@ -196,7 +196,7 @@ def _engine() -> types.SimpleNamespace:
             self.sealed = False
             self.refused_books: set[str] = set()
 
-        def add_book(self, book=None, context=None, data_only=False):  # type: ignore[no-untyped-def]
+        def add_book(self, book: Any = None, context: Any = None, data_only: bool = False) -> Any:
             # The engine opens the file a reference names ('../secret/[secret.xlsx]Sheet'!A1, or an external
             # link's target) to read its cells; a workbook from a client would read any file the user can.
             # The engine's own bookkeeping names a book by its path relative to the first one, upper-cased;
