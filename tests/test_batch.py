@@ -197,8 +197,6 @@ def test_markup_in_cells_and_headers_is_printed_as_written(tmp_path):
     assert "[bold]lots[/]" in output and "Good [b]" in output and "[/]extra" in output
 
 
-@pytest.mark.xfail(strict=True, reason="summary.xlsx refuses a control character in a client name "
-                                       "(IllegalCharacterError in xhsxl/workbook/batch.py)")
 def test_a_control_character_in_one_client_name_is_that_rows_problem(tmp_path):
     rows = [["Bell\x07 Co", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"],
             ["Good", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"]]

@@ -419,7 +419,7 @@ def test_xml_entities_in_an_xlsx_are_refused_by_defusedxml(tmp_path):
         ("no-name.csv", b"creator_fees\n100\n", "no column for client_name / Client / brand / 客户/品牌"),
         ("binary.csv", b"client_name\x00\x01\x02", "binary"),
         ("zipped.csv", b"PK\x03\x04rest", "name it .xlsx"),
-        ("latin1.csv", "client_name\nCafé au lait\n".encode("latin-1") + b"\xff", "neither UTF-8 nor GBK"),
+        ("latin1.csv", "client_name\nCafé au lait\n".encode("latin-1") + b"\xff", "--encoding cp1252"),
         ("empty.json", b"[]", "empty"),
         ("object.json", b'{"clients": []}', "list of client objects"),
         ("broken.json", b'[{"client_name": ', "not valid JSON"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from typing import Any, TypedDict
 
 import numpy as np
@@ -786,25 +787,38 @@ def _forecast(lines, stage, benchmarks, gross_margin=None, commission_rate=None,
     arguments = (without_blank_tail(lines), stage, without_blank_tail(benchmarks), gross_margin, commission_rate,
                  refund_rate, spillover, level)
     # Only small tables are kept (a plan has tens of rows), so the cache stays within a few megabytes.
-    key = _cache_key(arguments) if _cells(arguments) <= _CACHED_CELLS else None
+    key = _cache_key(arguments) if _fits_cache(arguments) else None
     if key is None:
         return _forecast_now(*arguments)
     return _forecast_kept(key)
 
 
-#: Most cells of the arguments of a kept forecast: 16 kept forecasts then hold at most ~160,000 small keys.
+#: Forecasts kept at once.
+_CACHED_FORECASTS = 16
+#: Most cells of the arguments of a kept forecast.
 _CACHED_CELLS = 10_000
+#: Most bytes the arguments of a kept forecast take in memory (cells of long text count for what they hold):
+#: the kept keys then stay within _CACHED_FORECASTS × 256 KiB = 4 MiB, whatever text the cells hold.
+_CACHED_BYTES = 256 * 1024
 
 
-def _cells(arguments: tuple[Any, ...]) -> int:
-    """Cells in the arguments, counted by rows × width of each range (rectangular, as Excel passes them)."""
-    count = 0
-    for value in arguments:
-        if isinstance(value, (list, tuple)) and value:
-            count += len(value) * (len(value[0]) if isinstance(value[0], (list, tuple)) else 1)
-        else:
-            count += 1
-    return count
+def _fits_cache(arguments: tuple[Any, ...]) -> bool:
+    """Whether the arguments are small enough to keep: at most :data:`_CACHED_CELLS` cells and
+    :data:`_CACHED_BYTES` bytes, counted cell by cell and abandoned as soon as either is passed."""
+    cells = 0
+    size = 0
+    pending: list[Any] = list(arguments)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, (list, tuple)):
+            pending.extend(value)
+            size += 8 * len(value)  # the list's slots
+            continue
+        cells += 1
+        size += sys.getsizeof(value)
+        if cells > _CACHED_CELLS or size > _CACHED_BYTES:
+            return False
+    return True
 
 
 def _cache_key(value: Any) -> Any:
@@ -822,7 +836,7 @@ def _from_cache_key(key: Any) -> Any:
     return [_from_cache_key(item) for item in value] if kind == "[" else value
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=_CACHED_FORECASTS)
 def _forecast_kept(key: Any) -> planner.Forecast:
     return _forecast_now(*_from_cache_key(key))
 

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 app = App()
 
+#: Most characters of one cell, header or name a line on the terminal quotes (the rest is in the file itself).
+QUOTED_CHARS = 100
+
 #: A batch run lists every client's headline results up to twice this many; beyond, the lowest and highest ROI.
 HEADLINE_ENDS = 10
 
@@ -33,8 +36,8 @@ def _print_problem(problem: Any) -> None:
     from rich.markup import escape
 
     colour = "yellow" if problem.column == "(file)" and "kept" in problem.reason else "red"
-    value = f" = {problem.value!r}" if problem.value not in (None, "") else ""
-    text = one_line(f"{problem.column}{value}: {problem.reason}")
+    value = f" = {one_line(repr(problem.value), QUOTED_CHARS)}" if problem.value not in (None, "") else ""
+    text = one_line(f"{one_line(problem.column, QUOTED_CHARS)}{value}: {problem.reason}")
     errors.print(f"[{colour}]row {problem.row}[/], {escape(text)}", soft_wrap=True, highlight=False)
 
 
@@ -57,13 +60,14 @@ def _headline_rows(outcomes: list[Any], everyone: bool) -> tuple[list[dict[str, 
 
 @app.command()
 def batch(
-    clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8 or GBK), XLSX or JSON; one row per campaign.")],
+    clients: Annotated[Path, typer.Argument(help="Table of clients: CSV (UTF-8, UTF-16, GB18030/GBK or Big5; others with --encoding), XLSX or JSON; one row per campaign.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the workbooks, summary.xlsx and errors.csv.")],
     static: Annotated[bool, typer.Option("--static", help=STATIC_HELP)] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes (default: every core).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of a CSV or JSON table when it is not detected (UTF-8, UTF-16, GB18030 and Big5 are), e.g. shift_jis or cp1252.")] = None,
     example: Example = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -71,9 +75,11 @@ def batch(
 
     Columns are the input keys (xhsxl fields) or their English or Chinese labels; 30% and 0.3, ¥1,200,000
     and 1200000 are read alike. Every bad row is reported with its row, column and reason while every good
-    row is still written. Existing client workbooks are kept unless --overwrite; summary.xlsx and
-    errors.csv always describe the latest run. Exit status: 0 all rows written, 2 some rows rejected or
-    not written, 1 the table could not be read or the folder not written. With --format csv or json, stdout
+    row is still written, and a row whose file cannot be written (read-only, open in Excel, a symlink or a
+    folder in its place, never followed) is reported the same way. Existing client workbooks are kept
+    unless --overwrite; summary.xlsx and errors.csv always describe the latest run, and one run at a time
+    writes into a folder. Exit status: 0 all rows written, 2 some rows rejected or not written, 1 the table
+    could not be read, the folder not written, or another batch is writing into it. With --format csv or json, stdout
     carries the status counts and every client's headline results.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -90,17 +96,19 @@ def batch(
             bar.advance(task)
         elif not interactive:
             where = f" -> {outcome.path.name}" if outcome.path else ""
-            say(f"row {outcome.row}: {_VERBS[outcome.status]} {outcome.client}{where}", fmt)
+            say(f"row {outcome.row}: {_VERBS[outcome.status]} {one_line(outcome.client, QUOTED_CHARS)}{where}", fmt)
 
     with about(clients):
         if bar is not None:
             with bar:
                 from xhsxl.workbook.clients import read_clients
 
-                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet).rows))
-                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example)
+                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet, encoding).rows))
+                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
+                                   encoding=encoding)
         else:
-            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example)
+            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
+                               encoding=encoding)
     for path in result.cleaned:
         say(f"removed {path.name}, left by an interrupted run", fmt)
     for name in result.not_found:

@@ -288,7 +288,7 @@ def reallocate(
     with about(checkpoints):
         table = read_checkpoints(rows, metric, str(checkpoints))
     result = planner.reallocate(table.line, table.spend, table.result, reserve, hours=table.hours,
-                                caps=parse_amounts(caps, "--caps") or None, planned=table.planned or None,
+                                caps=parse_amounts(caps, "--caps", percent=False) or None, planned=table.planned or None,
                                 elasticity=elasticity, metric=table.metric, lines_order=table.lines_order)
 
     def per_yuan(key: str) -> Any:

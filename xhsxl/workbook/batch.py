@@ -7,38 +7,57 @@ writes each file atomically, and finishes with ``summary.xlsx`` (headline KPIs, 
 the clients ranked by ROI with charts comparing them) and ``errors.csv`` (every problem: row, column, value,
 reason).
 
-A bad row never stops a good one; an existing workbook is never replaced without ``overwrite``; a run that
-is killed leaves only temporary files, which the next run removes. The same input gives the same bytes.
+A bad row never stops a good one — nor does a row whose file cannot be written (read-only, a folder or a
+symlink in its place: never followed, so one client's workbook never lands in another's file); an existing
+workbook is never replaced without ``overwrite``; a run that is killed leaves only temporary files, which the
+next run removes. One run at a time writes into a folder (:func:`output_folder_lock`), and worker processes
+stop when the run that started them dies. The same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
+import re
+import sys
+import threading
+import time
 import unicodedata
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.errors import Problem
 from xhsxl.schema import HEADLINE_METRICS, NUMBER_FORMATS, OUTPUTS, ClientCampaign
-from xhsxl.workbook.clients import ROW_COLUMN, ClientTable, read_clients
-from xhsxl.workbook.safe_files import atomic_write, clean_stray_temps, safe_path, slugify, unique_names
+from xhsxl.workbook.clients import MAX_CLIENT_ROWS, ROW_COLUMN, ClientTable, read_clients
+from xhsxl.workbook.safe_files import (UnsafePathError, atomic_write, clean_stray_temps, create_temp, safe_path,
+                                        slugify, unique_names, unsafe_entry)
 from xhsxl.workbook.sheets.kit import LABELS, LINE_HEIGHT, shown_as, wrapped_lines
 from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
 
-__all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME"]
+__all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME", "LOCK_NAME",
+           "MAX_CLIENT_ROWS", "FolderBusyError", "output_folder_lock"]
 
 SUMMARY_NAME = "summary"
 ERRORS_NAME = "errors"
+
+#: The file a running batch holds locked in its output folder, with its process id in it.
+LOCK_NAME = ".xhsxl-batch.lock"
+
+
+class FolderBusyError(OSError):
+    """Another batch is writing into the output folder; the message names its process id."""
 
 #: The KPIs the summary shows per client, in column order: the schema's headline, as on the Dashboard.
 HEADLINE: tuple[str, ...] = HEADLINE_METRICS
@@ -122,22 +141,69 @@ def _build(task: _Task) -> Outcome:
         # Valid fields whose combination cannot be computed (an overflow from absurd magnitudes).
         return Outcome(status="rejected", problems=(Problem(task.row, ROW_COLUMN, None, str(error)),), **common)
     target = Path(task.target)
+    # Checked again just before writing: the folder may have changed since the names were chosen.
+    refusal = unsafe_entry(target)
+    if refusal:
+        return _failed(task, refusal)
     data = _factory(task.static, task.example).workbook_bytes(campaign)
     try:
         atomic_write(target, lambda temp: temp.write_bytes(data), task.overwrite)
     except FileExistsError:
+        if unsafe_entry(target):  # a link or folder that appeared while the workbook was being built
+            return _failed(task, unsafe_entry(target) or "")
         reason = f"{target.name} already exists and was kept; use --overwrite to replace it"
         return Outcome(status="skipped", path=target, headline=headline,
                        problems=(Problem(task.row, "(file)", target.name, reason),), **common)
+    except OSError as error:
+        # This row's file only (read-only, open in Excel on Windows, a folder in the way, the disk full):
+        # the other rows are still written.
+        return _failed(task, write_failure(target, error))
     return Outcome(status="written", path=target, headline=headline, **common)
+
+
+#: What to do about a file that cannot be written, by the operating system's reason.
+_WRITE_FAILURES = {
+    errno.EACCES: "permission denied: it is read-only, or open in another program such as Excel; close it or "
+                  "make it writable and run again",
+    errno.EPERM: "not permitted: it is read-only, locked or open in another program; close it and run again",
+    errno.EISDIR: "a folder of that name is in the way; remove or rename it and run again",
+    errno.ENOTDIR: "a file is in the way of the folder; remove or rename it and run again",
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run again",
+    errno.EROFS: "the file system is read-only; choose another --out folder",
+    errno.ENAMETOOLONG: "the name is too long for this file system",
+}
+
+
+def write_failure(target: Path, error: OSError) -> str:
+    """One sentence on why ``target`` was not written and what to do about it."""
+    reason = _WRITE_FAILURES.get(error.errno or 0, error.strerror or type(error).__name__)
+    return f"{target.name} was not written: {reason}"
 
 
 def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
     return [_build(task) for task in tasks]
 
 
-def _warm(static: bool, example: bool) -> None:
+def _warm(static: bool, example: bool, parent: int) -> None:
+    _exit_with_parent(parent)
     _factory(static, example)
+
+
+#: How often a worker checks that the run which started it is still alive, in seconds.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop this worker process soon after ``parent`` dies (killed with -9, say) instead of living on as an
+    orphan: a daemon thread watches for the worker being handed to another parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)  # no clean-up to run: a half-written file is a temporary one, removed by the next run
+
+    threading.Thread(target=watch, name="xhsxl-parent-watch", daemon=True).start()
 
 
 def _key(name: str) -> str:
@@ -154,19 +220,85 @@ def run_batch(
     sheet: str | None = None,
     progress: Callable[[Outcome], None] | None = None,
     example: bool = False,
+    encoding: str | None = None,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
-    Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all. ``jobs``
-    worker processes build the workbooks (default: every core); ``only`` restricts the run to the named
-    clients; ``progress`` is called with each row's outcome as it completes. The analyst's blocks (paths,
-    touch log, checkpoints, past campaigns) start empty in every client's workbook unless ``example`` puts the
-    worked examples in.
+    Raises :class:`~xhsxl.workbook.clients.InputFileError` when the table cannot be read at all (or has more
+    than :data:`~xhsxl.workbook.clients.MAX_CLIENT_ROWS` rows), an :class:`OSError` naming the folder when
+    ``out_dir`` cannot be written at all (a file of that name, no permission, a read-only disk), and
+    :class:`FolderBusyError` when another batch is writing into it. ``jobs`` worker processes build the
+    workbooks (default: every core); ``only`` restricts the run to the named clients; ``progress`` is called
+    with each row's outcome as it completes. The analyst's blocks (paths, touch log, checkpoints, past
+    campaigns) start empty in every client's workbook unless ``example`` puts the worked examples in.
+    ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    table = read_clients(clients, sheet, encoding)  # refuses a table beyond MAX_CLIENT_ROWS before validating it
+    _prepare_folder(out)
+    with output_folder_lock(out):
+        return _run_locked(table, out, static, jobs, overwrite, only, progress, example)
+
+
+def _prepare_folder(out: Path) -> None:
+    """Create ``out`` (and missing parents) and prove a file can be created there, before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder; choose a folder for --out", str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        os.unlink(create_temp(out, ""))
+    except OSError as error:
+        if error.filename is None or Path(str(error.filename)).name.startswith("."):
+            # name the folder the user chose, not the probe's hidden name
+            raise OSError(error.errno, error.strerror, str(out)) from None
+        raise
+
+
+@contextmanager
+def output_folder_lock(out: Path) -> Iterator[None]:
+    """Hold :data:`LOCK_NAME` in ``out`` locked for the run: a second batch into the same folder is refused
+    with the first one's process id, instead of removing its temporary files as strays. The operating system
+    releases the lock when the process ends however it ends, so a killed run never leaves the folder locked."""
+    path = out / LOCK_NAME
+    refusal = unsafe_entry(path)
+    if refusal:
+        raise FolderBusyError(errno.ELOOP, refusal, str(path))
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        if not _try_lock(descriptor):
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() if hasattr(os, "pread") else ""
+            raise FolderBusyError(
+                errno.EBUSY, f"another xhsxl batch (process {holder or 'unknown'}) is writing into this folder; wait "
+                "for it to finish or choose another --out", str(out))
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock; the file stays, empty of meaning, for the next run
+
+
+def _try_lock(descriptor: int) -> bool:
+    """Take the lock on ``descriptor`` without waiting; False when another process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, overwrite: bool,
+                only: Iterable[str], progress: Callable[[Outcome], None] | None, example: bool) -> BatchResult:
     cleaned = clean_stray_temps(out)
-    table = read_clients(clients, sheet)
 
     # A good row is one with a campaign; pairing them keeps the campaign typed as present.
     good = [(row, row.campaign) for row in table.good_rows if row.campaign is not None]
@@ -175,16 +307,22 @@ def run_batch(
     wanted = {_key(name) for name in only}
     found = {_key(campaign.client_name) for _, campaign in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
-    tasks = [
-        _Task(row.row_number, campaign, str(safe_path(out, stem)), static, overwrite, example)
-        for (row, campaign), stem in zip(good, stems)
-        if not wanted or _key(campaign.client_name) in wanted
-    ]
+    tasks: list[_Task] = []
     outcomes = [
         Outcome(row=row.row_number, client=row.client_name_raw, status="rejected", problems=tuple(row.problems))
         for row in table.bad_rows
         if not wanted or _key(row.client_name_raw) in wanted
     ]
+    for (row, campaign), stem in zip(good, stems):
+        if wanted and _key(campaign.client_name) not in wanted:
+            continue
+        try:
+            target = safe_path(out, stem)
+        except UnsafePathError as error:  # a link or a folder where this client's file would go
+            task = _Task(row.row_number, campaign, str(out / f"{stem}.xlsx"), static, overwrite, example)
+            outcomes.append(_failed(task, str(error)))
+            continue
+        tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
     if progress:
         for outcome in outcomes:
             progress(outcome)
@@ -194,10 +332,20 @@ def run_batch(
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
     summary = workbook_bytes(summary_workbook(result))
     # The summary and the errors file describe the latest run: they are replaced, atomically, every time.
-    atomic_write(result.summary, lambda temp: temp.write_bytes(summary), overwrite=True)
-    errors = errors_csv(result.problems())
-    atomic_write(result.errors, lambda temp: temp.write_bytes(errors), overwrite=True)
+    _write_report(result.summary, summary)
+    _write_report(result.errors, errors_csv(result.problems()))
     return result
+
+
+def _write_report(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data``; an OSError names ``target`` (not the temporary file) and the reason."""
+    refusal = unsafe_entry(target)
+    if refusal:
+        raise UnsafePathError(refusal)
+    try:
+        atomic_write(target, lambda temp: temp.write_bytes(data), overwrite=True)
+    except OSError as error:
+        raise OSError(error.errno, write_failure(target, error), str(target)) from None
 
 
 def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None,
@@ -215,7 +363,7 @@ def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[
     # round trip between processes.
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example, os.getpid())) as pool:
         futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:
@@ -263,8 +411,8 @@ def summary_workbook(result: BatchResult) -> Workbook:
     row = 5
     for outcome in result.outcomes:
         ws.cell(row, 1, outcome.row)
-        write_text(ws.cell(row, 2), outcome.client)
-        write_text(ws.cell(row, 3), outcome.campaign_name)
+        _outside_text(ws.cell(row, 2), outcome.client)
+        _outside_text(ws.cell(row, 3), outcome.campaign_name)
         stage = ws.cell(row, 4, outcome.stage)
         if outcome.stage in LABELS:  # the stage's key stays in the cell (a filter sorts by it); a person reads its label
             stage.number_format = shown_as(LABELS[outcome.stage])
@@ -293,6 +441,19 @@ def summary_workbook(result: BatchResult) -> Workbook:
     return wb
 
 
+#: Most characters Excel holds in a cell; a longer one makes Excel report the file as damaged.
+EXCEL_CELL_CHARS = 32_767
+
+
+def _outside_text(cell: Any, text: str) -> None:
+    """Client text into a summary cell, as text: a rejected row's name is as the file had it, so a control
+    character (which the XLSX format cannot store) is shown as ``\\xNN`` and an overlong one is cut."""
+    text = ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group(0)):02x}", str(text))
+    if len(text) > EXCEL_CELL_CHARS:
+        text = text[: EXCEL_CELL_CHARS - 1] + "…"
+    write_text(cell, text)
+
+
 #: Clients a ranking chart shows at most: a batch of more gets one chart of the highest and one of the lowest.
 CHART_CLIENTS = 25
 
@@ -311,7 +472,7 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         cell.fill = PatternFill("solid", fgColor="C0392B")
     for rank, outcome in enumerate(ranked, start=1):
         ws.cell(3 + rank, 1, rank)
-        write_text(ws.cell(3 + rank, 2), outcome.client)
+        _outside_text(ws.cell(3 + rank, 2), outcome.client)
         roi = outcome.headline["roi"]
         ws.cell(3 + rank, 3, "n/a" if roi is None else roi).number_format = NUMBER_FORMATS["fraction"]
         if outcome.path is not None:
@@ -359,11 +520,32 @@ def errors_csv(problems: Sequence[Problem]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["row", "column", "value", "reason"])
     for problem in problems:
-        value = "" if problem.value is None else str(problem.value)
-        writer.writerow([problem.row, problem.column, _inert(value), problem.reason])
+        # Every field can carry outside text: a header is the column, a cell the value, and both are quoted
+        # in the reason.
+        row, column, value, reason = problem.record()
+        writer.writerow([inert_csv_text(row), inert_csv_text(_quoted(column)), inert_csv_text(_quoted(value)),
+                         inert_csv_text(reason)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _inert(text: str) -> str:
-    """A value Excel will show as text when it opens the CSV, not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+#: Most characters of a cell or header errors.csv quotes: enough to find it in the file, never a pasted document.
+MAX_QUOTED_CHARS = 100
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 1] + "…"
+
+
+#: What makes a spreadsheet read a CSV field as a formula (or, after a tab or line break, as the start of one),
+#: with the full-width forms that Excel in Chinese and Japanese locales also accepts.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def inert_csv_text(text: str) -> str:
+    """``text`` as a CSV field a spreadsheet shows as text instead of running: a leading apostrophe before
+    anything that starts like a formula. A plain number (``-5``, ``-1.5e3``) is left as it is, so a negative
+    value still opens as a number."""
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text

@@ -50,6 +50,7 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "RATIO_CHECKED_ABOVE_BYTES",
     "MAX_ZIP_MEMBERS",
+    "MAX_CLIENT_ROWS",
     "ROW_COLUMN",
     "ClientRow",
     "ClientTable",
@@ -57,6 +58,11 @@ __all__ = [
     "check_xlsx_archive",
     "decode_text",
 ]
+
+#: Most data rows a client table may have: the batch's summary.xlsx lists one client per row under a four-row
+#: heading, and an Excel sheet has 1,048,576 rows. A larger table is refused as soon as its rows are counted,
+#: before any row is validated.
+MAX_CLIENT_ROWS = 1_048_576 - 4
 
 #: Largest client file read, in bytes. A client table holds tens to thousands of rows of about 1 kB; 200 MiB
 #: is ample headroom and still fits in memory, where the file is read once.
@@ -157,7 +163,7 @@ class _RawTable:
 
 
 # --------------------------------------------------------------------------------------------------- public
-def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
+def read_clients(path: Path | str, sheet: str | None = None, encoding: str | None = None) -> ClientTable:
     """Read and validate a table of clients from a CSV, XLSX or JSON file.
 
     Parameters
@@ -167,6 +173,8 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
         GBK / GB18030, UTF-16 with BOM), ``.xlsx`` / ``.xlsm``, or ``.json`` (a list of objects).
     sheet : str, optional
         The worksheet of an XLSX to read; the first worksheet when omitted.
+    encoding : str, optional
+        The text encoding of a CSV or JSON file, when it is not one :func:`decode_text` detects on its own.
 
     Returns
     -------
@@ -188,10 +196,10 @@ def read_clients(path: Path | str, sheet: str | None = None) -> ClientTable:
     if sheet is not None:
         raise InputFileError(f"{path.name}: a sheet can only be chosen in an XLSX workbook")
     if suffix in _CSV_SUFFIXES:
-        text, encoding = decode_text(path, data)
+        text, encoding = decode_text(path, data, encoding)
         return _interpret(_read_csv(path, text), path, encoding, "csv", None)
     if suffix in _JSON_SUFFIXES:
-        text, encoding = decode_text(path, data)
+        text, encoding = decode_text(path, data, encoding)
         return _interpret(_read_json(path, text), path, encoding, "json", None)
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
         raise InputFileError(f"{path.name}: Excel 97-2003 workbooks (.xls) cannot be read; save it as .xlsx or CSV")
@@ -223,9 +231,39 @@ def read_file_bytes(path: Path, limit: int | None = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def decode_text(path: Path, data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was decoded with. UTF-8 first and strictly — a GBK file is almost never
-    valid UTF-8 — then GB18030, the superset of GBK that Chinese Windows uses."""
+#: Encodings read without being named: what Excel and Chinese-, Taiwanese- and Hong Kong-localised software write.
+#: Anything else is detected only to be named in the refusal, so the user can pass it with ``--encoding``.
+_DETECTED_ENCODINGS = ("gb18030", "big5")
+#: The encodings the detector weighs against each other. Restricting it to plausible ones is what makes it
+#: reliable on a few short lines of a client table; the last three are there to be recognised and refused,
+#: not read: Big5, Shift-JIS and Windows-1252 bytes are mostly valid GB18030 too, read as the wrong characters.
+_CANDIDATE_ENCODINGS = (*_DETECTED_ENCODINGS, "shift_jis", "euc_kr", "cp1252")
+#: How much less "chaos" (charset-normalizer's measure of implausible text, 0 to 1) the best reading needs
+#: than the next one to be chosen; within this margin the file is refused as ambiguous.
+_DETECTION_MARGIN = 0.01
+
+
+def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The text and the encoding it was decoded with.
+
+    ``encoding``, when given, is used strictly. Otherwise a byte-order mark decides (UTF-8, UTF-16); then
+    strict UTF-8, which text in any other encoding almost never is; then a detector (charset-normalizer)
+    tells GB18030 / GBK from Big5 — and from Shift-JIS, EUC-KR and Windows-1252, which are refused with the
+    encoding to pass as ``--encoding``, as is a file the detector cannot tell apart: a name decoded in the
+    wrong encoding is a believable wrong name, so none is guessed.
+    """
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputFileError(f"{path.name}: unknown encoding {encoding[:40]!r}; use a name such as utf-8, "
+                                 "gb18030, big5, utf-16, shift_jis or cp1252") from None
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as error:
+            raise InputFileError(f"{path.name}: is not {encoding} text (undecodable byte at position {error.start})"
+                                 ) from None
+        return text.removeprefix("\ufeff"), encoding
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -234,24 +272,46 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
     if data.startswith(_ZIP_MAGIC):
         raise InputFileError(f"{path.name}: this is a zip archive (an XLSX workbook?), not text; name it .xlsx")
     if b"\x00" in data:
-        raise InputFileError(f"{path.name}: contains NUL bytes; this is a binary file, not text")
+        raise InputFileError(f"{path.name}: contains NUL bytes; this is a binary file, or UTF-16 text without a "
+                             "byte-order mark (then pass --encoding utf-16-le)")
     try:
         return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as error:
-        raise InputFileError(
-            f"{path.name}: is neither UTF-8 nor GBK/GB18030 text (undecodable byte at position {error.start}); "
-            "save it as CSV UTF-8"
-        ) from None
+    detected = _detect_encoding(path, data)
+    return data.decode(detected), detected
+
+
+def _detect_encoding(path: Path, data: bytes) -> str:
+    """GB18030 or Big5 when the detector is sure, otherwise :class:`InputFileError` naming what it found."""
+    from charset_normalizer import from_bytes
+
+    order = {name: index for index, name in enumerate(_CANDIDATE_ENCODINGS)}
+    readings = sorted(from_bytes(data, cp_isolation=list(_CANDIDATE_ENCODINGS)),
+                      key=lambda match: (match.chaos, order.get(match.encoding, len(order))))
+    save_as = "save it as CSV UTF-8"
+    if not readings:
+        raise InputFileError(f"{path.name}: is not UTF-8, GB18030 or Big5 text; {save_as}, or pass --encoding "
+                             "with its encoding")
+    close = [match.encoding for match in readings if match.chaos - readings[0].chaos < _DETECTION_MARGIN]
+    # Among readings as plausible as the best, one the reader takes wins (a few lines of GBK read as well as
+    # EUC-KR); GB18030 against Big5 is the mistake that matters, and is refused.
+    taken = [name for name in close if name in _DETECTED_ENCODINGS]
+    if len(taken) > 1:
+        raise InputFileError(f"{path.name}: its encoding cannot be told apart (it reads as {' or '.join(taken)}); "
+                             f"{save_as}, or pass --encoding {taken[0]} or --encoding {taken[1]}")
+    if not taken:
+        raise InputFileError(f"{path.name}: looks like {close[0]} text, which is not read unless named; "
+                             f"{save_as}, or pass --encoding {close[0]}")
+    return taken[0]
 
 
 # --------------------------------------------------------------------------------------------------- formats
 def _read_csv(path: Path, text: str) -> _RawTable:
-    delimiter = _csv_delimiter(text)
+    # The csv module refuses a field beyond its limit (131,072 characters) and malformed quoting, in the
+    # header as anywhere else: either way the file cannot be read as a table.
     try:
+        delimiter = _csv_delimiter(text)
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise InputFileError(f"{path.name}: not a readable CSV file ({error})") from None
@@ -433,6 +493,9 @@ def _aligned(headers: list[Any], header_row: int, records: list[tuple[int, list[
 
 # --------------------------------------------------------------------------------------------------- meaning
 def _interpret(raw: _RawTable, path: Path, encoding: str | None, file_format: str, sheet: str | None) -> ClientTable:
+    if len(raw.records) > MAX_CLIENT_ROWS:
+        raise InputFileError(f"{path.name}: {len(raw.records):,} rows, more than the {MAX_CLIENT_ROWS:,} a batch "
+                             "can list in summary.xlsx (one Excel sheet); split the table and run it in parts")
     table_problems: list[Problem] = []
     unknown_columns: list[str] = []
     column_of_key: dict[str, int] = {}

@@ -114,15 +114,17 @@ def read_path_table(
     sep: str = attribution.DEFAULT_SEPARATOR,
     sheet: str | None = None,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> JourneyFile:
     """Read a path table file: path, conversions and, when present, value and nulls per row.
 
     ``columns`` names a role's header when it is not one of :data:`PATH_TABLE_COLUMNS`. Raises
     :class:`~xhsxl.workbook.clients.InputFileError` when the file cannot be read as a table and
     :class:`~xhsxl.core.errors.XhsInputError` for a missing column or a bad cell (the message names the
-    column and the row).
+    column and the row). ``encoding`` names a CSV's text encoding when it is not one detected on its own
+    (see :func:`~xhsxl.workbook.clients.decode_text`).
     """
-    source = _open(Path(path), sheet, progress)
+    source = _open(Path(path), sheet, progress, encoding)
     try:
         found = _locate_header(source, PATH_TABLE_COLUMNS, columns or {}, Path(path).name)
         with collector_paused():  # millions of small rows: a collection per few hundred would walk them all
@@ -148,6 +150,7 @@ def read_touchpoints(
     lookback_days: float | None = LOOKBACK_DAYS.value,
     sheet: str | None = None,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> JourneyFile:
     """Read a touchpoint log (user, time, channel, converted, [value]) and aggregate it into journeys.
 
@@ -156,7 +159,7 @@ def read_touchpoints(
     end at each conversion and keep the touches within ``lookback_days`` of their end (see
     :func:`~xhsxl.core.attribution.journeys_from_touchpoints`).
     """
-    source = _open(Path(path), sheet, progress)
+    source = _open(Path(path), sheet, progress, encoding)
     try:
         found = _locate_header(source, TOUCHPOINT_COLUMNS, columns or {}, Path(path).name)
         with collector_paused():
@@ -251,7 +254,7 @@ def _shown(roles: Mapping[str, Any], found: dict[str, tuple[int, str]], data: di
 
 
 # ----------------------------------------------------------------------------------------------- reading
-def _open(path: Path, sheet: str | None, progress: Progress | None) -> _Source:
+def _open(path: Path, sheet: str | None, progress: Progress | None, encoding: str | None = None) -> _Source:
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES:
         raise InputFileError(f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; use "
@@ -265,9 +268,9 @@ def _open(path: Path, sheet: str | None, progress: Progress | None) -> _Source:
         progress(f"reading {path.name} ({len(data) / 2**20:,.1f} MiB)")
     if suffix in XLSX_SUFFIXES:
         return _open_xlsx(path, data, sheet)
-    text, encoding = decode_text(path, data)
+    text, found = decode_text(path, data, encoding)
     del data
-    return _open_csv(path, text, encoding)
+    return _open_csv(path, text, found)
 
 
 def _open_csv(path: Path, text: str, encoding: str) -> _Source:

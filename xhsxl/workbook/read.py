@@ -65,6 +65,8 @@ def named_places(workbook: Any) -> dict[str, tuple[str, int, int, int, int]]:
             continue
         sheet, ref = destinations[0]
         low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
+        if None in (low_col, low_row, high_col, high_row):  # a whole column or row (Inputs!$A:$A): no input cell
+            continue
         places[name] = (sheet, low_row, low_col, high_row - low_row + 1, high_col - low_col + 1)
     return places
 

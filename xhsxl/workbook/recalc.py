@@ -46,6 +46,7 @@ import numpy as np
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter, range_boundaries
 
 from xhsxl import udfs
+from xhsxl.workbook.clients import check_xlsx_archive
 
 __all__ = [
     "NOT_COMPUTED",
@@ -71,6 +72,16 @@ _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 
 class RecalcUnavailableError(ImportError):
     """The optional ``formulas`` package that recalculation needs is not installed."""
+
+
+class ExternalReferenceRefused(Exception):
+    """A formula refers to another workbook, which recalculation never opens (the cell becomes ``#REF!``)."""
+
+
+#: The note of a cell whose formula refers to another workbook.
+EXTERNAL_REFERENCE_NOTE = ("refers to another workbook ({}); recalculation reads only the workbook it was given, "
+                           "so the reference is #REF!")
+_EXTERNAL_REFERENCE = re.compile(r"\[[^\]]*\]|https?://|file:|\|")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,13 +182,35 @@ def _engine() -> types.SimpleNamespace:
         def __reduce__(self) -> Any:
             return MessageError, (self.message,)
 
+    from formulas.excel import _decode_path, _encode_path
+
     class Model(ExcelModel):
         """``ExcelModel`` that turns a formula the engine cannot parse into ``#NAME?`` instead of failing,
-        and compiles only the cells a sheet stores."""
+        compiles only the cells a sheet stores, and opens no workbook but the one it was given (see
+        :meth:`add_book`)."""
 
         def __init__(self) -> None:
             super().__init__()
             self.unparsed: dict[tuple[str, str], str] = {}
+            #: Once the given workbook is loaded, no other is: a reference to one evaluates to #REF!.
+            self.sealed = False
+            self.refused_books: set[str] = set()
+
+        def add_book(self, book: Any = None, context: Any = None, data_only: bool = False) -> Any:
+            # The engine opens the file a reference names ('../secret/[secret.xlsx]Sheet'!A1, or an external
+            # link's target) to read its cells; a workbook from a client would read any file the user can.
+            # The engine's own bookkeeping names a book by its path relative to the first one, upper-cased;
+            # anything not loaded already is refused here, and the engine turns the refusal into #REF!.
+            if self.sealed and isinstance(book, str):
+                parts = _encode_path(book).split("/")
+                directory = _encode_path(os.path.relpath(os.path.join(self.basedir, _decode_path(
+                    "/".join(parts[:-1]))), self.basedir)) if len(parts) > 1 else ""
+                key = _encode_path(os.path.join(_decode_path("" if directory == "." else directory),
+                                                parts[-1])).upper()
+                if key not in self.books:
+                    self.refused_books.add(book)
+                    raise ExternalReferenceRefused(book)
+            return super().add_book(book, context, data_only)
 
         # The formulas package ships no types: its cells and references are what it passes in.
         def push(self, worksheet: Any, context: Any) -> Any:
@@ -212,6 +245,21 @@ def _engine() -> types.SimpleNamespace:
         Array=Array, Cell=Cell, wrap_func=wrap_func, XlError=XlError, MessageError=MessageError, errors=errors,
         NA=formulas.NA, NUM=formulas.NUM, VALUE=value_error,
     )
+
+
+@contextlib.contextmanager
+def _engine_warnings_silenced() -> Iterator[None]:
+    """The engine logs a warning for each reference it cannot load; a refused external reference is reported
+    with its cell instead, so those warnings are kept off the terminal."""
+    import logging
+
+    logger = logging.getLogger("formulas.excel")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 #: The engine's function modules whose import waits for scipy.stats (about half a second): ``stat`` imports
@@ -521,10 +569,15 @@ class Recalculator:
         engine = _engine()
         register_xhs_functions()
         self.path = os.fspath(path)
+        # The same zip and XML caps as every other reader of untrusted workbooks, before the engine opens it.
+        check_xlsx_archive(self.path)
         model = engine.Model()
-        with _progress_bar_silenced():
-            model.loads(os.path.abspath(self.path)).finish()
+        with _progress_bar_silenced(), _engine_warnings_silenced():
+            model.loads(os.path.abspath(self.path))
+            model.sealed = True
+            model.finish()
         self._model = model
+        self._refused_books = sorted(model.refused_books)
         book = next(iter(model.books.values()))[engine.BOOK]
         self.sheets: list[str] = list(book.sheetnames)
         self._sheet_names = {name.upper(): name for name in self.sheets}
@@ -713,6 +766,9 @@ class Recalculator:
                     padding.append(CellError(sheet, address, formula, plain, "beyond the array's result"))
                 elif isinstance(value, engine.XlError) or (formula is None and plain in engine.errors):
                     message = self._unparsed.get((sheet, address), getattr(value, "message", None))
+                    if message is None and plain == "#REF!" and self._refused_books and formula is not None \
+                            and _EXTERNAL_REFERENCE.search(formula):
+                        message = EXTERNAL_REFERENCE_NOTE.format(", ".join(self._refused_books)[:100])
                     errors.append(CellError(sheet, address, formula, plain, message))
         return Recalculation(values=values, errors=errors,
                              formulas={sheet: dict(cells) for sheet, cells in self._formulas.items()},
@@ -813,6 +869,7 @@ def _cells_of_file(path: str | os.PathLike[str]) -> _WorkbookCells:
     from formulas.excel.xlreader import XlReader
     from openpyxl.worksheet._reader import WorkSheetParser
 
+    check_xlsx_archive(os.fspath(path))  # the caps every reader of an untrusted workbook applies
     reader = XlReader(os.fspath(path))
     try:
         reader.read_manifest()

@@ -21,6 +21,7 @@ import errno
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -33,7 +34,9 @@ __all__ = [
     "slugify",
     "unique_names",
     "safe_path",
+    "unsafe_entry",
     "atomic_write",
+    "create_temp",
     "clean_stray_temps",
 ]
 
@@ -179,19 +182,46 @@ def unique_names(names: Sequence[str], reserved: Iterable[str] = ()) -> list[str
 
 
 def safe_path(out_dir: Path, stem: str, suffix: str = ".xlsx") -> Path:
-    """``out_dir / (stem + suffix)``, resolved; :class:`UnsafePathError` unless it lies directly in ``out_dir``.
+    """``out_dir / (stem + suffix)`` with ``out_dir`` resolved; :class:`UnsafePathError` unless that name is a
+    plain file directly in ``out_dir`` — or nothing yet.
 
-    A slug never contains a separator, so this is a second line of defence: it also refuses a stem that
-    names a symlink pointing out of the folder, a Windows device name, ``..``, and sub-folders.
+    A slug never contains a separator, so this is a second line of defence: it refuses ``..``, sub-folders,
+    and any existing entry of that name that is not a regular file. A symlink is refused wherever it points —
+    inside the folder too: ``Zed.xlsx -> Acme.xlsx`` would otherwise have Zed's workbook written into Acme's
+    file. The path returned is the chosen name itself, never the target of a link.
     """
     name = f"{stem}{suffix}"
     if not stem or "\x00" in name or "/" in name or "\\" in name or name in (".", ".."):
         raise UnsafePathError(f"{name!r} is not a plain file name")
     root = Path(out_dir).resolve()
-    candidate = (root / name).resolve()
-    if candidate.parent != root:
-        raise UnsafePathError(f"{name!r} would be written to {candidate}, outside {root}")
+    candidate = root / name
+    refusal = unsafe_entry(candidate)
+    if refusal:
+        raise UnsafePathError(refusal)
+    if candidate.resolve().parent != root or candidate.resolve().name != name:
+        raise UnsafePathError(f"{name!r} would be written to {candidate.resolve()}, not to {candidate}")
     return candidate
+
+
+def unsafe_entry(path: Path) -> str | None:
+    """Why writing to ``path`` could reach a file other than ``path`` itself (a symlink, a folder, a device,
+    a pipe), or None when it is a regular file or does not exist. Never follows a link."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        try:
+            pointed = os.readlink(path)
+        except OSError:
+            pointed = "?"
+        return (f"{path.name} is a symbolic link (to {pointed}), not a workbook; it was not followed — remove "
+                "the link to write this client")
+    if stat.S_ISDIR(mode):
+        return f"{path.name} is a folder; remove or rename it to write this client"
+    if not stat.S_ISREG(mode):
+        return f"{path.name} is not a regular file; remove it to write this client"
+    return None
 
 
 # --------------------------------------------------------------------------------------------------- writing
@@ -213,9 +243,9 @@ def atomic_write(target: Path, write: Callable[[Path], object], overwrite: bool 
     ``os.replace``: the only case where a race can still replace a file that appeared a moment earlier.
     """
     target = Path(target)
-    if not overwrite and target.exists():
+    if not overwrite and os.path.lexists(target):  # a link, even a dangling one, is never written through
         raise _exists_error(target)
-    temp = _create_temp(target.parent, target.suffix)
+    temp = create_temp(target.parent, target.suffix)
     try:
         write(temp)
         _fsync_file(temp)
@@ -237,7 +267,7 @@ def _exists_error(target: Path) -> FileExistsError:
     return FileExistsError(f"{target} already exists and was left unchanged (not asked to overwrite it)")
 
 
-def _create_temp(directory: Path, suffix: str) -> Path:
+def create_temp(directory: Path, suffix: str) -> Path:
     """An empty new file with an unguessable name in ``directory``; permissions follow the umask as for any
     file the user creates (``tempfile.mkstemp`` would make it private, and the workbook with it)."""
     suffix = suffix if _TEMP_SUFFIX.fullmatch(suffix) else ""
@@ -276,7 +306,7 @@ def _move_without_replacing(temp: Path, target: Path) -> None:
             except FileExistsError:
                 raise _exists_error(target) from None
             return
-        if target.exists():
+        if os.path.lexists(target):
             raise _exists_error(target) from None
         os.replace(temp, target)
         return
