@@ -259,7 +259,7 @@ def read_history(value: Any, table: str = "history") -> History:
             continue
         if name_at is not None:
             label = row[name_at]
-            names.append(f"row {number}" if _blank(label) else label if isinstance(label, str) else describe(label))
+            names.append(f"row {number}" if is_blank(label) else label if isinstance(label, str) else describe(label))
         for column, index in header.items():
             cell = _number(row[index], table, number, column)
             if cell is None and column != "visits":

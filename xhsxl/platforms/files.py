@@ -17,7 +17,10 @@ from pydantic import ValidationError
 from xhsxl.excel.errors import InputFileError, Problem
 from xhsxl.platforms.columns import DEFAULT_WINDOW
 from xhsxl.platforms.mapping import MappedCampaign, map_exports
-from xhsxl.platforms.read import EXPORT_SUFFIXES, FileProblem, PlatformExport, csv_rows, read_export_rows, xlsx_rows
+from xhsxl.platforms.read import (
+    EXPORT_SUFFIXES, HEADER_SEARCH_ROWS, FileProblem, PlatformExport, csv_rows, first_xlsx_rows, platform_of_headers,
+    read_export_rows, xlsx_rows,
+)
 from xhsxl.schema import ClientCampaign, validation_problems
 from xhsxl.workbook.clients import (
     ROW_COLUMN, ClientRow, ClientTable, check_xlsx_archive, decode_text, read_file_bytes,
@@ -59,17 +62,24 @@ def export_files(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def is_export(path: Path | str) -> bool:
-    """Whether ``path`` is a folder of exports or a file whose header row names a platform's columns."""
+    """Whether ``path`` is a folder (of exports) or a CSV / XLSX whose first rows hold a platform's header row.
+
+    Only the first rows are looked at, so asking about a large client table costs little."""
     path = Path(path)
     if path.is_dir():
         return True
-    if path.suffix.lower() not in EXPORT_SUFFIXES:
+    if path.suffix.lower() not in EXPORT_SUFFIXES or not path.is_file():
         return False
     try:
-        read_export(path)
-    except InputFileError:
+        data = read_file_bytes(path)
+        if data.startswith(b"PK\x03\x04"):
+            check_xlsx_archive(path, data)
+            rows = first_xlsx_rows(data, HEADER_SEARCH_ROWS)
+        else:
+            rows = [cells for _, cells in csv_rows("\n".join(decode_text(path, data)[0].splitlines()[:HEADER_SEARCH_ROWS]))]
+    except (InputFileError, OSError, ValueError):
         return False
-    return True
+    return any(platform_of_headers(cells) is not None for cells in rows)
 
 
 def read_exports(paths: Iterable[Path | str]) -> list[PlatformExport]:

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 
 from xhsxl.core import figures
 from xhsxl.excel.errors import InputFileError
-from xhsxl.platforms.columns import DEFAULT_WINDOW, WINDOWS, PlatformColumn
+from xhsxl.platforms.columns import DEFAULT_WINDOW, TIME_COLUMNS, WINDOWS, PlatformColumn
 from xhsxl.platforms.read import ExportRow, FileProblem, PlatformExport
 
-__all__ = ["MappedCampaign", "map_exports", "creator_tier", "CLIENT_COLUMNS", "NOTE_COLUMNS", "CAMPAIGN_COLUMNS"]
+__all__ = ["LEVEL_CHOICES", "MappedCampaign", "map_exports", "creator_tier", "CLIENT_COLUMNS", "NOTE_COLUMNS", "CAMPAIGN_COLUMNS"]
 
+#: What one campaign (one client-table row) is: a client's whole export, a Juguang plan, or a calendar month.
+LEVEL_CHOICES: tuple[str, ...] = ("account", "campaign", "month")
 #: Columns naming the client (brand) a row belongs to, per platform.
 CLIENT_COLUMNS: dict[str, tuple[str, ...]] = {"juguang": ("账户名称",), "pugongying": ("报备品牌名称", "品牌名称")}
 #: Columns naming the note a row is about.
@@ -82,13 +84,18 @@ def _key(text: str) -> str:
 
 def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, level: str = "account",
                 default_client: str = "") -> list[MappedCampaign]:
-    """The campaigns the exports describe: one per client (``level="account"``), or one per Juguang plan
-    (``level="campaign"``, Juguang exports only). A row's client is its 账户名称 / 报备品牌名称 cell, else
+    """The campaigns the exports describe: one per client (``level="account"``), one per Juguang plan
+    (``level="campaign"``, Juguang exports only) or one per client and calendar month (``level="month"``, exports
+    with a 日期 column). A row's client is its 账户名称 / 报备品牌名称 cell, else
     ``default_client`` (the file's name)."""
     if window not in WINDOWS:
         raise InputFileError(f"the window must be one of {', '.join(map(str, WINDOWS))} days (got {window})")
-    if level not in ("account", "campaign"):
-        raise InputFileError(f"the level must be account or campaign (got {level!r})")
+    if level not in LEVEL_CHOICES:
+        raise InputFileError(f"the level must be one of {', '.join(LEVEL_CHOICES)} (got {level!r})")
+    if level == "month":
+        for export in exports:
+            if not set(TIME_COLUMNS["day"]) & set(export.label_columns.values()):
+                raise InputFileError(f"{export.name}: one row per month needs a 日期 column; this report has none")
     if level == "campaign":
         for export in exports:
             if export.platform == "pugongying":
@@ -102,6 +109,9 @@ def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, lev
         return export.label(row, *CLIENT_COLUMNS[export.platform]) or default_client or export.name.rsplit(".", 1)[0]
 
     def campaign_of(export: PlatformExport, row: ExportRow) -> str:
+        if level == "month":  # 2026-11-01, 2026/11/01 and 20261101 all fall in 2026-11
+            digits = "".join(ch for ch in export.label(row, *TIME_COLUMNS["day"]) if ch.isdigit())
+            return f"{digits[:4]}-{digits[4:6]}"
         return export.label(row, *CAMPAIGN_COLUMNS) if level == "campaign" else ""
 
     # Which notes Pugongying reports, per client, and which fields it reports for them.

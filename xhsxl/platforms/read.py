@@ -29,12 +29,12 @@ from xhsxl.platforms.columns import (
 )
 
 __all__ = ["FileProblem", "ExportRow", "PlatformExport", "read_export_rows", "EXPORT_SUFFIXES", "csv_rows",
-           "xlsx_rows", "platform_of_headers"]
+           "xlsx_rows", "first_xlsx_rows", "platform_of_headers", "HEADER_SEARCH_ROWS"]
 
 EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 
 #: A header row is searched for in the first rows: web exports put a title and the date range above it.
-_HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = 10
 #: Columns that tell the platforms apart: an export has at least one of its own.
 _SIGNATURE: dict[str, tuple[str, ...]] = {"juguang": ("消费", "消耗", "花费"), "pugongying": ("博主报价", "服务费金额")}
 #: A total row may differ from the sum of the rows by rounding: a cent of money, half an action.
@@ -104,7 +104,7 @@ class PlatformExport:
 def csv_rows(text: str) -> list[tuple[int, list[Any]]]:
     """The numbered records of a CSV's text, split at the delimiter (comma, tab, semicolon) under which the
     first rows name the most platform columns."""
-    first = text.splitlines()[:_HEADER_SEARCH_ROWS]
+    first = text.splitlines()[:HEADER_SEARCH_ROWS]
 
     def recognised(delimiter: str) -> int:
         return max((sum(_declared(cell) is not None for cell in cells)
@@ -129,6 +129,17 @@ def xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[Any]]]:
         if has_formulas(data):
             rows = rows_with_unsaved_formulas(data, worksheet.title, rows)
         return [(number, list(cells)) for number, cells in enumerate(rows, start=1)]
+    finally:
+        workbook.close()
+
+
+def first_xlsx_rows(data: bytes, count: int) -> list[list[Any]]:
+    """The first ``count`` rows of an XLSX's first sheet, for telling an export from a client table cheaply."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        worksheet = workbook.worksheets[0]
+        worksheet.reset_dimensions()
+        return [list(cells) for cells in worksheet.iter_rows(max_row=count, values_only=True)]
     finally:
         workbook.close()
 
@@ -166,7 +177,7 @@ def read_export_rows(rows: Sequence[tuple[int, Sequence[Any]]] | Sequence[Sequen
     numbered = [(number, list(cells)) for number, cells in numbered if not all_blank(cells)]
     if not numbered:
         raise InputFileError(f"{name}: the export is empty")
-    header_at = next((i for i, (_, cells) in enumerate(numbered[:_HEADER_SEARCH_ROWS])
+    header_at = next((i for i, (_, cells) in enumerate(numbered[:HEADER_SEARCH_ROWS])
                       if platform_of_headers(cells) is not None), None)
     if header_at is None:
         found = ", ".join(repr(str(c)) for c in numbered[0][1] if not is_blank(c))
