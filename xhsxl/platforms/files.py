@@ -88,8 +88,10 @@ def read_exports(paths: Iterable[Path | str]) -> list[PlatformExport]:
 
 
 def campaign_values(campaign: MappedCampaign) -> dict[str, Any]:
-    """The campaign as the schema's fields: the names, then every mapped value."""
-    return {"client_name": campaign.client_name, "campaign_name": campaign.campaign_name, **campaign.values}
+    """The campaign as the schema's fields: the names, then every mapped value. A client table names each
+    row's client once (one workbook each), so a plan or a month is named with its client: 示例品牌 · 秋季新品."""
+    name = " · ".join(part for part in (campaign.client_name, campaign.campaign_name) if part)
+    return {"client_name": name, "campaign_name": campaign.campaign_name, **campaign.values}
 
 
 def exports_client_table(paths: Iterable[Path | str], window: int = DEFAULT_WINDOW, level: str = "account",
@@ -116,7 +118,7 @@ def exports_client_table(paths: Iterable[Path | str], window: int = DEFAULT_WIND
                 problems = [FileProblem(number, key if key in campaign.values else ROW_COLUMN, value, reason,
                                         "; ".join(campaign.sources.get(key, ())))
                             for key, value, reason in validation_problems(error)]
-        rows.append(ClientRow(number, campaign.client_name, model, problems))
+        rows.append(ClientRow(number, campaign_values(campaign)["client_name"], model, problems))
     unknown = [f"{e.name}: {header}" for e in exports for header in e.unknown_columns]
     first = paths[0] if paths else Path(".")
     table = ClientTable(first, exports[0].encoding if exports else None, rows, unknown, notes,
