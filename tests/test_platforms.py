@@ -258,3 +258,11 @@ def test_batch_on_a_folder_of_both_exports_equals_the_hand_typed_batch(tmp_path)
     assert a.client == b.client == "示例品牌"
     for key, value in b.headline.items():
         assert a.headline[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+
+
+def test_docs_column_table_is_generated_from_the_declarations():
+    from xhsxl.platforms.columns import columns_markdown
+
+    docs = (Path(__file__).parent.parent / "docs" / "platforms.md").read_text(encoding="utf-8")
+    start = docs.index("do not edit by hand -->\n") + len("do not edit by hand -->\n")
+    assert docs[start:docs.index("<!-- end platform columns -->")] == columns_markdown()

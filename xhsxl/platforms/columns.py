@@ -24,7 +24,7 @@ from typing import Literal
 
 __all__ = [
     "Platform", "ColumnUnit", "PlatformColumn", "PLATFORM_NAMES", "COLUMNS", "LEVELS", "TIME_COLUMNS",
-    "TOTAL_WORDS", "WINDOWS", "DEFAULT_WINDOW", "SOURCES", "normalise_header", "header_unit",
+    "TOTAL_WORDS", "WINDOWS", "DEFAULT_WINDOW", "SOURCES", "normalise_header", "header_unit", "columns_markdown",
 ]
 
 Platform = Literal["juguang", "pugongying"]
@@ -186,3 +186,16 @@ def header_unit(header: object) -> str | None:
     text = unicodedata.normalize("NFKC", "" if header is None else str(header)).replace(" ", "").strip()
     match = _UNIT_SUFFIX.search(text)
     return match.group(1) if match else None
+
+
+def columns_markdown() -> str:
+    """The column table of docs/platforms.md, from :data:`COLUMNS` (a test keeps the docs equal to it)."""
+    lines = ["| Platform | Header | API field | Unit | → schema field | Meaning |", "|---|---|---|---|---|---|"]
+    for column in COLUMNS:
+        target = f"`{column.target}`" if column.target else "—"
+        window = f" (at --window {column.window})" if column.window else ""
+        aliases = f" (also {', '.join(column.aliases)})" if column.aliases else ""
+        platform = "聚光" if column.platform == "juguang" else "蒲公英"
+        lines.append(f"| {platform} | {column.header}{aliases} | `{column.api_field}` | {column.unit} | "
+                     f"{target}{window} | {column.meaning} |")
+    return "\n".join(lines) + "\n"
