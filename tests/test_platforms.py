@@ -266,3 +266,42 @@ def test_docs_column_table_is_generated_from_the_declarations():
     docs = (Path(__file__).parent.parent / "docs" / "platforms.md").read_text(encoding="utf-8")
     start = docs.index("do not edit by hand -->\n") + len("do not edit by hand -->\n")
     assert docs[start:docs.index("<!-- end platform columns -->")] == columns_markdown()
+
+
+def test_pasted_exports_map_through_the_excel_function_like_the_files():
+    from xhsxl import udfs
+
+    juguang = [list(cells) for _, cells in read_export_rows_source(JG_NOTES)]
+    pugongying = [list(r) for r in openpyxl.load_workbook(PGY_NOTES).active.iter_rows(values_only=True)]
+    table = udfs.XHS_PLATFORM_MAP(juguang, pugongying, None)
+    mapped = {row[0]: row[2] for row in table[1:]}
+    typed = read_clients(TYPED).rows[0].campaign
+    assert mapped["impressions"] == typed.impressions and mapped["creator_fees"] == typed.creator_fees
+    assert mapped["cross_platform_conversions"] is None
+    assert dict((row[0], row[3]) for row in table[1:])["cross_platform_conversions"] == "not in the export"
+
+
+def test_excel_function_refuses_a_bad_paste_with_one_error_type():
+    from xhsxl import udfs
+    from xhsxl.core.errors import XhsInputError
+
+    with pytest.raises(XhsInputError, match="not a Juguang or Pugongying report"):
+        udfs.XHS_PLATFORM_MAP([["a", "b"], [1, 2]])
+    with pytest.raises(XhsInputError, match="row 2, 消费 = 'abc'"):
+        udfs.XHS_PLATFORM_MAP([["消费", "展现量"], ["abc", 2]])
+
+
+def test_rows_of_different_clients_stay_apart_beside_pugongying_data():
+    rows = [list(cells) for _, cells in read_export_rows_source(JG_NOTES)]
+    header = rows[0]
+    other = [cell if header[i] != "账户名称" else "别的品牌" for i, cell in enumerate(rows[1])]
+    export = read_export_rows([*rows, other], "juguang")
+    campaigns = map_exports([export, read_export(PGY_NOTES)])
+    assert [c.client_name for c in campaigns] == ["示例品牌", "别的品牌"]
+    assert campaigns[1].shared_notes == set()  # the other brand's note N01 is not Pugongying's
+
+
+def read_export_rows_source(path: Path) -> list[tuple[int, list]]:
+    from xhsxl.platforms.read import csv_rows
+
+    return csv_rows(path.read_bytes().decode("utf-8-sig"))

@@ -982,3 +982,32 @@ def XHS_BACKTEST(history, level=None, fit_curvature=None):
         fit_curvature=_flag(fit_curvature, "fit_curvature", True),
     )
     return to_excel_table(result.table())
+
+
+# ------------------------------------------------------------------------------------- platform exports
+
+
+@xw.func(category="XHS")
+@xw.arg("export", ndim=2, doc="A Juguang (聚光) or Pugongying (蒲公英) export pasted as it is, header row included.")
+@xw.arg("export2", ndim=2, doc="Optional: the other platform's export of the same campaign (shared notes counted once).")
+@xw.arg("window", doc="Days of off-platform GMV (行业商品GMV) counted as cross-platform sales: 7 (default), 15 or 30.")
+def XHS_PLATFORM_MAP(export, export2=None, window=None):
+    """Table (header + 13 rows x 4 columns): each campaign input a pasted platform export fills — field, label, value and the columns it was summed from."""
+    from xhsxl.excel.errors import InputFileError
+    from xhsxl.platforms import mapping, read
+
+    def as_rows(value: Any) -> list[list[Any]]:  # a single cell or row arrives unwrapped
+        value = value if isinstance(value, list) else [value]
+        return [row if isinstance(row, list) else [row] for row in value]
+
+    pasted = [(as_rows(export), "export")]
+    if export2 is not None and not all(is_blank(cell) for row in as_rows(export2) for cell in row):
+        pasted.append((as_rows(export2), "export2"))
+    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
+    if days not in mapping.WINDOWS:
+        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    try:
+        exports = [read.read_export_rows(cells, name) for cells, name in pasted]
+        return to_excel_table(mapping.mapping_table(exports, days))
+    except InputFileError as error:  # one error type in a cell, whatever the reader refused
+        raise XhsInputError(str(error)) from None

@@ -21,11 +21,17 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from xhsxl.core import figures
+from xhsxl.core.errors import XhsInputError
+from xhsxl.schema import FIELDS
 from xhsxl.excel.errors import InputFileError
-from xhsxl.platforms.columns import DEFAULT_WINDOW, TIME_COLUMNS, WINDOWS, PlatformColumn
+from xhsxl.platforms.columns import COLUMNS, DEFAULT_WINDOW, TIME_COLUMNS, WINDOWS, PlatformColumn
 from xhsxl.platforms.read import ExportRow, FileProblem, PlatformExport
 
-__all__ = ["LEVEL_CHOICES", "MappedCampaign", "map_exports", "creator_tier", "CLIENT_COLUMNS", "NOTE_COLUMNS", "CAMPAIGN_COLUMNS"]
+__all__ = ["LEVEL_CHOICES", "MAPPED_FIELDS", "MAPPING_TABLE_HEADER", "mapping_table", "MappedCampaign", "map_exports", "creator_tier", "CLIENT_COLUMNS", "NOTE_COLUMNS", "CAMPAIGN_COLUMNS"]
+
+#: Every schema field some platform column feeds, in schema (and Inputs) order: the rows of the mapping table.
+MAPPED_FIELDS: tuple[str, ...] = tuple(f.key for f in FIELDS if any(c.target == f.key for c in COLUMNS))
+MAPPING_TABLE_HEADER: tuple[str, ...] = ("field", "label", "value", "source")
 
 #: What one campaign (one client-table row) is: a client's whole export, a Juguang plan, or a calendar month.
 LEVEL_CHOICES: tuple[str, ...] = ("account", "campaign", "month")
@@ -60,7 +66,10 @@ class MappedCampaign:
         return not self.problems
 
     def add(self, key: str, value: float, source: str) -> None:
-        self.values[key] = math.fsum([self.values.get(key, 0.0), value])
+        total = self.values.get(key, 0.0) + value
+        if not math.isfinite(total):
+            raise InputFileError(f"{source}: the sum for {key} is too large to be a campaign figure")
+        self.values[key] = total
         if source not in self.sources.setdefault(key, []):
             self.sources[key].append(source)
 
@@ -83,11 +92,12 @@ def _key(text: str) -> str:
 
 
 def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, level: str = "account",
-                default_client: str = "") -> list[MappedCampaign]:
+                default_client: str = "", client: str | None = None) -> list[MappedCampaign]:
     """The campaigns the exports describe: one per client (``level="account"``), one per Juguang plan
     (``level="campaign"``, Juguang exports only) or one per client and calendar month (``level="month"``, exports
     with a 日期 column). A row's client is its 账户名称 / 报备品牌名称 cell, else
-    ``default_client`` (the file's name)."""
+    ``default_client`` (the file's name); ``client``, when given, names every row's client whatever its columns
+    say (a pasted range is one campaign)."""
     if window not in WINDOWS:
         raise InputFileError(f"the window must be one of {', '.join(map(str, WINDOWS))} days (got {window})")
     if level not in LEVEL_CHOICES:
@@ -106,6 +116,8 @@ def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, lev
                                      f"{export.level} level")
 
     def client_of(export: PlatformExport, row: ExportRow) -> str:
+        if client is not None:
+            return client
         return export.label(row, *CLIENT_COLUMNS[export.platform]) or default_client or export.name.rsplit(".", 1)[0]
 
     def campaign_of(export: PlatformExport, row: ExportRow) -> str:
@@ -122,11 +134,11 @@ def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, lev
             continue
         targets = {c.target for c in export.columns.values() if c.target}
         for row in export.rows:
-            client = _key(client_of(export, row))
-            pgy_targets.setdefault(client, set()).update(targets)
+            owner = _key(client_of(export, row))
+            pgy_targets.setdefault(owner, set()).update(targets)
             note = export.label(row, *NOTE_COLUMNS)
             if note:
-                shared.setdefault(client, set()).add(_key(note))
+                shared.setdefault(owner, set()).add(_key(note))
     for export in exports:
         if export.platform != "juguang":
             continue
@@ -143,16 +155,16 @@ def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, lev
     for export in exports:
         _window_columns(export, window)
         for row in export.rows:
-            client, campaign_name = client_of(export, row), campaign_of(export, row)
-            campaign = campaigns.get((_key(client), _key(campaign_name)))
+            name, campaign_name = client_of(export, row), campaign_of(export, row)
+            campaign = campaigns.get((_key(name), _key(campaign_name)))
             if campaign is None:
-                campaign = campaigns[(_key(client), _key(campaign_name))] = MappedCampaign(client, campaign_name,
-                                                                                            first_row=row.number)
+                campaign = campaigns[(_key(name), _key(campaign_name))] = MappedCampaign(name, campaign_name,
+                                                                                          first_row=row.number)
             if not row.ok:
                 campaign.problems += [p for p in export.problems if p.row == row.number and p.file == export.name]
                 continue
             note = _key(export.label(row, *NOTE_COLUMNS))
-            on_shared_note = export.platform == "juguang" and note and note in shared.get(_key(client), set())
+            on_shared_note = export.platform == "juguang" and note and note in shared.get(_key(name), set())
             if on_shared_note:
                 campaign.shared_notes.add(note)
             fees = 0.0
@@ -161,7 +173,7 @@ def map_exports(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, lev
                     continue
                 if column.window is not None and column.window != window:
                     continue
-                if on_shared_note and column.target in pgy_targets.get(_key(client), set()):
+                if on_shared_note and column.target in pgy_targets.get(_key(name), set()):
                     continue
                 campaign.add(column.target, row.values[column.api_field], f"{export.name}: {export.headers[index]}")
                 if column.target == "creator_fees":
@@ -189,3 +201,16 @@ def _window_columns(export: PlatformExport, window: int) -> None:
 def describe_column(column: PlatformColumn) -> str:
     """A column as the mapping table shows it: header, API field and unit."""
     return f"{column.header} ({column.api_field}, {column.unit})"
+
+
+def mapping_table(exports: list[PlatformExport], window: int = DEFAULT_WINDOW) -> list[list[object]]:
+    """One campaign's mapped inputs as a fixed-size table — header, then one row per :data:`MAPPED_FIELDS`
+    entry: field, Chinese label, value, the columns it was summed from ("not in the export" and a blank value
+    when none). Every row is the one campaign's; a cell that does not read refuses the table, naming it."""
+    (campaign,) = map_exports(exports, window, client="")
+    if campaign.problems:
+        raise XhsInputError(str(campaign.problems[0]))
+    labels = {f.key: f.label_zh for f in FIELDS}
+    return [list(MAPPING_TABLE_HEADER), *([key, labels[key], campaign.values.get(key),
+                                           " + ".join(campaign.sources.get(key, ())) or "not in the export"]
+                                          for key in MAPPED_FIELDS)]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -282,9 +281,9 @@ def _check_total(export: PlatformExport) -> None:
     for index, column in export.columns.items():
         if column.unit not in _TOTAL_TOLERANCE or column.api_field not in total.values:
             continue
-        rows_sum = math.fsum(row.values.get(column.api_field, 0.0) for row in export.rows)
+        rows_sum = sum(row.values.get(column.api_field, 0.0) for row in export.rows)
         stated = total.values[column.api_field]
-        if abs(stated - rows_sum) > _TOTAL_TOLERANCE[column.unit]:
+        if not abs(stated - rows_sum) <= _TOTAL_TOLERANCE[column.unit]:  # an overflowed sum disagrees too
             export.problems.append(FileProblem(
                 total.number, export.headers[index], stated,
                 f"the total row says {stated:,.2f} but the rows sum to {rows_sum:,.2f}; the rows are read, the total "
