@@ -9,7 +9,7 @@ the reader, the static copy and the batch find every yellow block through it. A 
 from __future__ import annotations
 
 from xhsxl.workbook.sheets import (
-    allocation, attribution, checkpoints, dashboard, inputs, planner, results, start, xlwings_conf,
+    allocation, attribution, checkpoints, dashboard, inputs, planner, platform_data, results, start, xlwings_conf,
 )
 from xhsxl.workbook.sheets.kit import InputBlock, Sheet
 
@@ -25,6 +25,7 @@ SHEETS: tuple[Sheet, ...] = (
     checkpoints.SHEET,
     attribution.SHEET,
     dashboard.SHEET,
+    platform_data.SHEET,
     xlwings_conf.SHEET,
 )
 
