@@ -305,3 +305,33 @@ def read_export_rows_source(path: Path) -> list[tuple[int, list]]:
     from xhsxl.platforms.read import csv_rows
 
     return csv_rows(path.read_bytes().decode("utf-8-sig"))
+
+
+def test_exports_pasted_into_the_platform_data_sheet_recalculate_to_the_hand_typed_values(tmp_path):
+    from openpyxl.utils.cell import range_boundaries
+
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.sheets.platform_data import EXPORT2_BLOCK, EXPORT_BLOCK, MAPPING_TABLE
+    from xhsxl.workbook.template import build_workbook, workbook_bytes
+
+    def pasted(block, rows):
+        return {block.key(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
+                if value not in (None, "")}
+
+    juguang = [cells for _, cells in read_export_rows_source(JG_NOTES)]
+    pugongying = [list(r) for r in openpyxl.load_workbook(PGY_NOTES).active.iter_rows(values_only=True)]
+    blank = {EXPORT_BLOCK.key(r, c): None for r in range(EXPORT_BLOCK.rows) for c in range(EXPORT_BLOCK.columns)}
+    values = {**blank, **pasted(EXPORT_BLOCK, juguang), **pasted(EXPORT2_BLOCK, pugongying)}
+    path = tmp_path / "pasted.xlsx"
+    path.write_bytes(workbook_bytes(build_workbook(sheet_values=values)))
+    workbook = openpyxl.load_workbook(path)
+    sheet, reference = next(iter(workbook.defined_names[MAPPING_TABLE.name].destinations))
+    left, top, _, bottom = range_boundaries(reference.replace("$", ""))
+    result = recalculate(path)
+    letter = openpyxl.utils.get_column_letter
+    mapped = {result.value(sheet, f"{letter(left)}{row}"): result.value(sheet, f"{letter(left + 2)}{row}")
+              for row in range(top + 1, bottom + 1)}
+    typed = read_clients(TYPED).rows[0].campaign
+    for key in ("paid_ads", "creator_fees", "impressions", "clicks", "likes", "saves", "comments", "shares",
+                "new_followers", "conversions", "direct_revenue", "cross_platform_revenue"):
+        assert mapped[key] == pytest.approx(getattr(typed, key), abs=0.006), key
