@@ -335,3 +335,15 @@ def test_exports_pasted_into_the_platform_data_sheet_recalculate_to_the_hand_typ
     for key in ("paid_ads", "creator_fees", "impressions", "clicks", "likes", "saves", "comments", "shares",
                 "new_followers", "conversions", "direct_revenue", "cross_platform_revenue"):
         assert mapped[key] == pytest.approx(getattr(typed, key), abs=0.006), key
+
+
+def test_batch_command_takes_a_folder_of_exports_as_clients(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for path in (JG_NOTES, PGY_NOTES):
+        shutil.copy(path, folder / path.name)
+    result = CliRunner().invoke(app, ["batch", str(folder), "--out", str(tmp_path / "out"), "--jobs", "1",
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    workbooks = sorted(p.name for p in (tmp_path / "out").glob("*.xlsx") if p.stem != "summary")
+    assert len(workbooks) == 1 and "示例品牌" in result.stdout
