@@ -17,7 +17,7 @@ from xhsxl.cli import app
 from xhsxl.excel.errors import InputFileError
 from xhsxl.planner_tables import read_checkpoints, read_history
 from xhsxl.platforms import COLUMNS, creator_tier, map_exports, read_export_rows
-from xhsxl.platforms.files import exports_client_table, read_export, read_exports
+from xhsxl.platforms.files import exports_client_table, read_export
 from xhsxl.platforms.tables import checkpoint_table, history_table
 from xhsxl.schema import FIELDS_BY_KEY
 from xhsxl.workbook.batch import run_batch

@@ -104,9 +104,8 @@ def exports_client_table(paths: Iterable[Path | str], window: int = DEFAULT_WIND
     if not default_client and len(paths) == 1:
         default_client = paths[0].name if paths[0].is_dir() else paths[0].stem
     campaigns = map_exports(exports, window, level, default_client)
-    stopping = {id(p) for c in campaigns for p in c.problems}
-    notes: list[Problem] = [p for e in exports for p in e.problems if id(p) not in stopping
-                            and not any(p == q for c in campaigns for q in c.problems)]
+    refusing = [p for c in campaigns for p in c.problems]
+    notes: list[Problem] = [p for e in exports for p in e.problems if p not in refusing]
     rows: list[ClientRow] = []
     for number, campaign in enumerate(campaigns, start=1):
         problems: list[Problem] = list(campaign.problems)

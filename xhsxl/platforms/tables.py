@@ -44,7 +44,7 @@ def history_table(exports: list[PlatformExport], window: int = DEFAULT_WINDOW, b
     campaigns = map_exports(exports, window, by)
     bad = [p for c in campaigns for p in c.problems]
     if bad:
-        raise InputFileError(f"{bad[0].file}: {bad[0]}" if not str(bad[0]).startswith(bad[0].file) else str(bad[0]))
+        raise InputFileError(str(bad[0]))
     return [HISTORY_HEADER, *map(_history_row, campaigns)]
 
 
