@@ -347,3 +347,19 @@ def test_batch_command_takes_a_folder_of_exports_as_clients(tmp_path):
     assert result.exit_code == 0, result.output
     workbooks = sorted(p.name for p in (tmp_path / "out").glob("*.xlsx") if p.stem != "summary")
     assert len(workbooks) == 1 and "示例品牌" in result.stdout
+
+
+def test_pasted_history_and_checkpoints_equal_the_command_line_tables():
+    from xhsxl import udfs
+
+    gbk = [cells for _, cells in csv_rows_of(GBK, "gbk")]
+    hourly = [cells for _, cells in csv_rows_of(FIXTURES / "juguang_hourly.csv", "utf-8")]
+    assert udfs.XHS_PLATFORM_HISTORY(gbk) == history_table([read_export(GBK)], by="campaign")
+    assert udfs.XHS_PLATFORM_HISTORY(gbk, None, "month")[1][0] == "示例品牌 · 2026-11"
+    assert udfs.XHS_PLATFORM_CHECKPOINTS(hourly) == checkpoint_table([read_export(FIXTURES / "juguang_hourly.csv")])
+
+
+def csv_rows_of(path: Path, encoding: str) -> list[tuple[int, list]]:
+    from xhsxl.platforms.read import csv_rows
+
+    return csv_rows(path.read_bytes().decode(encoding))

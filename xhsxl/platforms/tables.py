@@ -57,7 +57,13 @@ def _row_end_hours(export: PlatformExport, day: str, hour: str, first: dt.date) 
         raise InputFileError(f"{export.name}: {day!r} is not a date (write 2026-11-01)") from None
     days = (date - first).days
     if export.grain == "hour":
-        return days * 24 + float(hour or 0) + 1
+        try:
+            number = float(hour or 0)
+        except ValueError:
+            number = -1.0
+        if not 0 <= number < 24:
+            raise InputFileError(f"{export.name}: hour {hour!r} of {day} is not an hour of the day (0 to 23)")
+        return days * 24 + number + 1
     return (days + 1) * 24.0
 
 

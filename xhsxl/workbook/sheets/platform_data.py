@@ -1,15 +1,17 @@
 """The Platform data sheet (平台数据): paste a Juguang (聚光) export, and optionally the Pugongying (蒲公英) export of
 the same campaign, as the platforms write them; XHS_PLATFORM_MAP maps them to the campaign inputs, with the
-columns each value was summed from beside it."""
+columns each value was summed from beside it, and XHS_PLATFORM_HISTORY / XHS_PLATFORM_CHECKPOINTS give the
+planner's history and the reallocation's checkpoints from the same rows."""
 
 from __future__ import annotations
 
 from xhsxl.platforms.mapping import MAPPED_FIELDS, MAPPING_TABLE_HEADER
-from xhsxl.workbook.formula import Call, Name, Span
+from xhsxl.platforms.tables import CHECKPOINT_HEADER, HISTORY_HEADER
+from xhsxl.workbook.formula import Call, Lit, Name, Span
 from xhsxl.workbook.sheets.kit import InputBlock, Kit, Sheet, TableSpec
 
 __all__ = ["SHEET", "PASTE_ROWS", "PASTE_COLUMNS", "JUGUANG_EXAMPLE", "EXPORT_BLOCK", "EXPORT2_BLOCK", "WINDOW_BLOCK",
-           "MAPPING_TABLE"]
+           "MAPPING_TABLE", "HISTORY_TABLE", "CHECKPOINT_TABLE", "HISTORY_ROWS", "CHECKPOINT_ROWS"]
 
 #: Room for a pasted export: a campaign's daily or note rows with the header, the title row and a total row.
 PASTE_ROWS = 40
@@ -46,6 +48,23 @@ MAPPING_TABLE = TableSpec(
     (None, None, "count", None),
 )
 
+#: Fixed sizes of the history and checkpoint tables (array formulas): rows beyond the export's show #N/A.
+HISTORY_ROWS = 12
+CHECKPOINT_ROWS = 24
+HISTORY_TABLE = TableSpec(
+    "platform_history", "Planner history from the pasted exports (one row per plan)", "历史数据", HISTORY_ROWS + 1,
+    len(HISTORY_HEADER),
+    Call("XHS_PLATFORM_HISTORY", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name), Lit("campaign"),
+         Name(WINDOW_BLOCK.name)),
+    (None, "CNY", "count", "count", "count", "CNY", "count"),
+)
+CHECKPOINT_TABLE = TableSpec(
+    "platform_checkpoints", "Checkpoints from the pasted export (24 h / 72 h / 7 days)", "检查点数据",
+    CHECKPOINT_ROWS + 1, len(CHECKPOINT_HEADER),
+    Call("XHS_PLATFORM_CHECKPOINTS", Span(EXPORT_BLOCK.name), Name(WINDOW_BLOCK.name)),
+    (None, "count", "CNY", "CNY", "count", "count"),
+)
+
 
 def draw(kit: Kit) -> None:
     """Two paste areas, the window, and the mapped inputs with their sources."""
@@ -61,6 +80,9 @@ def draw(kit: Kit) -> None:
         "A cell that does not read turns the table into an error whose message names the area, row, column and "
         "reason.",
         "Window: days of off-platform GMV (行业商品GMV) counted as cross-platform sales, 7 (blank), 15 or 30.",
+        f"The history ({HISTORY_ROWS} rows) and checkpoint ({CHECKPOINT_ROWS} rows) tables are fixed-size array "
+        "formulas: rows beyond the export's plans show #N/A. Copy them into Planner and Checkpoints; those sheets' "
+        "yellow cells do not read this sheet.",
     ))
     row += 1
     ws.cell(row, 1, "Window, days · 站外GMV窗口")
@@ -68,6 +90,11 @@ def draw(kit: Kit) -> None:
     row += 2
     kit.table(ws, row, MAPPING_TABLE)
     row += MAPPING_TABLE.rows + 2
+    # The analyst copies these two tables to Planner and Checkpoints: those sheets' yellow cells are not linked.
+    kit.table(ws, row, HISTORY_TABLE)
+    row += HISTORY_TABLE.rows + 2
+    kit.table(ws, row, CHECKPOINT_TABLE)
+    row += CHECKPOINT_TABLE.rows + 2
     ws.cell(row, 1, "1 · Export · 导出数据")
     kit.input_block(ws, row + 1, 1, EXPORT_BLOCK)
     row += PASTE_ROWS + 3
@@ -77,4 +104,4 @@ def draw(kit: Kit) -> None:
 
 
 SHEET = Sheet("Platform data", "平台数据", draw, inputs=(EXPORT_BLOCK, EXPORT2_BLOCK, WINDOW_BLOCK),
-              tables=(MAPPING_TABLE,))
+              tables=(MAPPING_TABLE, HISTORY_TABLE, CHECKPOINT_TABLE))
