@@ -363,3 +363,8 @@ def csv_rows_of(path: Path, encoding: str) -> list[tuple[int, list]]:
     from xhsxl.platforms.read import csv_rows
 
     return csv_rows(path.read_bytes().decode(encoding))
+
+
+def test_checkpoints_leave_out_pugongying_data_which_has_no_dates():
+    hourly = read_export(FIXTURES / "juguang_hourly.csv")
+    assert checkpoint_table([hourly, read_export(PGY_NOTES)]) == checkpoint_table([hourly])

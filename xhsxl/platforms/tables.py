@@ -69,9 +69,12 @@ def _row_end_hours(export: PlatformExport, day: str, hour: str, first: dt.date) 
 
 def checkpoint_table(exports: list[PlatformExport], window: int = DEFAULT_WINDOW,
                      hours: tuple[int, ...] = figures.REALLOCATION_CHECKPOINTS_HOURS) -> list[list[Any]]:
-    """Cumulative spend, revenue, conversions and engagements per line at each checkpoint."""
+    """Cumulative spend, revenue, conversions and engagements per line at each checkpoint, from the Juguang
+    exports' dated rows (Pugongying's post-campaign data has no dates and adds nothing)."""
     lines: dict[str, dict[float, list[float]]] = {}
     for export in exports:
+        if export.platform == "pugongying":  # post-campaign totals per note: no time to place them at
+            continue
         if export.grain is None:
             raise InputFileError(f"{export.name}: checkpoints need rows by day or by hour (a 日期 column); this "
                                  f"report has none")
