@@ -1006,3 +1006,85 @@ def XHS_BACKTEST(history, level=None, fit_curvature=None):
         fit_curvature=read_flag(fit_curvature, "fit_curvature", True),
     )
     return to_excel_table(result.table())
+
+
+# ------------------------------------------------------------------------------------- platform exports
+
+
+@xw.func(category="XHS")
+@xw.arg("export", ndim=2, doc="A Juguang (聚光) or Pugongying (蒲公英) export pasted as it is, header row included.")
+@xw.arg("export2", ndim=2, doc="Optional: the other platform's export of the same campaign (shared notes counted once).")
+@xw.arg("window", doc="Days of off-platform GMV (行业商品GMV) counted as cross-platform sales: 7 (default), 15 or 30.")
+def XHS_PLATFORM_MAP(export, export2=None, window=None):
+    """Table (header + 13 rows x 4 columns): each campaign input a pasted platform export fills — field, label, value and the columns it was summed from."""
+    from xhsxl.excel.errors import InputFileError
+    from xhsxl.platforms import mapping
+
+    exports = _pasted_exports(export, export2)
+    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
+    if days not in mapping.WINDOWS:
+        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    try:
+        return to_excel_table(mapping.mapping_table(exports, days))
+    except InputFileError as error:  # one error type in a cell, whatever the reader refused
+        raise XhsInputError(str(error)) from None
+
+
+def _pasted_exports(export: Any, export2: Any) -> list[Any]:
+    """The pasted export ranges read (the second only when it holds something), or the library's one error."""
+    from xhsxl.excel.errors import InputFileError
+    from xhsxl.platforms import read
+
+    def as_rows(value: Any) -> list[list[Any]]:  # a single cell or row arrives unwrapped
+        value = value if isinstance(value, list) else [value]
+        return [row if isinstance(row, list) else [row] for row in value]
+
+    pasted = [(as_rows(export), "export")]
+    if export2 is not None and not all(is_blank(cell) for row in as_rows(export2) for cell in row):
+        pasted.append((as_rows(export2), "export2"))
+    try:
+        return [read.read_export_rows(cells, name) for cells, name in pasted]
+    except InputFileError as error:
+        raise XhsInputError(str(error)) from None
+
+
+@xw.func(category="XHS")
+@xw.arg("export", ndim=2, doc="A Juguang (聚光) export pasted as it is, by plan (计划名称) or by day (日期).")
+@xw.arg("export2", ndim=2, doc="Optional: the Pugongying (蒲公英) export of the same campaign.")
+@xw.arg("by", doc='"campaign" (one row per 计划名称; default when the export has plans), "month" or "account".')
+@xw.arg("window", doc="Days of off-platform GMV counted as revenue: 7 (default), 15 or 30.")
+def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None):
+    """Table (header + one row per campaign or month x 7 columns): the planner's history from pasted exports — campaign, spend, impressions, engagements, conversions, revenue, visits."""
+    from xhsxl.excel.errors import InputFileError
+    from xhsxl.platforms import mapping, tables
+
+    exports = _pasted_exports(export, export2)
+    has_plans = any(set(mapping.CAMPAIGN_COLUMNS) & set(e.label_columns.values()) for e in exports)
+    level = cell_text(by, "by", "campaign" if has_plans else "account")
+    if level not in mapping.LEVEL_CHOICES:
+        raise XhsInputError(argument="by", reason='must be "campaign", "month" or "account"', value=by)
+    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
+    if days not in mapping.WINDOWS:
+        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    try:
+        return to_excel_table(tables.history_table(exports, days, level))
+    except InputFileError as error:
+        raise XhsInputError(str(error)) from None
+
+
+@xw.func(category="XHS")
+@xw.arg("export", ndim=2, doc="A Juguang (聚光) export pasted as it is, by day (日期) or by hour (日期 and 小时).")
+@xw.arg("window", doc="Days of off-platform GMV counted as revenue: 7 (default), 15 or 30.")
+def XHS_PLATFORM_CHECKPOINTS(export, window=None):
+    """Table (header + 3 rows per line x 6 columns): each plan's cumulative spend, revenue, conversions and engagements at 24 h, 72 h and 7 days; blank where the data does not reach yet."""
+    from xhsxl.excel.errors import InputFileError
+    from xhsxl.platforms import mapping, tables
+
+    exports = _pasted_exports(export, None)
+    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
+    if days not in mapping.WINDOWS:
+        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    try:
+        return to_excel_table(tables.checkpoint_table(exports, days))
+    except InputFileError as error:
+        raise XhsInputError(str(error)) from None

@@ -3,7 +3,7 @@
 One module per command group — :mod:`~xhsxl.cli.reference` (version, functions, fields),
 :mod:`~xhsxl.cli.metrics` (roi, profit-roi, campaign, allocate, optimise, tier, elasticity),
 :mod:`~xhsxl.cli.clv` (the ``clv`` sub-app), :mod:`~xhsxl.cli.workbooks` (template, fill, read, recalc),
-:mod:`~xhsxl.cli.batch`, :mod:`~xhsxl.cli.attribution` (attribute) and :mod:`~xhsxl.cli.planner` (forecast,
+:mod:`~xhsxl.cli.batch`, :mod:`~xhsxl.cli.platforms` (import), :mod:`~xhsxl.cli.attribution` (attribute) and :mod:`~xhsxl.cli.planner` (forecast,
 calibrate, reallocate) — assembled here. Every command runs inside the one error path of
 :mod:`~xhsxl.cli.exits`; :mod:`~xhsxl.cli.output` prints tables, CSV and JSON. The modules import the core,
 the workbook package and the planner inside their commands, so ``xhsxl --help`` loads none of them.
@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 import xhsxl
-from xhsxl.cli import attribution, batch, clv, metrics, planner, reference, workbooks
+from xhsxl.cli import attribution, batch, clv, metrics, planner, platforms, reference, workbooks
 from xhsxl.cli.exits import ExitCode, exit_codes_text
 from xhsxl.cli.output import console, errors
 
@@ -33,7 +33,7 @@ app = typer.Typer(
 )
 
 # In the order `xhsxl --help` lists them.
-for group in (reference, metrics, workbooks, batch, attribution, planner):
+for group in (reference, metrics, workbooks, batch, platforms, attribution, planner):
     app.add_typer(group.app)
 app.add_typer(clv.app, name="clv")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from xhsxl.workbook.sheets import (
-    allocation, attribution, checkpoints, dashboard, inputs, planner, results, start, xlwings_conf,
+    allocation, attribution, checkpoints, dashboard, inputs, planner, platform_data, results, start, xlwings_conf,
 )
 from xhsxl.workbook.sheets.kit import InputBlock, Sheet
 
@@ -27,6 +27,7 @@ SHEETS: tuple[Sheet, ...] = (
     checkpoints.SHEET,
     attribution.SHEET,
     dashboard.SHEET,
+    platform_data.SHEET,
     xlwings_conf.SHEET,
 )
 
