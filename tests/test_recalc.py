@@ -617,3 +617,50 @@ def test_inputs_must_be_constant_cells_of_known_sheets(campaign):
     blank = recalculator.calculate({("Inputs", f"C{INPUT_ROW['Revenue']}"): None})
     assert blank.value("Inputs", f"C{INPUT_ROW['Revenue']}") is None
     assert any(e.message == "revenue is required (the cell is blank)" for e in blank.errors)
+
+
+def test_recalc_names_the_bad_inputs_first_and_counts_the_cells_they_break(tmp_path):
+    """Four bad inputs in a client workbook: the command line shows those four cells first, then how many cells
+    they break by sheet, not hundreds of cascading #VALUE! cells before their causes."""
+    from typer.testing import CliRunner
+
+    from xhsxl.cli import app
+    from xhsxl.schema import ClientCampaign
+    from xhsxl.workbook.fill import write_workbook
+    from xhsxl.workbook.read import named_places
+
+    path = tmp_path / "client.xlsx"
+    write_workbook(ClientCampaign(client_name="Acme", creator_fees=250_000, direct_revenue=900_000,
+                                  impressions=2_000_000, clicks=40_000, conversions=3_000), path)
+    workbook = openpyxl.load_workbook(path)
+    places = named_places(workbook)
+    bad = {"creator_fees": "lots", "gross_margin": 7.5, "clicks": -40, "retention_rate": "high"}
+    for key, value in bad.items():
+        sheet, row, column, _rows, _columns = places[key]
+        workbook[sheet].cell(row, column).value = value
+    workbook.save(path)
+
+    result = CliRunner().invoke(app, ["recalc", str(path)], terminal_width=120)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    causes = [number for number, line in enumerate(lines) if line.startswith("error:") and "Inputs!" in line]
+    assert len(causes) == len(bad), result.output
+    broken = next(number for number, line in enumerate(lines) if "broken by the inputs above" in line)
+    assert max(causes) < broken, result.output  # every cause before any cascading cell
+    assert "4 inputs failing validation" in lines[-1]
+    assert len(lines) < 40, result.output  # counted by sheet, not listed cell by cell
+    every = CliRunner().invoke(app, ["recalc", str(path), "--format", "csv"])
+    assert every.output.count("#VALUE!") > 10  # the full list stays available for a pipe
+
+
+def test_a_fresh_client_workbook_recalculates_without_one_error_cell(tmp_path):
+    """A client workbook starts with the analyst's blocks empty (paths, touch log, history, checkpoints, the
+    pasted platform export): every table over them reads n/a, none ends in an error."""
+    from xhsxl.schema import ClientCampaign
+    from xhsxl.workbook.fill import write_workbook
+
+    path = tmp_path / "client.xlsx"
+    write_workbook(ClientCampaign(client_name="Acme", creator_fees=250_000, direct_revenue=900_000,
+                                  impressions=2_000_000, clicks=40_000, conversions=3_000), path)
+    result = recalc.recalculate(path)
+    assert result.errors == [], result.errors[:3]

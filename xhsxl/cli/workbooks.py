@@ -108,17 +108,43 @@ _CELL_ERROR_COLUMNS = [Column("sheet", unit="text"), Column("cell", unit="text")
                        Column("error", unit="text"), Column("message", unit="text")]
 
 
+def _bad_inputs(workbook: Path) -> list[Any]:
+    """The input cells of an xhsxl workbook that fail validation (none for a workbook that is not one of ours):
+    the causes of the errors that cascade from them."""
+    from xhsxl.excel.errors import InputFileError
+    from xhsxl.workbook.read import read_inputs
+
+    try:
+        return list(read_inputs(workbook).problems)
+    except InputFileError:
+        return []
+
+
 def _report_recalculation(workbook: Path, result: Any, fmt: OutputFormat, name_in_summary: bool = False) -> None:
-    """The cells of one recalculated workbook that end in an error, its padding notes and a count."""
+    """One recalculated workbook: the bad input cells first (the causes), then the cells ending in an error —
+    listed one by one when nothing explains them, else counted by sheet and error, since they follow from the
+    causes — then padding notes and a count. CSV and JSON carry every cell."""
+    causes = _bad_inputs(workbook) if result.errors else []
     count = sum(len(cells) for cells in result.values.values())
-    if result.errors or fmt != OutputFormat.table:
+    prefix = f"{workbook}: " if name_in_summary else ""
+    for cause in causes:
+        print_error(f"{prefix}{cause}")
+    if result.errors and causes and fmt == OutputFormat.table:
+        grouped: dict[tuple[str, str], int] = {}
+        for error in result.errors:
+            grouped[(error.sheet, error.error)] = grouped.get((error.sheet, error.error), 0) + 1
+        emit(Section("broken", f"{prefix}cells broken by the inputs above", [
+            Column("sheet", unit="text"), Column("error", unit="text"), Column("cells", unit="count")],
+            [{"sheet": sheet, "error": error, "cells": cells} for (sheet, error), cells in grouped.items()]), fmt)
+        say("Correct the inputs above and recalculate; --format csv lists every cell.", fmt)
+    elif result.errors or fmt != OutputFormat.table:
         emit(Section("errors", str(workbook), _CELL_ERROR_COLUMNS,
                      [{"sheet": e.sheet, "cell": e.cell, "formula": None if e.formula is None else str(e.formula),
                        "error": e.error, "message": e.message} for e in result.errors]), fmt)
     for line in _padding_lines(result.padding):
         say(line, fmt, markup="[yellow]note:[/] {}")
-    prefix = f"{workbook}: " if name_in_summary else ""
-    say(f"{prefix}{count:,} cells evaluated, {len(result.errors)} ending in an error", fmt)
+    causes_text = f" ({len(causes)} input{'s' if len(causes) != 1 else ''} failing validation)" if causes else ""
+    say(f"{prefix}{count:,} cells evaluated, {len(result.errors)} ending in an error{causes_text}", fmt)
 
 
 @app.command()

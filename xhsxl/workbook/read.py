@@ -39,7 +39,9 @@ class CellProblem:
 
     def __str__(self) -> str:
         where = f"{self.sheet}!{self.cell} ({self.label})" if self.cell else self.label
-        return f"{where}: {self.reason}" + ("" if self.value is None else f" (found {self.value!r})")
+        # A reason from the number reader quotes the value already ("(got 'lots')"): it is not said twice.
+        quoted = self.value is None or "(got " in self.reason
+        return f"{where}: {self.reason}" + ("" if quoted else f" (found {self.value!r})")
 
 
 @dataclass(frozen=True)

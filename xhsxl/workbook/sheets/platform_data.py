@@ -8,10 +8,10 @@ from __future__ import annotations
 from xhsxl.platforms.mapping import MAPPED_FIELDS, MAPPING_TABLE_HEADER
 from xhsxl.platforms.tables import CHECKPOINT_HEADER, HISTORY_HEADER
 from xhsxl.workbook.formula import Call, Lit, Name, Span
-from xhsxl.workbook.sheets.kit import InputBlock, Kit, Sheet, TableSpec
+from xhsxl.workbook.sheets.kit import InputBlock, Kit, Sheet, TableSpec, data_status_cell, when_filled
 
 __all__ = ["SHEET", "PASTE_ROWS", "PASTE_COLUMNS", "JUGUANG_EXAMPLE", "EXPORT_BLOCK", "EXPORT2_BLOCK", "WINDOW_BLOCK",
-           "MAPPING_TABLE", "HISTORY_TABLE", "CHECKPOINT_TABLE", "HISTORY_ROWS", "CHECKPOINT_ROWS"]
+           "MAPPING_TABLE", "HISTORY_TABLE", "CHECKPOINT_TABLE", "HISTORY_ROWS", "CHECKPOINT_ROWS", "EXPORT_STATUS"]
 
 #: Room for a pasted export: a campaign's daily or note rows with the header, the title row and a total row.
 PASTE_ROWS = 40
@@ -44,7 +44,8 @@ WINDOW_BLOCK = InputBlock.optional_amount("platform_window")
 MAPPING_TABLE = TableSpec(
     "platform_mapping", "Campaign inputs from the pasted exports", "平台数据映射", len(MAPPED_FIELDS) + 1,
     len(MAPPING_TABLE_HEADER),
-    Call("XHS_PLATFORM_MAP", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name), Name(WINDOW_BLOCK.name)),
+    when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_MAP", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name),
+                                        Name(WINDOW_BLOCK.name))),
     (None, None, "count", None),
 )
 
@@ -54,16 +55,20 @@ CHECKPOINT_ROWS = 24
 HISTORY_TABLE = TableSpec(
     "platform_history", "Planner history from the pasted exports (one row per plan)", "历史数据", HISTORY_ROWS + 1,
     len(HISTORY_HEADER),
-    Call("XHS_PLATFORM_HISTORY", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name), Lit("campaign"),
-         Name(WINDOW_BLOCK.name)),
+    when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_HISTORY", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name),
+                                        Lit("campaign"), Name(WINDOW_BLOCK.name))),
     (None, "CNY", "count", "count", "count", "CNY", "count"),
 )
 CHECKPOINT_TABLE = TableSpec(
     "platform_checkpoints", "Checkpoints from the pasted export (24 h / 72 h / 7 days)", "检查点数据",
     CHECKPOINT_ROWS + 1, len(CHECKPOINT_HEADER),
-    Call("XHS_PLATFORM_CHECKPOINTS", Span(EXPORT_BLOCK.name), Name(WINDOW_BLOCK.name)),
+    when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_CHECKPOINTS", Span(EXPORT_BLOCK.name), Name(WINDOW_BLOCK.name))),
     (None, "count", "CNY", "CNY", "count", "count"),
 )
+
+
+#: Above the tables: "n/a — add your data" while nothing is pasted (a client workbook starts so).
+EXPORT_STATUS = data_status_cell("platform_status", EXPORT_BLOCK.name)
 
 
 def draw(kit: Kit) -> None:
@@ -87,7 +92,9 @@ def draw(kit: Kit) -> None:
     row += 1
     ws.cell(row, 1, "Window, days · 站外GMV窗口")
     kit.input_block(ws, row, 2, WINDOW_BLOCK)
-    row += 2
+    row += 1
+    kit.data_status(ws, row, 1, EXPORT_STATUS)
+    row += 1
     kit.table(ws, row, MAPPING_TABLE)
     row += MAPPING_TABLE.rows + 2
     # The analyst copies these two tables to Planner and Checkpoints: those sheets' yellow cells are not linked.
@@ -104,4 +111,4 @@ def draw(kit: Kit) -> None:
 
 
 SHEET = Sheet("Platform data", "平台数据", draw, inputs=(EXPORT_BLOCK, EXPORT2_BLOCK, WINDOW_BLOCK),
-              tables=(MAPPING_TABLE, HISTORY_TABLE, CHECKPOINT_TABLE))
+              cells=(EXPORT_STATUS,), tables=(MAPPING_TABLE, HISTORY_TABLE, CHECKPOINT_TABLE))
