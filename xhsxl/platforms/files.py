@@ -99,10 +99,10 @@ def exports_client_table(paths: Iterable[Path | str], window: int = DEFAULT_WIND
     """The client table the exports describe — one row per campaign, numbered 1, 2, … — the mapped
     campaigns, and the exports read. The table's problems are the exports' notes (unknown columns, a total
     row that disagrees, a window not exported); a campaign with a cell that did not read is a bad row."""
-    paths = list(map(Path, paths))
-    exports = read_exports(paths)
-    if not default_client and len(paths) == 1:
-        default_client = paths[0].name if paths[0].is_dir() else paths[0].stem
+    files = [Path(path) for path in paths]
+    exports = read_exports(files)
+    if not default_client and len(files) == 1:
+        default_client = files[0].name if files[0].is_dir() else files[0].stem
     campaigns = map_exports(exports, window, level, default_client)
     refusing = [p for c in campaigns for p in c.problems]
     notes: list[Problem] = [p for e in exports for p in e.problems if p not in refusing]
@@ -119,7 +119,7 @@ def exports_client_table(paths: Iterable[Path | str], window: int = DEFAULT_WIND
                             for key, value, reason in validation_problems(error)]
         rows.append(ClientRow(number, campaign_values(campaign)["client_name"], model, problems))
     unknown = [f"{e.name}: {header}" for e in exports for header in e.unknown_columns]
-    first = paths[0] if paths else Path(".")
+    first = files[0] if files else Path(".")
     table = ClientTable(first, exports[0].encoding if exports else None, rows, unknown, notes,
                         file_format="platform export")
     return table, campaigns, exports

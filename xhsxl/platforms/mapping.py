@@ -211,6 +211,7 @@ def mapping_table(exports: list[PlatformExport], window: int = DEFAULT_WINDOW) -
     if campaign.problems:
         raise XhsInputError(str(campaign.problems[0]))
     labels = {f.key: f.label_zh for f in FIELDS}
-    return [list(MAPPING_TABLE_HEADER), *([key, labels[key], campaign.values.get(key),
-                                           " + ".join(campaign.sources.get(key, ())) or "not in the export"]
-                                          for key in MAPPED_FIELDS)]
+    rows: list[list[object]] = [list(MAPPING_TABLE_HEADER)]
+    rows += [[key, labels[key], campaign.values.get(key), " + ".join(campaign.sources.get(key, ())) or "not in the export"]
+             for key in MAPPED_FIELDS]
+    return rows

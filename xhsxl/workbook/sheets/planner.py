@@ -252,7 +252,7 @@ def draw(kit: Kit) -> None:
     row += 1
     kit.labelled(ws, row, 2, PLANNER_SPILLOVER)
     row += 1
-    ws.cell(row, 1, "Your share off Xiaohongshu (optional) · 自定站外占比").font = BOLD
+    ws.cell(row, 1, "Your own share (optional) · 自定占比").font = BOLD
     kit.input_block(ws, row, 2, SPILLOVER_OVERRIDE)
     ws.cell(row, 3, "e.g. 56 % (case study 2, article 000); blank follows the measured share above.")
     row += 2
