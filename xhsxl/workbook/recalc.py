@@ -381,6 +381,11 @@ def _engine_scalar(value: Any) -> Any:
     such, anything else unchanged."""
     if value is _engine().EMPTY or value is None:
         return None
+    return _python_scalar(value)
+
+
+def _python_scalar(value: Any) -> Any:
+    """A cell's value as Python has it: numpy scalars unwrapped, numbers as float, booleans and text as such."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool):
@@ -796,15 +801,7 @@ class _WorkbookCells:
 
 
 def _constant(value: Any, data_type: str) -> Any:
-    if data_type == "e":
-        return str(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    return value
+    return str(value) if data_type == "e" else _python_scalar(value)
 
 
 def _sheet_cells(cells: list[tuple[str, Any, str]]) -> tuple[dict[str, Any], dict[str, str], dict[str, str],
