@@ -127,6 +127,11 @@ OPTIMAL_TABLE_HEADER: tuple[str, ...] = (
 
 #: Tolerance for shares that must sum to 1 (tier shares, bounds): typed percentages such as 1/3 + 2/3.
 _SUM_TOLERANCE = 1e-9
+
+#: The largest budget the optimiser splits, ¥: 2⁵³, the last point at which a float still counts every
+#: whole yuan. Beyond it the amounts can no longer add up to the budget to the yuan, and near the float
+#: limit the sum of the tiers' maximums overflows; no campaign comes within a million times of it.
+LARGEST_OPTIMISED_BUDGET: float = float(2**53)
 #: Guard when flooring amount / fee, so ¥30,000 at ¥3,000 a note buys 10 notes even if the amount is
 #: ¥29,999.99999999996 after the share arithmetic.
 _COUNT_GUARD = 1e-9
@@ -950,7 +955,8 @@ def optimal_allocation(
     Raises
     ------
     XhsInputError
-        If a share is outside [0, 1], a minimum exceeds its maximum, the minimums add up to more than
+        If the budget is above ``LARGEST_OPTIMISED_BUDGET`` (2⁵³ ¥, where floats stop counting whole
+        yuan), a share is outside [0, 1], a minimum exceeds its maximum, the minimums add up to more than
         the budget or the maximums to less (within 1e-9).
 
     Notes
@@ -985,7 +991,7 @@ def optimal_allocation(
     >>> round(plan.tiers[0].marginal_return, 6) == round(plan.tiers[1].marginal_return, 6)
     True
     """
-    budget = single_number(total_budget, "total_budget", gt=0)
+    budget = single_number(total_budget, "total_budget", gt=0, le=LARGEST_OPTIMISED_BUDGET)
     tiers = _tier_curves(curves)
     mins = _share_bound(min_shares, tiers, "min_shares", lambda r: r.low, 0.0)
     maxs = _share_bound(max_shares, tiers, "max_shares", lambda r: r.high, 1.0)
