@@ -60,3 +60,12 @@ def test_share_bounds_and_amounts_naming_a_tier_without_a_curve_suggest_the_curv
         expected_return({"mdi": 100}, curves)
     with pytest.raises(XhsInputError, match="did you mean 'micro'"):
         reference_spend(100000, "micor")
+
+
+def test_reallocate_caps_naming_a_misspelt_line_suggest_the_line_meant(tmp_path):
+    checkpoints = tmp_path / "checkpoints.csv"
+    checkpoints.write_text("line,hours,spend,revenue\nmid,24,10000,30000\nmid,72,20000,50000\n"
+                           "top,24,10000,20000\ntop,72,20000,30000\n", encoding="utf-8")
+    result = cli("reallocate", checkpoints, "--reserve", "10000", "--caps", "tpo=3000")
+    assert result.exit_code == 2, result.output
+    assert "caps names line 'tpo'" in result.output and "did you mean 'top'?" in result.output

@@ -74,6 +74,9 @@ __all__ = [
     "StageSplit",
     "stage_split",
     "TierCurve",
+    "checked_custom_tier",
+    "did_you_mean",
+    "LARGEST_OPTIMISED_BUDGET",
     "OptimalTier",
     "OptimalPlan",
     "optimal_allocation",
@@ -165,7 +168,7 @@ def _tier_key(value: Any, name: str) -> str:
     return value.strip().lower()
 
 
-def _did_you_mean(key: str, names: Iterable[str]) -> str | None:
+def did_you_mean(key: str, names: Iterable[str]) -> str | None:
     """"did you mean 'top'?" when ``key`` is a likely misspelling of one of ``names``, else None."""
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else None
@@ -174,11 +177,11 @@ def _did_you_mean(key: str, names: Iterable[str]) -> str | None:
 def _unknown_tier(value: Any, name: str, names: Sequence[str], reason: str | None = None) -> XhsInputError:
     key = value.strip().lower() if isinstance(value, str) else str(value)
     return XhsInputError(argument=name, reason=reason or f"must be one of {', '.join(names)}", value=value,
-                         hint=_did_you_mean(key, names))
+                         hint=did_you_mean(key, names))
 
 
 def _no_curve(key: str, name: str, names: Sequence[str]) -> XhsInputError:
-    hint = _did_you_mean(key, names)
+    hint = did_you_mean(key, names)
     return XhsInputError(f"{name} names tier {key!r}, which has no curve (tiers: {', '.join(names)})"
                          + (f"; {hint}" if hint else ""))
 
@@ -197,7 +200,7 @@ def checked_custom_tier(tier: str, name: str = "tier") -> str:
     xhsxl.core.errors.XhsInputError: tier must be one of nano, micro, mid, top, or a name of your own unlike them (got 'tpo'); did you mean 'top'?
     """
     key = _tier_key(tier, name)
-    if key in CREATOR_TIERS or _did_you_mean(key, CREATOR_TIERS) is None:
+    if key in CREATOR_TIERS or did_you_mean(key, CREATOR_TIERS) is None:
         return key
     raise _unknown_tier(tier, name, CREATOR_TIERS,
                         f"must be one of {', '.join(CREATOR_TIERS)}, or a name of your own unlike them")
