@@ -5,6 +5,7 @@ tests/test_hostile_batch.py."""
 import csv
 import io
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from xhsxl import udfs
 from xhsxl.cli import app
+from xhsxl.core.allocation import LARGEST_OPTIMISED_BUDGET, TierCurve, optimal_allocation
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.cells import coerce_number
 from xhsxl.excel.errors import InputFileError
@@ -306,8 +308,6 @@ def test_recalc_of_a_missing_or_non_workbook_file_is_one_line_exit_1(tmp_path, c
     assert len(result.output.strip().splitlines()) == 1
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="math.fsum of the tier maximums overflows in xhsxl/core/allocation.py solve_concave")
 def test_the_largest_finite_budget_is_refused_or_computed_never_an_overflow():
     curves = [["tier", "curve", "param1", "param2"], ["mid", "power", 1, 0.5], ["top", "power", 1, 0.5],
               ["micro", "power", 1, 0.5]]
@@ -315,6 +315,14 @@ def test_the_largest_finite_budget_is_refused_or_computed_never_an_overflow():
         udfs.XHS_OPTIMAL_ALLOCATION(1.7e308, curves)
     except XhsInputError:
         pass
+
+
+def test_a_budget_above_the_optimisers_stated_limit_is_refused_naming_it_and_the_limit_is_computed():
+    curves = [TierCurve("mid", "power", 1, 0.5), TierCurve("top", "power", 1, 0.5), TierCurve("micro", "power", 1, 0.5)]
+    with pytest.raises(XhsInputError, match="total_budget must be at most 9007199254740992"):
+        optimal_allocation(1.7e308, curves)
+    plan = optimal_allocation(LARGEST_OPTIMISED_BUDGET, curves)
+    assert math.fsum(tier.amount for tier in plan.tiers) == LARGEST_OPTIMISED_BUDGET
 
 
 # ------------------------------------------------------------------------------------ the planner cache

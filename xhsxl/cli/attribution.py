@@ -8,7 +8,7 @@ from typing import Annotated, Any, Callable, Literal, Optional
 import typer
 
 from xhsxl.cli.exits import App, CommandError, about, check_output_file
-from xhsxl.cli.output import (Column, FigureDefault, FormatOption, OutputFormat, Section, csv_text, emit, errors,
+from xhsxl.cli.output import (Column, EncodingOption, FigureDefault, FormatOption, OutputFormat, Section, csv_text, emit, errors,
                               money, say, warn)
 
 app = App()
@@ -95,6 +95,7 @@ def attribute(
              "exceeds --memory; reads Parquet or CSV files, folders and globs), spark, or auto (partitioned for "
              "Parquet, memory for XLSX and for a CSV that fits --memory).")] = "auto",
     memory: Annotated[str, typer.Option(help="Memory budget of the partitioned engine, e.g. 4GB.")] = "4GB",
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Multi-touch attribution of a path table or a touch log: credit per channel, exact Markov by default.
@@ -124,6 +125,10 @@ def attribute(
     budget = parse_memory(memory)
     with about(source):
         chosen_engine = choose_engine(source, engine, budget, columns) if touchpoints else "memory"
+    if encoding is not None and chosen_engine != "memory":
+        # The out-of-core engines read the file themselves and take UTF-8 only; never decode it otherwise silently.
+        raise CommandError(f"--encoding needs --engine memory (the {chosen_engine} engine reads UTF-8 only); "
+                           "re-save the touch log as UTF-8 for a file this large")
     scaled = None
     # The status line is rich markup: every piece of file text in it is escaped.
     from rich.markup import escape
@@ -138,9 +143,10 @@ def attribute(
                                           half_life_days=half_life, progress=progress)
                 read = JourneyFile(scaled.summary.paths, scaled.file_format, scaled.columns, scaled.rows)
             elif touchpoints:
-                read = read_touchpoints(source, columns, lookback_days=lookback, sheet=sheet, progress=progress)
+                read = read_touchpoints(source, columns, lookback_days=lookback, sheet=sheet, progress=progress,
+                                        encoding=encoding)
             else:
-                read = read_path_table(source, columns, sep=sep, sheet=sheet, progress=progress)
+                read = read_path_table(source, columns, sep=sep, sheet=sheet, progress=progress, encoding=encoding)
         table = read.table
         found = ", ".join(f"{role} ← {header!r}" for role, header in read.columns.items() if header is not None)
         absent = [role for role, header in read.columns.items() if header is None]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from xhsxl.cli.exits import App, about, one_line
-from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, console, emit, errors, say, warn
+from xhsxl.cli.output import Column, EncodingOption, FormatOption, OutputFormat, Section, console, emit, errors, say, warn
 from xhsxl.cli.workbooks import STATIC_HELP, Example
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def batch(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace client workbooks that already exist.")] = False,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this client (repeat for several).")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an XLSX table (default: the first).")] = None,
-    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of a CSV or JSON table when it is not detected (UTF-8, UTF-16, GB18030 and Big5 are), e.g. shift_jis or cp1252.")] = None,
+    encoding: EncodingOption = None,
     example: Example = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:

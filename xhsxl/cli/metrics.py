@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error
-from xhsxl.cli.output import (Column, FormatOption, Money, OutputFormat, Section, emit, formatted, money,
+from xhsxl.cli.output import (Column, EncodingOption, FormatOption, Money, OutputFormat, Section, emit, formatted, money,
                               parse_amount, parse_number, say, share_range)
 from xhsxl.core import figures
 
@@ -95,12 +95,12 @@ def profit_roi(
         rows), fmt)
 
 
-def load_campaigns(path: Path) -> list[dict[str, Any]]:
+def load_campaigns(path: Path, encoding: str | None = None) -> list[dict[str, Any]]:
     import json
 
     from xhsxl.workbook.clients import decode_text, read_file_bytes
 
-    text, _ = decode_text(path, read_file_bytes(path))
+    text, _ = decode_text(path, read_file_bytes(path), encoding)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -163,6 +163,7 @@ def campaign_sections(campaign: Any) -> list[Section]:
 @app.command()
 def campaign(
     files: Annotated[list[Path], typer.Argument(help="JSON files, each a campaign object or a list of them.")],
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate client campaigns and print their full result set: ROI family, KPIs, blended return, plan.
@@ -174,7 +175,7 @@ def campaign(
     sections: list[Section] = []
     for path in files:
         with about(path):
-            items = load_campaigns(path)
+            items = load_campaigns(path, encoding)
         for index, data in enumerate(items, start=1):
             item = validated_campaign(data, f"{path} #{index} ({data.get('client_name', f'campaign {index}')})")
             if item is None:

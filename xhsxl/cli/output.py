@@ -24,7 +24,7 @@ import math
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, Iterable, Sequence
+from typing import Annotated, Any, Callable, Iterable, Optional, Sequence
 
 import typer
 from rich.cells import cell_len
@@ -37,7 +37,7 @@ from xhsxl.cli.exits import one_line, visible
 
 __all__ = ["console", "errors", "OutputFormat", "FormatOption", "Column", "Section", "emit", "say", "warn",
            "money", "formatted", "share_range", "parse_number", "parse_amount", "Money", "Share", "inert",
-           "FigureDefault"]
+           "FigureDefault", "EncodingOption"]
 
 console = Console()
 errors = Console(stderr=True)
@@ -51,6 +51,12 @@ class OutputFormat(str, enum.Enum):
 
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", help="table for reading; csv or json (to stdout, numbers as numbers) for piping.")]
+
+#: The one ``--encoding`` of every command that reads CSV or JSON text: a file the detector cannot place
+#: (or places wrongly) is read exactly when its encoding is named.
+EncodingOption = Annotated[Optional[str], typer.Option(
+    "--encoding", help="Text encoding of a CSV or JSON input when it is not detected (UTF-8, UTF-16, GB18030 "
+                       "and Big5 are), e.g. big5, shift_jis or cp1252.")]
 
 
 # ------------------------------------------------------------------------------------------------ numbers in

@@ -9,14 +9,14 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from xhsxl.cli.exits import App, CommandError, about
-from xhsxl.cli.output import (Column, FormatOption, OutputFormat, Section, emit, formatted, money, parse_amount,
+from xhsxl.cli.output import (Column, EncodingOption, FormatOption, OutputFormat, Section, emit, formatted, money, parse_amount,
                               parse_number, say)
 from xhsxl.core import figures
 
 app = App()
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
+def _csv_rows(path: Path, encoding: str | None = None) -> list[list[str]]:
     """The rows of a CSV file (UTF-8 with or without BOM, GBK, UTF-16), cells as text."""
     import csv
     import io
@@ -24,7 +24,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
     from xhsxl.workbook.clients import decode_text, read_file_bytes
 
     with about(path):
-        text, _ = decode_text(path, read_file_bytes(path))
+        text, _ = decode_text(path, read_file_bytes(path), encoding)
     rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     if not rows:
         raise CommandError(f"{path} holds no rows")
@@ -87,10 +87,10 @@ def _split_shares(split: str | None, tiers: str | None) -> dict[str, Any]:
     return shares
 
 
-def _history(path: Path) -> Any:
+def _history(path: Path, encoding: str | None = None) -> Any:
     from xhsxl.planner_tables import read_history
 
-    rows = _csv_rows(path)
+    rows = _csv_rows(path, encoding)
     with about(path):
         return read_history(rows, str(path))
 
@@ -121,6 +121,7 @@ def forecast(
     margin: Annotated[float, typer.Option(parser=parse_number, help="Gross margin on sales.")] = 0.5,
     commission: Annotated[float, typer.Option(parser=parse_number, help="Xiaohongshu commission on its own sales.")] = 0.10,
     refunds: Annotated[float, typer.Option(parser=parse_number, help="Share of sales refunded.")] = 0.0,
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Forecast a plan before the campaign: funnel, revenue and ROI in the low, base and high cases, per line, and
@@ -134,7 +135,7 @@ def forecast(
                            + (f" (got {', '.join(given)})" if given else ""))
     cpm_index = cvr_index = None
     if lines is not None:
-        rows = _csv_rows(lines)
+        rows = _csv_rows(lines, encoding)
         with about(lines):
             budget_lines = read_budget_lines(rows, str(lines))
         amounts: Any = budget_lines.lines
@@ -145,7 +146,7 @@ def forecast(
         amounts = planner.plan_lines(budget, **_split_shares(split, tiers))
     benchmarks = None
     if history is not None:
-        table = _history(history)
+        table = _history(history, encoding)
         benchmarks = planner.calibrate(table.spend, table.impressions, table.engagements, table.conversions,
                                        table.revenue, table.visits).benchmarks
     result = planner.forecast(amounts, stage, benchmarks, margin, refunds, commission,
@@ -191,13 +192,14 @@ def calibrate(
     reference_spend: Annotated[float, typer.Option(parser=parse_amount, help="Spend at which CPM and CVR are quoted.")] = 200_000,
     fixed_curvature: Annotated[bool, typer.Option(
         "--fixed-curvature", help="Keep article 003's curvature instead of fitting it (2 rows suffice).")] = False,
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit the funnel benchmarks (CPM, engagement rate, CTR, CVR, AOV, curvature) to a client's past campaigns, with
     standard errors."""
     from xhsxl.core import planner
 
-    table = _history(history)
+    table = _history(history, encoding)
     result = planner.calibrate(table.spend, table.impressions, table.engagements, table.conversions, table.revenue,
                                table.visits, reference_spend, not fixed_curvature)
 
@@ -230,6 +232,7 @@ def backtest(
     level: Annotated[float, typer.Option(parser=parse_number, help="Level of the prediction interval, e.g. 80%.")] = 0.8,
     fixed_curvature: Annotated[bool, typer.Option(
         "--fixed-curvature", help="Keep article 003's curvature in every fold instead of fitting it.")] = False,
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Forecast each past campaign from the others (leave-one-out) and report the errors of revenue, conversions
@@ -243,7 +246,7 @@ def backtest(
         source = "article 000's case studies"
     else:
         assert history is not None
-        table = _history(history)
+        table = _history(history, encoding)
         result = planner.backtest(table.spend, table.impressions, table.engagements, table.conversions, table.revenue,
                                   table.visits, campaigns=table.campaigns, level=level,
                                   fit_curvature=not fixed_curvature)
@@ -277,6 +280,7 @@ def reallocate(
         help="Result to maximise: revenue, conversions or engagements (default the first present).")] = None,
     elasticity: Annotated[float, typer.Option(
         parser=parse_number, help="Curve elasticity for lines with one checkpoint.")] = figures.DEFAULT_ELASTICITY.value,
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Move the reserve to the lines whose next ¥ returns most, under curves fitted to 24 h / 72 h / 7 d results;
@@ -284,7 +288,7 @@ def reallocate(
     from xhsxl.core import planner
     from xhsxl.planner_tables import parse_amounts, read_checkpoints
 
-    rows = _csv_rows(checkpoints)
+    rows = _csv_rows(checkpoints, encoding)
     with about(checkpoints):
         table = read_checkpoints(rows, metric, str(checkpoints))
     result = planner.reallocate(table.line, table.spend, table.result, reserve, hours=table.hours,

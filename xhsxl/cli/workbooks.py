@@ -11,7 +11,7 @@ import typer
 
 from xhsxl.cli.exits import App, CommandError, ExitCode, about, print_error, check_output_file
 from xhsxl.cli.metrics import load_campaigns, validated_campaign
-from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, emit, say, warn
+from xhsxl.cli.output import Column, EncodingOption, FormatOption, OutputFormat, Section, emit, say, warn
 
 app = App()
 
@@ -24,9 +24,9 @@ STATIC_HELP = ("A static copy for a client without Python: closed-form results a
                "as fixed values (no add-in needed).")
 
 
-def _campaign_from_json(path: Path) -> Any:
+def _campaign_from_json(path: Path, encoding: str | None = None) -> Any:
     with about(path):
-        items = load_campaigns(path)
+        items = load_campaigns(path, encoding)
     if len(items) != 1:
         raise CommandError(f"{path} holds {len(items)} campaigns; fill takes one (use xhsxl batch)", ExitCode.FILE)
     campaign = validated_campaign(items[0], str(path))
@@ -61,9 +61,10 @@ def fill(
     static: Annotated[bool, typer.Option("--static", help=STATIC_HELP)] = False,
     overwrite: Overwrite = False,
     example: Example = False,
+    encoding: EncodingOption = None,
 ) -> None:
     """Write a client's workbook from a campaign JSON file."""
-    _write(_campaign_from_json(client), out, static, overwrite, example=example)
+    _write(_campaign_from_json(client, encoding), out, static, overwrite, example=example)
 
 
 def _read_inputs(workbook: Path) -> Any:

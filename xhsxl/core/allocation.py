@@ -20,6 +20,7 @@ where a value does not apply, never NaN) — the shape the Excel functions retur
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -73,6 +74,9 @@ __all__ = [
     "StageSplit",
     "stage_split",
     "TierCurve",
+    "checked_custom_tier",
+    "did_you_mean",
+    "LARGEST_OPTIMISED_BUDGET",
     "OptimalTier",
     "OptimalPlan",
     "optimal_allocation",
@@ -127,6 +131,11 @@ OPTIMAL_TABLE_HEADER: tuple[str, ...] = (
 
 #: Tolerance for shares that must sum to 1 (tier shares, bounds): typed percentages such as 1/3 + 2/3.
 _SUM_TOLERANCE = 1e-9
+
+#: The largest budget the optimiser splits, ¥: 2⁵³, the last point at which a float still counts every
+#: whole yuan. Beyond it the amounts can no longer add up to the budget to the yuan, and near the float
+#: limit the sum of the tiers' maximums overflows; no campaign comes within a million times of it.
+LARGEST_OPTIMISED_BUDGET: float = float(2**53)
 #: Guard when flooring amount / fee, so ¥30,000 at ¥3,000 a note buys 10 notes even if the amount is
 #: ¥29,999.99999999996 after the share arithmetic.
 _COUNT_GUARD = 1e-9
@@ -157,6 +166,44 @@ def _tier_key(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise XhsInputError(f"{name} must be a tier name such as 'mid' (got {describe(value)})")
     return value.strip().lower()
+
+
+def did_you_mean(key: str, names: Iterable[str]) -> str | None:
+    """"did you mean 'top'?" when ``key`` is a likely misspelling of one of ``names``, else None."""
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _unknown_tier(value: Any, name: str, names: Sequence[str], reason: str | None = None) -> XhsInputError:
+    key = value.strip().lower() if isinstance(value, str) else str(value)
+    return XhsInputError(argument=name, reason=reason or f"must be one of {', '.join(names)}", value=value,
+                         hint=did_you_mean(key, names))
+
+
+def _no_curve(key: str, name: str, names: Sequence[str]) -> XhsInputError:
+    hint = did_you_mean(key, names)
+    return XhsInputError(f"{name} names tier {key!r}, which has no curve (tiers: {', '.join(names)})"
+                         + (f"; {hint}" if hint else ""))
+
+
+def checked_custom_tier(tier: str, name: str = "tier") -> str:
+    """``tier`` (normalised) when it is one of 000's tiers or a name of the user's own unlike any of them.
+
+    Curves may name tiers of their own (a tier the articles have no range for gets shares 0 to 1), so an
+    unknown name cannot simply be refused; but a near miss of a real tier ("tpo") would silently lose
+    that tier's range, so it is refused with the tier it resembles.
+
+    >>> checked_custom_tier(" Top "), checked_custom_tier("brand_partners")
+    ('top', 'brand_partners')
+    >>> checked_custom_tier("tpo")
+    Traceback (most recent call last):
+    xhsxl.core.errors.XhsInputError: tier must be one of nano, micro, mid, top, or a name of your own unlike them (got 'tpo'); did you mean 'top'?
+    """
+    key = _tier_key(tier, name)
+    if key in CREATOR_TIERS or did_you_mean(key, CREATOR_TIERS) is None:
+        return key
+    raise _unknown_tier(tier, name, CREATOR_TIERS,
+                        f"must be one of {', '.join(CREATOR_TIERS)}, or a name of your own unlike them")
 
 
 def _pairs(value: Any, name: str) -> list[tuple[Any, Any]]:
@@ -347,7 +394,7 @@ def _tier_share_table(tier_shares: Any) -> dict[str, float]:
     for tier, share in _pairs(tier_shares, "tier_shares"):
         key = _tier_key(tier, "tier_shares")
         if key not in TIER_BUDGET_SHARE:
-            raise XhsInputError(f"tier_shares tier must be one of {', '.join(CREATOR_TIERS)} (got {describe(tier)})")
+            raise _unknown_tier(tier, "tier_shares tier", CREATOR_TIERS)
         if key in shares:
             raise XhsInputError(f"tier_shares must name each tier once (got {key!r} twice)")
         # A blank Excel cell next to a tier name means "nothing for this tier".
@@ -383,7 +430,7 @@ def _fee_table(fee_table: Any) -> dict[str, tuple[float, float, str]]:
     for tier, value in _pairs(fee_table, "fee_table"):
         key = _tier_key(tier, "fee_table")
         if key not in fees:
-            raise XhsInputError(f"fee_table tier must be one of {', '.join(CREATOR_TIERS)} (got {describe(tier)})")
+            raise _unknown_tier(tier, "fee_table tier", CREATOR_TIERS)
         low, high = _fee_range(value, key)
         fees[key] = (low, high, "fee_table argument")
     return fees
@@ -841,6 +888,7 @@ def _tier_curves(curves: Any) -> list[TierCurve]:
         raise XhsInputError("curves must contain at least one tier")
     seen: set[str] = set()
     for item in result:
+        checked_custom_tier(item.tier)
         if item.tier in seen:
             raise XhsInputError(f"curves must name each tier once (got {item.tier!r} twice)")
         seen.add(item.tier)
@@ -857,7 +905,7 @@ def _share_bound(value: Any, tiers: list[TierCurve], name: str, pick: Callable[[
         for tier, share in value.items():
             key = _tier_key(tier, name)
             if key not in names:
-                raise XhsInputError(f"{name} names tier {key!r}, which has no curve (tiers: {', '.join(names)})")
+                raise _no_curve(key, name, names)
             given[key] = share
         values = [given.get(t.tier) for t in tiers]
     else:
@@ -950,7 +998,8 @@ def optimal_allocation(
     Raises
     ------
     XhsInputError
-        If a share is outside [0, 1], a minimum exceeds its maximum, the minimums add up to more than
+        If the budget is above ``LARGEST_OPTIMISED_BUDGET`` (2⁵³ ¥, where floats stop counting whole
+        yuan), a share is outside [0, 1], a minimum exceeds its maximum, the minimums add up to more than
         the budget or the maximums to less (within 1e-9).
 
     Notes
@@ -985,7 +1034,7 @@ def optimal_allocation(
     >>> round(plan.tiers[0].marginal_return, 6) == round(plan.tiers[1].marginal_return, 6)
     True
     """
-    budget = single_number(total_budget, "total_budget", gt=0)
+    budget = single_number(total_budget, "total_budget", gt=0, le=LARGEST_OPTIMISED_BUDGET)
     tiers = _tier_curves(curves)
     mins = _share_bound(min_shares, tiers, "min_shares", lambda r: r.low, 0.0)
     maxs = _share_bound(max_shares, tiers, "max_shares", lambda r: r.high, 1.0)
@@ -1090,7 +1139,7 @@ def expected_return(amounts: Any, curves: Sequence[TierCurve]) -> float | np.nda
         for tier, value in amounts.items():
             key = _tier_key(tier, "amounts")
             if key not in names:
-                raise XhsInputError(f"amounts names tier {key!r}, which has no curve (tiers: {', '.join(names)})")
+                raise _no_curve(key, "amounts", names)
             given[key] = value
         values = [given.get(t.tier, 0.0) for t in tiers]
     else:
@@ -1127,7 +1176,7 @@ def reference_spend(creator_budget: float, tier: str) -> float:
     budget = single_number(creator_budget, "creator_budget", gt=0)
     key = _tier_key(tier, "tier")
     if key not in REFERENCE_TIERS:
-        raise XhsInputError(f"tier must be one of {', '.join(REFERENCE_TIERS)} (got {describe(tier)})")
+        raise _unknown_tier(tier, "tier", REFERENCE_TIERS)
     return budget * TIER_BUDGET_SHARE[key].mid
 
 

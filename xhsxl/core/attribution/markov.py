@@ -37,11 +37,16 @@ from xhsxl.core.validate import describe
 if TYPE_CHECKING:
     import scipy.sparse
 
-__all__ = ["markov", "select_markov_order", "MarkovOrderSelection", "MAX_ORDER", "ORDER_CRITERIA"]
+__all__ = ["markov", "select_markov_order", "MarkovOrderSelection", "MAX_ORDER", "MAX_MARKOV_CHANNELS", "ORDER_CRITERIA"]
 
 #: Highest chain order offered. States grow as n_channels**order (6 channels at order 4: up to 1,554
 #: states) while the journeys long enough to estimate them get fewer.
 MAX_ORDER = 4
+#: Most channels :func:`markov` attributes. Each channel's removal effect is one exact sparse solve over
+#: all states, so the time grows with channels × states: at order 1, 3,000 channels take ~8 s and 5,000
+#: ~16 s; 30,000 would take over ten minutes. Above it, rare channels should be grouped (or a rule-based
+#: model used).
+MAX_MARKOV_CHANNELS = 5_000
 #: Information criteria :func:`select_markov_order` can minimise.
 ORDER_CRITERIA = ("bic", "aic")
 
@@ -336,6 +341,12 @@ def markov(
     ['channel', 'conversions', 'value', 'share']
     """
     paths = require_conversions(paths)
+    if paths.n_channels > MAX_MARKOV_CHANNELS:
+        raise XhsInputError(
+            argument="paths", reason=f"must have at most {MAX_MARKOV_CHANNELS:,} distinct channels for markov "
+            "(one exact chain solve per channel)", value=paths.n_channels, shown=f"{paths.n_channels:,} channels",
+            hint="group rare channels into one (e.g. 'other'), or use last_touch, linear or position_based, "
+            "which have no such limit")
     if not paths.has_nulls:
         warnings.warn(MISSING_NON_CONVERSIONS_MESSAGE, MissingNonConversionsWarning, stacklevel=2)
     if collapse_repeats:

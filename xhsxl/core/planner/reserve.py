@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from xhsxl.core.allocation import TierCurve, exact_parts, solve_concave
+from xhsxl.core.allocation import TierCurve, did_you_mean, exact_parts, solve_concave
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.figures import DEFAULT_ELASTICITY
 from xhsxl.core.validate import describe, numeric, single_number
@@ -127,7 +127,8 @@ def _amount_map(value: Any, name: str, known: dict[str, str]) -> dict[str, float
         key = str(line).strip().lower()
         if key not in known:
             raise XhsInputError(f"{name} names line {describe(line)}, which has no checkpoint rows "
-                                f"(lines: {', '.join(known.values())})")
+                                f"(lines: {', '.join(known.values())})"
+                                + (f"; {hint}" if (hint := did_you_mean(key, list(known))) else ""))
         if amount is None:
             continue
         result[known[key]] = single_number(amount, f"{name} for {known[key]}", ge=0)
