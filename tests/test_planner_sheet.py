@@ -248,7 +248,8 @@ def test_tables_are_fixed_size_array_formulas_over_the_plan_and_the_inputs(templ
         '=IF((planner_spillover<=0.95),XHS_FORECAST_LINES(planner_lines,brand_stage,"base",planner_benchmarks,'
         'planner_spillover,planner_level_used),"n/a")')
     assert formula(planner_sheet.BACKTEST_TABLE) == (
-        '=IF((COUNTA(planner_history)>0),XHS_BACKTEST(planner_history_table,planner_level_used),"n/a")')
+        '=IF((COUNTA(planner_history)>0),IF((COUNTA(planner_history_spend)>=4),'
+        'XHS_BACKTEST(planner_history_table,planner_level_used),"n/a"),"n/a")')
     assert '"zh"' in formula(RECOMMENDATIONS["recommendations_zh"])
     assert formula(checkpoints_sheet.REALLOCATION_TABLE) == (
         '=IF((COUNTA(checkpoints)>0),IF((reserve_to_reallocate>0),'
@@ -512,6 +513,18 @@ def test_with_no_past_campaigns_the_calibration_and_the_backtest_read_n_a(recalc
     for spec in (planner_sheet.CALIBRATION_TABLE, planner_sheet.BACKTEST_TABLE):
         assert_table(block(result.value, names[spec.name]), None, spec.name)
     assert result.value(*address(names[planner_sheet.CALIBRATION_STATUS.name])) == DATA_NEEDED
+
+
+def test_a_history_too_short_to_leave_one_out_reads_n_a_in_the_backtest_not_an_error(recalculator, names):
+    kept = planner_sheet.BACKTEST_MIN_CAMPAIGNS - 1
+    cleared = {address(names[block_.name], r, c): None for block_ in planner_sheet.HISTORY_BLOCKS
+               for r in range(kept, block_.rows) for c in range(block_.columns)}
+    result = recalculator.calculate({**campaign_inputs(names, EXAMPLES[0]), **cleared})
+    assert result.errors == []
+    assert_table(block(result.value, names[planner_sheet.BACKTEST_TABLE.name]), None, "backtest")
+    columns = list(zip(*planner_sheet.HISTORY_EXAMPLE[:kept]))
+    assert_table(block(result.value, names[planner_sheet.CALIBRATION_TABLE.name]),
+                 planner.calibrate(*columns[1:]).table(), "calibration")
 
 
 def test_a_typed_interval_level_widens_the_band_and_names_itself(recalculator, names, template):

@@ -4,12 +4,17 @@ per-line table and findings — and an optional calibration of the benchmarks on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from openpyxl.styles import Alignment
 
 from xhsxl.core import allocation, figures, planner
 from xhsxl.core.planner.funnel import BAND_ROWS, LINE_LABELS_ZH
 from xhsxl.schema import UNIT_LABELS, Unit
-from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Lit, Name, Span, Sum, TableCell
+from xhsxl.workbook.formula import (
+    NOT_APPLICABLE, Call, Env, Expr, If, IsBlank, Lit, Name, Refs, Span, Sum, TableCell,
+)
 from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
 from xhsxl.workbook.sheets.kit import (
     SheetUnit, BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
@@ -22,7 +27,7 @@ __all__ = [
     "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS", "BENCHMARK_UNITS", "BENCHMARK_ROWS",
     "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER", "PLANNER_CHART", "OVERRIDE_BLOCKS",
     "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS", "PLANNER_SPILLOVER", "SPILLOVER_OVERRIDE",
-    "LEVEL_INPUT", "PLANNER_LEVEL", "HISTORY_HEADER", "BACKTEST_TABLE", "BACKTEST_LABELS", "BACKTEST_NOTES",
+    "LEVEL_INPUT", "PLANNER_LEVEL", "HISTORY_HEADER", "BACKTEST_TABLE", "BACKTEST_MIN_CAMPAIGNS", "BACKTEST_LABELS", "BACKTEST_NOTES",
     "band_case_label",
 ]
 
@@ -214,6 +219,27 @@ CALIBRATION_TABLE = TableSpec(
     column_labels=((planner.BENCHMARK_TABLE_HEADER.index("unit") + 1,
                     tuple(UNIT_LABELS[BENCHMARK_UNITS[name]] for name in BENCHMARK_ROWS)),),
 )
+#: The backtest forecasts each past campaign from a calibration on the others, which fits the curvature too.
+BACKTEST_MIN_CAMPAIGNS = planner.CALIBRATION_MIN_ROWS["with_curvature"] + 1
+
+
+@dataclass(frozen=True, eq=False)
+class _FilledRows(Expr):
+    """True when at least ``rows`` cells of a one-column block hold something (``COUNTA(block)>=rows``)."""
+
+    name: str
+    rows: int
+
+    def excel(self, env: Refs) -> str:
+        return f"(COUNTA({env.ref(self.name)})>={self.rows})"
+
+    def evaluate(self, env: Env) -> Any:
+        return sum(cell not in (None, "") for row in env.span(self.name) for cell in row) >= self.rows
+
+    def names(self) -> set[str]:
+        return {self.name}
+
+
 #: The backtest's columns as a person reads them (the function returns the codes of BACKTEST_TABLE_HEADER).
 BACKTEST_LABELS: dict[str, str] = {
     "campaign": "Campaign · 活动", "spend": LABELS["spend"],
@@ -238,7 +264,9 @@ _BACKTEST_UNITS: dict[str, SheetUnit | None] = {
 BACKTEST_TABLE = TableSpec(
     "backtest_table", "Backtest: each past campaign forecast from the others (leave one out)", "回测：逐一留出预测",
     1 + HISTORY_INPUT_ROWS + 3, len(planner.BACKTEST_TABLE_HEADER),
-    when_filled("planner_history", Call("XHS_BACKTEST", Span("planner_history_table"), _LEVEL)),
+    # n/a until the history holds enough campaigns: a calibration's three are too few to leave one out.
+    when_filled("planner_history", If(_FilledRows("planner_history_spend", BACKTEST_MIN_CAMPAIGNS),
+                                      Call("XHS_BACKTEST", Span("planner_history_table"), _LEVEL), NOT_APPLICABLE)),
     tuple(_BACKTEST_UNITS[code] for code in planner.BACKTEST_TABLE_HEADER),
     header_labels=tuple(BACKTEST_LABELS[code] for code in planner.BACKTEST_TABLE_HEADER),
 )
@@ -246,8 +274,8 @@ BACKTEST_NOTES: tuple[str, ...] = (
     "Error = (forecast − actual) / actual. MAPE, the mean of the errors' sizes: how far off a forecast typically "
     "is. Bias, their mean with signs: above 0 the forecasts ran high, below 0 low.",
     "Coverage: the share of campaigns whose actual figure lay inside the interval. It should come near the "
-    "interval's level; far below, the band is too narrow to trust. At least 4 campaigns (each forecast from "
-    "the others).",
+    "interval's level; far below, the band is too narrow to trust. n/a below "
+    f"{BACKTEST_MIN_CAMPAIGNS} past campaigns (each is forecast from a calibration on the others).",
 )
 #: Beside the calibration table: "n/a — add your data" while the past campaigns are empty.
 CALIBRATION_STATUS = data_status_cell("calibration_status", "planner_history")
@@ -395,6 +423,8 @@ def draw(kit: Kit) -> None:
         *([names_block.key(r, 0), *(numbers_block.key(r, c) for c in range(numbers_block.columns))]
           for r in range(HISTORY_INPUT_ROWS)),
     ])
+    kit.range("planner_history_spend", ws, first, 2,
+              [[numbers_block.key(r, 0)] for r in range(HISTORY_INPUT_ROWS)])
     kit.data_status(ws, first + HISTORY_INPUT_ROWS, 1, CALIBRATION_STATUS)
     row = kit.table(ws, first + HISTORY_INPUT_ROWS + 1, CALIBRATION_TABLE)
     kit.wrap_header(ws, row + 1, 1, BACKTEST_TABLE.columns)
