@@ -88,7 +88,7 @@ LEVEL_INPUT = InputBlock("planner_level", ((None,),), ("fraction",), single=True
 PLANNER_LEVEL = ComputedCell(
     "planner_level_used", "Interval level", "预测区间水平", "fraction",
     If(IsBlank(LEVEL_INPUT.name), Lit(planner.DEFAULT_LEVEL), Name(LEVEL_INPUT.name)),
-    f"Low and high are the ends of a prediction interval at this level: {planner.DEFAULT_LEVEL:.0%} unless you "
+    f"Low and high are the ends of a prediction interval at this level: {planner.DEFAULT_LEVEL * 100:.0f} % unless you "
     "type another in the yellow cell.")
 _LEVEL = Name(PLANNER_LEVEL.name)
 
