@@ -104,6 +104,18 @@ def test_every_path_table_model_equals_the_core(tmp_path):
         assert_rows(read_out(out)[1], attribution.attribute(TABLE, model).table()[1:])
 
 
+def test_model_shapley_monotone_prints_the_monotone_cover_with_no_negative_credit(tmp_path):
+    # Journeys with b convert less often than those with a alone: plain Shapley credits b with -4.
+    source = write_csv(tmp_path / "paths.csv", [HEADER, ["a", 10, 1000, 10], ["a > b", 1, 100, 19], ["b", 1, 100, 9]])
+    table = attribution.path_table(["a", "a > b", "b"], [10, 1, 1], [1000, 100, 100], [10, 19, 9])
+    out = tmp_path / "monotone.csv"
+    result = run(source, "--model", "shapley_monotone", "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = read_out(out)[1]
+    assert_rows(rows, attribution.shapley(table, monotone=True).table()[1:])
+    assert min(row[1] for row in rows) >= 0 > min(attribution.shapley(table).conversions)
+
+
 def test_order_auto_is_chosen_as_the_core_chooses(tmp_path):
     source = write_csv(tmp_path / "paths.csv", [HEADER, *ROWS])
     result = run(source, "--order", "auto", "--out", tmp_path / "auto.csv")

@@ -125,6 +125,15 @@ def test_tables_are_fixed_size_array_formulas_of_one_row_per_channel_plus_the_he
     assert f"{len(attribution_sheet.ATTRIBUTION_CHANNELS)} channels" in notes and "resize each table" in notes
 
 
+def test_under_the_markov_tables_a_note_explains_negative_shapley_credit_and_the_monotone_model(template, names):
+    ws = load_workbook(template)[SHEET]
+    _sheet, row, _column, rows, _columns = names[attribution_sheet.REMOVAL_EFFECTS_TABLE.name]
+    below = " ".join(str(ws.cell(r, 1).value) for r in range(row + rows, row + rows + 4) if ws.cell(r, 1).value)
+    assert "negative credit" in below and '"shapley_monotone"' in below
+    # the model the note names is one XHS_ATTRIBUTION runs
+    assert attribution.model_name("shapley_monotone") == "shapley_monotone"
+
+
 def test_the_path_cells_are_yellow_unlocked_inputs_outside_the_schema(template, names):
     ws = load_workbook(template)[SHEET]
     field_keys = {f.key for f in FIELDS}

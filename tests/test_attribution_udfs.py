@@ -364,3 +364,14 @@ def test_a_bad_touch_log_names_the_row_and_the_column(change, message):
             call[name] = cells
     with pytest.raises(XhsInputError, match=message):
         udfs.XHS_ATTRIBUTION_TOUCHES(**call)
+
+
+def test_model_shapley_monotone_gives_the_monotone_cover_where_plain_shapley_goes_negative():
+    paths, conversions, values, nulls = ["a", "a > b", "b"], [10.0, 1.0, 1.0], [1000.0, 100.0, 100.0], [10.0, 19.0, 9.0]
+    table = attribution.path_table(paths, conversions, values, nulls)
+    plain = udfs.XHS_ATTRIBUTION(column(paths), column(conversions), column(values), column(nulls), "shapley")
+    cover = udfs.XHS_ATTRIBUTION(column(paths), column(conversions), column(values), column(nulls),
+                                 "shapley_monotone")
+    assert cover == attribution.shapley(table, monotone=True).table()
+    assert [row[1] for row in plain[1:]] == pytest.approx([16.0, -4.0])
+    assert [row[1] for row in cover[1:]] == pytest.approx([10.8, 1.2])

@@ -31,7 +31,7 @@ from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.read import named_places
 from xhsxl.workbook.template import build_workbook, workbook_bytes
-from xhsxl.workbook.sheets.kit import chart_title_text
+from xhsxl.workbook.sheets.kit import DATA_NEEDED, chart_title_text
 from xhsxl.workbook.sheets import worked_examples
 
 from field_strategies import campaigns
@@ -232,7 +232,7 @@ def test_each_planner_line_reads_its_row_of_the_allocation_plan():
 def test_tables_are_fixed_size_array_formulas_over_the_plan_and_the_inputs(template, names):
     workbook = load_workbook(template)
     specs = (planner_sheet.FORECAST_TABLE, planner_sheet.FORECAST_LINES_TABLE, *planner_sheet.RECOMMENDATION_TABLES,
-             planner_sheet.CALIBRATION_TABLE, checkpoints_sheet.REALLOCATION_TABLE)
+             planner_sheet.CALIBRATION_TABLE, planner_sheet.BACKTEST_TABLE, checkpoints_sheet.REALLOCATION_TABLE)
     for spec in specs:
         sheet, row, column, rows, columns = names[spec.name]
         assert (rows, columns) == (spec.rows, spec.columns)
@@ -243,10 +243,13 @@ def test_tables_are_fixed_size_array_formulas_over_the_plan_and_the_inputs(templ
     guard = "IF(((((1-refund_rate)*gross_margin)-commission_rate)>0),"
     assert formula(planner_sheet.FORECAST_TABLE) == (
         f"={guard}IF((planner_spillover<=0.95),XHS_FORECAST(planner_lines,brand_stage,planner_benchmarks,"
-        'gross_margin,commission_rate,refund_rate,planner_spillover),"n/a"),"n/a")')
+        'gross_margin,commission_rate,refund_rate,planner_spillover,planner_level_used),"n/a"),"n/a")')
     assert formula(planner_sheet.FORECAST_LINES_TABLE) == (
         '=IF((planner_spillover<=0.95),XHS_FORECAST_LINES(planner_lines,brand_stage,"base",planner_benchmarks,'
-        'planner_spillover),"n/a")')
+        'planner_spillover,planner_level_used),"n/a")')
+    assert formula(planner_sheet.BACKTEST_TABLE) == (
+        '=IF((COUNTA(planner_history)>0),IF((COUNTA(planner_history_spend)>=4),'
+        'XHS_BACKTEST(planner_history_table,planner_level_used),"n/a"),"n/a")')
     assert '"zh"' in formula(RECOMMENDATIONS["recommendations_zh"])
     assert formula(checkpoints_sheet.REALLOCATION_TABLE) == (
         '=IF((COUNTA(checkpoints)>0),IF((reserve_to_reallocate>0),'
@@ -480,3 +483,71 @@ def test_the_planner_assumes_the_campaigns_measured_off_platform_share_or_the_ty
     assert_table(block(retyped.value, names[planner_sheet.FORECAST_TABLE.name]), forecast.table(), "forecast")
     no_cross = campaign.model_copy(update={"cross_platform_revenue": 0.0, "cross_platform_baseline": 0.0})
     assert recalculator.calculate(campaign_inputs(names, no_cross)).value(*address(names["planner_spillover"])) == 0
+
+
+def history_backtest(level=planner.DEFAULT_LEVEL):
+    columns = list(zip(*planner_sheet.HISTORY_EXAMPLE))
+    spend, impressions, engagements, conversions, revenue, visits = columns[1:]
+    return planner.backtest(spend, impressions, engagements, conversions, revenue, visits, campaigns=columns[0],
+                            level=level)
+
+
+def test_the_backtest_table_is_the_cores_leave_one_out_on_the_typed_history_padded_below(recalculator, names):
+    campaign = EXAMPLES[0]
+    result = recalculator.calculate(campaign_inputs(names, campaign))
+    assert result.errors == []
+    got = block(result.value, names[planner_sheet.BACKTEST_TABLE.name])
+    expected = history_backtest().table()
+    assert len(got) == planner_sheet.BACKTEST_TABLE.rows > len(expected)
+    assert [row[0] for row in got[1:len(planner_sheet.HISTORY_EXAMPLE) + 1]] == [
+        row[0] for row in planner_sheet.HISTORY_EXAMPLE]  # the campaigns' names, as typed
+    assert_table(got[:len(expected)], expected, "backtest")
+    assert all(cell in (None, "#N/A") for row in got[len(expected):] for cell in row)
+
+
+def test_with_no_past_campaigns_the_calibration_and_the_backtest_read_n_a(recalculator, names):
+    cleared = {address(names[block_.name], r, c): None for block_ in planner_sheet.HISTORY_BLOCKS
+               for r in range(block_.rows) for c in range(block_.columns)}
+    result = recalculator.calculate({**campaign_inputs(names, EXAMPLES[0]), **cleared})
+    assert result.errors == []
+    for spec in (planner_sheet.CALIBRATION_TABLE, planner_sheet.BACKTEST_TABLE):
+        assert_table(block(result.value, names[spec.name]), None, spec.name)
+    assert result.value(*address(names[planner_sheet.CALIBRATION_STATUS.name])) == DATA_NEEDED
+
+
+def test_a_history_too_short_to_leave_one_out_reads_n_a_in_the_backtest_not_an_error(recalculator, names):
+    kept = planner_sheet.BACKTEST_MIN_CAMPAIGNS - 1
+    cleared = {address(names[block_.name], r, c): None for block_ in planner_sheet.HISTORY_BLOCKS
+               for r in range(kept, block_.rows) for c in range(block_.columns)}
+    result = recalculator.calculate({**campaign_inputs(names, EXAMPLES[0]), **cleared})
+    assert result.errors == []
+    assert_table(block(result.value, names[planner_sheet.BACKTEST_TABLE.name]), None, "backtest")
+    columns = list(zip(*planner_sheet.HISTORY_EXAMPLE[:kept]))
+    assert_table(block(result.value, names[planner_sheet.CALIBRATION_TABLE.name]),
+                 planner.calibrate(*columns[1:]).table(), "calibration")
+
+
+def test_a_typed_interval_level_widens_the_band_and_names_itself(recalculator, names, template):
+    campaign = EXAMPLES[0]
+    lines = planner_results(campaign).lines
+    margins = dict(gross_margin=campaign.gross_margin, refund_rate=campaign.refund_rate,
+                   commission_rate=campaign.commission_rate)
+    default = recalculator.calculate(campaign_inputs(names, campaign))
+    assert default.value(*address(names["planner_level_used"])) == planner.DEFAULT_LEVEL
+    typed = recalculator.calculate({**campaign_inputs(names, campaign), address(names["planner_level"]): 0.95})
+    assert typed.errors == []
+    assert typed.value(*address(names["planner_level_used"])) == 0.95
+    forecast = planner.forecast(lines, campaign.brand_stage, **margins, spillover=measured_spillover(campaign),
+                                level=0.95)
+    assert_table(block(typed.value, names[planner_sheet.FORECAST_TABLE.name]), forecast.table(), "forecast")
+    low, high = (typed.value(*address(names[f"forecast_revenue_{case}"])) for case in ("low", "high"))
+    default_low, default_high = (default.value(*address(names[f"forecast_revenue_{case}"])) for case in ("low", "high"))
+    assert low < default_low and high > default_high
+    assert_table(block(typed.value, names[planner_sheet.BACKTEST_TABLE.name])[:len(planner_sheet.HISTORY_EXAMPLE) + 4],
+                 history_backtest(0.95).table(), "backtest")
+    # The band block's low and high rows say which interval they are.
+    sheet, row, column, _rows, _columns = names["forecast_band"]
+    labels_shown = [typed.value(sheet, f"A{row + offset}") for offset in (1, 3)]
+    assert labels_shown == ["Low (95 % interval) · 低", "High (95 % interval) · 高"]
+    assert [default.value(sheet, f"A{row + offset}") for offset in (1, 3)] == [
+        "Low (80 % interval) · 低", "High (80 % interval) · 高"]

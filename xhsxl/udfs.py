@@ -421,7 +421,7 @@ def XHS_P_ALIVE(frequency, recency, age, params):
 
 # Models that read the journeys that did not convert: without them their numbers are biased, and Excel shows
 # no warnings, so a missing nulls range is an error rather than a silently worse answer.
-_NEEDS_NULLS = ("markov", "shapley")
+_NEEDS_NULLS = ("markov", "shapley", "shapley_monotone")
 
 
 def _is_header(cell: Any) -> bool:
@@ -509,7 +509,7 @@ def _require_nulls(table: attribution.PathTable, model: str) -> None:
 @xw.arg("conversions", ndim=2, doc="Conversions of each path (a column beside paths).")
 @xw.arg("values", ndim=2, doc="Conversion value of each path, ¥; blank = no value column in the result.")
 @xw.arg("nulls", ndim=2, doc="Journeys of each path that did not convert. Required by markov and shapley (use zeros if none).")
-@xw.arg("model", doc="markov (default), first_touch, last_touch, last_non_direct, linear, position_based, shapley, simplified_shapley.")
+@xw.arg("model", doc="markov (default), first_touch, last_touch, last_non_direct, linear, position_based, shapley, shapley_monotone (no credit below 0), simplified_shapley.")
 @xw.arg("order", doc='markov only: memory of the chain, 1 (default) to 4, or "auto" (chosen by BIC).')
 @xw.arg("sep", doc='Separator between channels in paths; blank = ">".')
 def XHS_ATTRIBUTION(paths, conversions, values=None, nulls=None, model=None, order=None, sep=None):
@@ -556,7 +556,7 @@ def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
 @xw.arg("channels", ndim=2, doc='The channel of each touch ("kol_mid", "search_ads" ...).')
 @xw.arg("converted", ndim=2, doc="TRUE (or 1) where the user converted at this touch, which ends their journey; FALSE or 0 elsewhere.")
 @xw.arg("values", ndim=2, doc="Conversion value of the converting rows, ¥ (other rows may be blank); blank = no value column in the result.")
-@xw.arg("model", doc="markov (default), time_decay, first_touch, last_touch, last_non_direct, linear, position_based, shapley, simplified_shapley.")
+@xw.arg("model", doc="markov (default), time_decay, first_touch, last_touch, last_non_direct, linear, position_based, shapley, shapley_monotone (no credit below 0), simplified_shapley.")
 @xw.arg("lookback_days", doc="Touches more than this many days before their journey's end are left out; blank = 30 (GA4's default).")
 @xw.arg("half_life_days", doc="time_decay only: a touch this many days earlier gets half the credit; blank = 7 (GA4's).")
 @xw.arg("order", doc='markov only: memory of the chain, 1 (default) to 4, or "auto" (chosen by BIC).')

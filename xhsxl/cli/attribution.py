@@ -61,7 +61,7 @@ def attribute(
     *,
     model: Annotated[str, typer.Option(help="markov, first_touch, last_touch, last_non_direct, linear, "
                                             "position_based, time_decay (needs --touchpoints), shapley, "
-                                            "simplified_shapley.")] = "markov",
+                                            "shapley_monotone (no credit below 0), simplified_shapley.")] = "markov",
     order: Annotated[str, typer.Option(help="Markov order, 1-4, or 'auto' (chosen by BIC).")] = "1",
     sep: Annotated[str, typer.Option(help="Separator between channels in a path.")] = ">",
     path_col: Annotated[Optional[str], typer.Option(help="Path column (default: path or paths).")] = None,

@@ -159,6 +159,16 @@ _NOTES = (
     "biased, so a blank column is an error, not a guess. Enter 0 where a path has none.",
 )
 
+#: Under the Markov tables: why a data-driven credit can be negative, and how to get one that cannot be.
+CREDIT_SIGN_NOTES = (
+    "Markov credit is never below 0: removing a channel can only lose conversions. Shapley credit "
+    '(=XHS_ATTRIBUTION(…,"shapley")) can be: a channel whose journeys convert less often than those without it '
+    "(often retargeting or a late search ad shown to hesitant shoppers) gets negative credit.",
+    "Negative credit says the journeys with the channel converted less, not that it destroyed sales; the credits "
+    'still add up to the total. Model "shapley_monotone" scores the monotone version of the game, which gives no '
+    "channel less than 0 (the others' credit is rescaled to the total).",
+)
+
 
 def draw(kit: Kit) -> None:
     ws = kit.sheet(SHEET.name)
@@ -179,6 +189,7 @@ def draw(kit: Kit) -> None:
     for spec in ATTRIBUTION_TABLES:
         row = kit.table(ws, row, spec)
     ws.add_chart(kit.chart(ATTRIBUTION_CHART), f"F{chart_row}")
+    row = kit.notes(ws, row, CREDIT_SIGN_NOTES) + 1
     _touch_log(kit, ws, row)
     kit.widths(ws, (46, 16, 16, 22, 16))
     kit.fit_rows(ws)

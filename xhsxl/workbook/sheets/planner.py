@@ -4,15 +4,20 @@ per-line table and findings — and an optional calibration of the benchmarks on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from openpyxl.styles import Alignment
 
 from xhsxl.core import allocation, figures, planner
 from xhsxl.core.planner.funnel import BAND_ROWS, LINE_LABELS_ZH
 from xhsxl.schema import UNIT_LABELS, Unit
-from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Lit, Name, Span, Sum, TableCell
+from xhsxl.workbook.formula import (
+    NOT_APPLICABLE, Call, Env, Expr, If, IsBlank, Lit, Name, Refs, Span, Sum, TableCell,
+)
 from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
 from xhsxl.workbook.sheets.kit import (
-    BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
+    SheetUnit, BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
     LABELS, labels, shown_as, when_filled, write_text,
 )
 
@@ -22,6 +27,8 @@ __all__ = [
     "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS", "BENCHMARK_UNITS", "BENCHMARK_ROWS",
     "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER", "PLANNER_CHART", "OVERRIDE_BLOCKS",
     "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS", "PLANNER_SPILLOVER", "SPILLOVER_OVERRIDE",
+    "LEVEL_INPUT", "PLANNER_LEVEL", "HISTORY_HEADER", "BACKTEST_TABLE", "BACKTEST_MIN_CAMPAIGNS", "BACKTEST_LABELS", "BACKTEST_NOTES",
+    "band_case_label",
 ]
 
 #: The Planner's budget lines (the forecast's lines, in its order), each with its row in the plan table: the
@@ -74,6 +81,17 @@ PLANNER_SPILLOVER = ComputedCell(
     "yellow cell; 0 means direct sales only. The brand stage's 70/50/40 % is a budget split, not this.")
 _SPILLOVER = Name(PLANNER_SPILLOVER.name)
 
+#: The level of every prediction interval on the sheet (the band, the findings, the backtest): what the analyst
+#: types in the yellow cell, else the core's default (80 %).
+LEVEL_INPUT = InputBlock("planner_level", ((None,),), ("fraction",), single=True,
+                         number_error="Enter a level between 0 and 100 % (e.g. 90 %), or leave it blank.")
+PLANNER_LEVEL = ComputedCell(
+    "planner_level_used", "Interval level", "预测区间水平", "fraction",
+    If(IsBlank(LEVEL_INPUT.name), Lit(planner.DEFAULT_LEVEL), Name(LEVEL_INPUT.name)),
+    f"Low and high are the ends of a prediction interval at this level: {planner.DEFAULT_LEVEL * 100:.0f} % unless you "
+    "type another in the yellow cell.")
+_LEVEL = Name(PLANNER_LEVEL.name)
+
 
 _STAGE_KEYS = ("cold_start", "growth", "maturity")
 
@@ -90,7 +108,7 @@ def _forecast_guard(expr: Expr) -> If:
 PLANNER_ROI = ComputedCell(
     "planner_roi", "Projected ROI, base case", "预测投资回报率（基准）", "fraction",
     _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS,
-                         _SPILLOVER)),
+                         _SPILLOVER, _LEVEL)),
     "(Revenue − cost) / cost of the lines below, on and off Xiaohongshu.")
 PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
                               "The sum of the lines below.")
@@ -101,7 +119,7 @@ _BAND_UNITS: tuple[Unit, ...] = tuple(unit for _metric, _zh, unit in BAND_ROWS) 
 FORECAST_TABLE = TableSpec(
     "forecast_table", "Funnel forecast: low, base and high cases", "漏斗预测：低/基准/高", len(BAND_ROWS) + 1,
     len(planner.BAND_TABLE_HEADER),
-    _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS, _SPILLOVER)),
+    _forecast_guard(Call("XHS_FORECAST", _PLANNER_LINES, _STAGE, _BENCHMARKS, *_MARGINS, _SPILLOVER, _LEVEL)),
     (None,) * len(planner.BAND_TABLE_HEADER), row_units=_BAND_UNITS,
     header_labels=labels(planner.BAND_TABLE_HEADER),
     # English only: the table's second column is the Chinese name.
@@ -118,6 +136,15 @@ BAND_COLUMNS: tuple[tuple[str, str, str, Unit], ...] = (
     ("profit_roi", "Profit ROI", "利润回报率", "fraction"),
 )
 BAND_CASES: tuple[tuple[str, str], ...] = (("low", "低"), ("base", "基准"), ("high", "高"))
+
+
+def band_case_label(case: str, chinese: str) -> str:
+    """The band block's label of ``case``, a native formula: low and high name the interval's level as the
+    yellow cell sets it ("Low (90 % interval) · 低"); the base case is the base case."""
+    if case == "base":
+        return f"{case.capitalize()} · {chinese}"
+    return (f'="{case.capitalize()} ("&TEXT({PLANNER_LEVEL.name}*100,"0")&" % interval) · {chinese}"')
+
 _BAND_METRICS = [metric for metric, _zh, _unit in BAND_ROWS]
 
 
@@ -135,7 +162,7 @@ def band_cell(case: str, metric: str) -> ComputedCell:
 FORECAST_LINES_TABLE = TableSpec(
     "forecast_lines_table", "Per line, base case: funnel, revenue, ROI 1:x and the return of the next ¥",
     "各渠道预测（基准）", len(planner.LINES) + 2, len(planner.LINE_TABLE_HEADER),
-    _spillover_guard(Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS, _SPILLOVER)),
+    _spillover_guard(Call("XHS_FORECAST_LINES", _PLANNER_LINES, _STAGE, "base", _BENCHMARKS, _SPILLOVER, _LEVEL)),
     (None, "CNY", "count", "count", "count", "count", "count", "CNY", "CNY", "CNY", "ratio", "ratio", "fraction",
      "CNY"),
     header_labels=labels(planner.LINE_TABLE_HEADER), row_labels=labels((*planner.LINES, "total")),
@@ -143,7 +170,7 @@ FORECAST_LINES_TABLE = TableSpec(
 RECOMMENDATION_TABLES: tuple[TableSpec, ...] = tuple(
     TableSpec(f"recommendations_{language}", title, title_zh, planner.RECOMMENDATION_ROWS + 1, 1,
               _forecast_guard(Call("XHS_RECOMMEND", _PLANNER_LINES, _STAGE, language, _BENCHMARKS, *_MARGINS,
-                                   _SPILLOVER)),
+                                   _SPILLOVER, _LEVEL)),
               (None,))
     for language, title, title_zh in (("en", "Recommendations", "建议（英文）"),
                                       ("zh", "Recommendations in Chinese", "建议"))
@@ -170,6 +197,10 @@ HISTORY_COLUMNS: tuple[tuple[str, str, Unit], ...] = (
     ("Visits", "点击/访问", "count"),
 )
 HISTORY_INPUT_ROWS = 12
+#: What the history's header row holds: the column names XHS_BACKTEST reads (a person sees HISTORY_COLUMNS'
+#: labels), so the backtest takes the typed campaigns, names included, from the one block the calibration reads.
+HISTORY_HEADER: tuple[str, ...] = ("campaign", "spend", "impressions", "engagements", "conversions", "revenue",
+                                   "visits")
 
 #: Units of the benchmarks, by the row names of XHS_CALIBRATE's table (and of the benchmarks block).
 BENCHMARK_UNITS: dict[str, Unit] = {
@@ -187,6 +218,64 @@ CALIBRATION_TABLE = TableSpec(
     header_labels=labels(planner.BENCHMARK_TABLE_HEADER), row_labels=labels(BENCHMARK_ROWS),
     column_labels=((planner.BENCHMARK_TABLE_HEADER.index("unit") + 1,
                     tuple(UNIT_LABELS[BENCHMARK_UNITS[name]] for name in BENCHMARK_ROWS)),),
+)
+#: The backtest forecasts each past campaign from a calibration on the others, which fits the curvature too.
+BACKTEST_MIN_CAMPAIGNS = planner.CALIBRATION_MIN_ROWS["with_curvature"] + 1
+
+
+@dataclass(frozen=True, eq=False)
+class _FilledRows(Expr):
+    """True when at least ``rows`` cells of a one-column block hold something (``COUNTA(block)>=rows``)."""
+
+    name: str
+    rows: int
+
+    def excel(self, env: Refs) -> str:
+        return f"(COUNTA({env.ref(self.name)})>={self.rows})"
+
+    def evaluate(self, env: Env) -> Any:
+        return sum(cell not in (None, "") for row in env.span(self.name) for cell in row) >= self.rows
+
+    def names(self) -> set[str]:
+        return {self.name}
+
+
+#: The backtest's columns as a person reads them (the function returns the codes of BACKTEST_TABLE_HEADER).
+BACKTEST_LABELS: dict[str, str] = {
+    "campaign": "Campaign · 活动", "spend": LABELS["spend"],
+    "actual_revenue": "Actual revenue ¥ · 实际销售额", "forecast_revenue": "Forecast revenue ¥ · 预测销售额",
+    "revenue_low": "Revenue, low ¥ · 销售额下限", "revenue_high": "Revenue, high ¥ · 销售额上限",
+    "revenue_error": "Revenue error · 销售额误差", "actual_conversions": "Actual conversions · 实际转化",
+    "forecast_conversions": "Forecast conversions · 预测转化", "conversions_error": "Conversions error · 转化误差",
+    "actual_roi": "Actual ROI · 实际回报率", "forecast_roi": "Forecast ROI · 预测回报率", "roi_error": "ROI error · 回报率误差",
+    "revenue_covered": "Revenue in interval · 销售额在区间内",
+    "conversions_covered": "Conversions in interval · 转化在区间内",
+}
+_BACKTEST_UNITS: dict[str, SheetUnit | None] = {
+    "campaign": None, "spend": "CNY", "actual_revenue": "CNY", "forecast_revenue": "CNY", "revenue_low": "CNY",
+    "revenue_high": "CNY", "revenue_error": "fraction", "actual_conversions": "count",
+    "forecast_conversions": "count", "conversions_error": "fraction", "actual_roi": "fraction",
+    "forecast_roi": "fraction", "roi_error": "fraction",
+    # TRUE / FALSE per campaign, then the overall coverage as a share
+    "revenue_covered": "fraction", "conversions_covered": "fraction",
+}
+#: One row per typed campaign (room for every history row), then the three overall rows; rows beyond the
+#: history are the array formula's #N/A padding.
+BACKTEST_TABLE = TableSpec(
+    "backtest_table", "Backtest: each past campaign forecast from the others (leave one out)", "回测：逐一留出预测",
+    1 + HISTORY_INPUT_ROWS + 3, len(planner.BACKTEST_TABLE_HEADER),
+    # n/a until the history holds enough campaigns: a calibration's three are too few to leave one out.
+    when_filled("planner_history", If(_FilledRows("planner_history_spend", BACKTEST_MIN_CAMPAIGNS),
+                                      Call("XHS_BACKTEST", Span("planner_history_table"), _LEVEL), NOT_APPLICABLE)),
+    tuple(_BACKTEST_UNITS[code] for code in planner.BACKTEST_TABLE_HEADER),
+    header_labels=tuple(BACKTEST_LABELS[code] for code in planner.BACKTEST_TABLE_HEADER),
+)
+BACKTEST_NOTES: tuple[str, ...] = (
+    "Error = (forecast − actual) / actual. MAPE, the mean of the errors' sizes: how far off a forecast typically "
+    "is. Bias, their mean with signs: above 0 the forecasts ran high, below 0 low.",
+    "Coverage: the share of campaigns whose actual figure lay inside the interval. It should come near the "
+    "interval's level; far below, the band is too narrow to trust. n/a below "
+    f"{BACKTEST_MIN_CAMPAIGNS} past campaigns (each is forecast from a calibration on the others).",
 )
 #: Beside the calibration table: "n/a — add your data" while the past campaigns are empty.
 CALIBRATION_STATUS = data_status_cell("calibration_status", "planner_history")
@@ -231,7 +320,8 @@ def draw(kit: Kit) -> None:
         "in a yellow cell to forecast another plan; clear it to follow the plan again.",
         "Sales off Xiaohongshu (Tmall, JD, offline) are this campaign's measured share unless you type another "
         "below; gross margin, refunds and commission come from Inputs. Benchmarks are the case-study defaults "
-        "unless you fill the yellow block at the bottom. The band is an 80 % prediction interval.",
+        "unless you fill the yellow block at the bottom. Low and high are the ends of a prediction interval at "
+        "the level below (80 % unless you type another).",
         "n/a in the forecast: gross margin × (1 − refund rate) must exceed the platform commission on Inputs (or "
         "no sale covers its own cost), and the share of sales off Xiaohongshu be at most 95 % (sales off the "
         "platform are grown from those on it).",
@@ -255,6 +345,12 @@ def draw(kit: Kit) -> None:
     ws.cell(row, 1, "Your own share (optional) · 自定占比").font = BOLD
     kit.input_block(ws, row, 2, SPILLOVER_OVERRIDE)
     ws.cell(row, 3, "e.g. 56 % (case study 2, article 000); blank follows the measured share above.")
+    row += 1
+    kit.labelled(ws, row, 2, PLANNER_LEVEL)
+    row += 1
+    ws.cell(row, 1, "Your interval level (optional) · 自定区间水平").font = BOLD
+    kit.input_block(ws, row, 2, LEVEL_INPUT)
+    ws.cell(row, 3, "e.g. 90 % for a wider band; every forecast, finding and the backtest on this sheet use it.")
     row += 2
 
     kit.header(ws, row, ("Budget line · 预算项", "Forecast ¥ · 预测投入", "Allocation plan ¥ · 方案金额",
@@ -287,7 +383,7 @@ def draw(kit: Kit) -> None:
         cell.fill = TABLE_HEADER_FILL
         cell.border = BOX
     for offset, (case, chinese) in enumerate(BAND_CASES, start=1):
-        label = ws.cell(band + offset, 1, f"{case.capitalize()} · {chinese}")
+        label = ws.cell(band + offset, 1, band_case_label(case, chinese))
         label.border = BOX
         for column, (metric, *_rest) in enumerate(BAND_COLUMNS, start=2):
             kit.computed(ws, band + offset, column, band_cell(case, metric))
@@ -312,27 +408,42 @@ def draw(kit: Kit) -> None:
     kit.example_hint(ws, row, "Your past campaigns here, one a row: e.g. spring launch 2024-03 · ¥60,000 · "
                               "1,335,559 impressions · 21,274 engagements · 844 conversions · ¥261,628 · 19,272 visits")
     row += 1
-    kit.header(ws, row, [f"{english} · {chinese}" for english, chinese, _unit in HISTORY_COLUMNS])
+    # The header cells hold the column names the backtest reads; a person sees the labels.
+    kit.header(ws, row, HISTORY_HEADER)
+    for column, ((english, chinese, _unit), code) in enumerate(zip(HISTORY_COLUMNS, HISTORY_HEADER), start=1):
+        ws.cell(row, column).number_format = shown_as(f"{english} · {chinese}")
+        kit.constant(f"planner_history_header_{code}", code)
     ws.row_dimensions[row].height = 30
     first = row + 1
     for column, block in zip((1, 2), HISTORY_BLOCKS):
         kit.input_block(ws, first, column, block)
+    names_block, numbers_block = HISTORY_BLOCKS
+    kit.range("planner_history_table", ws, row, 1, [
+        [f"planner_history_header_{code}" for code in HISTORY_HEADER],
+        *([names_block.key(r, 0), *(numbers_block.key(r, c) for c in range(numbers_block.columns))]
+          for r in range(HISTORY_INPUT_ROWS)),
+    ])
+    kit.range("planner_history_spend", ws, first, 2,
+              [[numbers_block.key(r, 0)] for r in range(HISTORY_INPUT_ROWS)])
     kit.data_status(ws, first + HISTORY_INPUT_ROWS, 1, CALIBRATION_STATUS)
     row = kit.table(ws, first + HISTORY_INPUT_ROWS + 1, CALIBRATION_TABLE)
+    kit.wrap_header(ws, row + 1, 1, BACKTEST_TABLE.columns)
+    row = kit.table(ws, row, BACKTEST_TABLE)
+    row = kit.notes(ws, row - 1, BACKTEST_NOTES) + 1
     ws.cell(row, 1, "Benchmarks the forecasts read (paste values here) · 预测所用基准").font = BOLD
     kit.input_block(ws, row + 1, 1, BENCHMARKS_BLOCK)
     for column, code in enumerate(BENCHMARKS_BLOCK_HEADER, start=1):  # the codes XHS_FORECAST reads, labelled
         ws.cell(row + 1, column).number_format = shown_as(labels((code,))[0])
         ws.cell(row + 1, column).alignment = Alignment(wrap_text=True, vertical="top")
-    kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16))
+    kit.widths(ws, (40, 18, 18, 18, 16, 16, 24, 16, 16, 16, 14, 14, 14, 16, 16))
     kit.fit_rows(ws)
 
 
 SHEET = Sheet("Planner", "投放预测", draw,
-              inputs=(SPILLOVER_OVERRIDE, *OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
-              cells=(PLANNER_BUDGET, PLANNER_ROI, PLANNER_SPILLOVER,
+              inputs=(SPILLOVER_OVERRIDE, LEVEL_INPUT, *OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
+              cells=(PLANNER_BUDGET, PLANNER_ROI, PLANNER_SPILLOVER, PLANNER_LEVEL,
                      *(cell for line in PLANNER_LINES for cell in planner_line_cells(line)[::2]),
                      *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS),
                      CALIBRATION_STATUS),
-              tables=(FORECAST_TABLE, FORECAST_LINES_TABLE, *RECOMMENDATION_TABLES, CALIBRATION_TABLE),
+              tables=(FORECAST_TABLE, FORECAST_LINES_TABLE, *RECOMMENDATION_TABLES, CALIBRATION_TABLE, BACKTEST_TABLE),
               charts=(PLANNER_CHART,))
