@@ -551,3 +551,11 @@ def test_a_typed_interval_level_widens_the_band_and_names_itself(recalculator, n
     assert labels_shown == ["Low (95 % interval) · 低", "High (95 % interval) · 高"]
     assert [default.value(sheet, f"A{row + offset}") for offset in (1, 3)] == [
         "Low (80 % interval) · 低", "High (80 % interval) · 高"]
+
+
+def test_the_planner_shows_the_campaign_that_happened_beside_its_projection(recalculator, names):
+    """The Results sheet's ROI stands beside the Planner's projection, so the two are never read as one figure."""
+    for campaign in EXAMPLES:
+        result = recalculator.calculate(campaign_inputs(names, campaign))
+        shown = result.value(*address(names["planner_campaign_roi"]))
+        assert shown == pytest.approx(campaign.results()["roi"], rel=1e-12)

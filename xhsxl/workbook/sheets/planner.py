@@ -26,7 +26,8 @@ __all__ = [
     "FORECAST_TABLE", "BAND_COLUMNS", "BAND_CASES", "band_cell", "FORECAST_LINES_TABLE", "RECOMMENDATION_TABLES",
     "HISTORY_EXAMPLE", "HISTORY_COLUMNS", "HISTORY_INPUT_ROWS", "BENCHMARK_UNITS", "BENCHMARK_ROWS",
     "CALIBRATION_TABLE", "BENCHMARKS_BLOCK_ROWS", "BENCHMARKS_BLOCK_HEADER", "PLANNER_CHART", "OVERRIDE_BLOCKS",
-    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS", "PLANNER_SPILLOVER", "SPILLOVER_OVERRIDE",
+    "HISTORY_BLOCKS", "BENCHMARKS_BLOCK", "CALIBRATION_STATUS", "PLANNER_SPILLOVER", "PLANNER_CAMPAIGN_ROI",
+    "SPILLOVER_OVERRIDE",
     "LEVEL_INPUT", "PLANNER_LEVEL", "HISTORY_HEADER", "BACKTEST_TABLE", "BACKTEST_MIN_CAMPAIGNS", "BACKTEST_LABELS", "BACKTEST_NOTES",
     "band_case_label",
 ]
@@ -110,6 +111,12 @@ PLANNER_ROI = ComputedCell(
     _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS,
                          _SPILLOVER, _LEVEL)),
     "(Revenue − cost) / cost of the lines below, on and off Xiaohongshu.")
+#: Beside the projection, the campaign that happened, so the two are read together: they differ by the plan
+#: (the next budget's rule-based lines, not this campaign's) and by the benchmarks (the case studies' unless the
+#: analyst calibrates on their own history).
+PLANNER_CAMPAIGN_ROI = ComputedCell(
+    "planner_campaign_roi", "ROI of this campaign (Results)", "本次活动投资回报率（结果）", "fraction", Name("roi"),
+    "What happened. The projection above is the next budget's plan on the benchmarks below: it differs by both.")
 PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
                               "The sum of the lines below.")
 
@@ -327,7 +334,7 @@ def draw(kit: Kit) -> None:
         "platform are grown from those on it).",
     ))
     row += 1
-    for item in (PLANNER_BUDGET, PLANNER_ROI):
+    for item in (PLANNER_BUDGET, PLANNER_ROI, PLANNER_CAMPAIGN_ROI):
         kit.labelled(ws, row, 2, item)
         row += 1
     ws.cell(row, 1, "Brand stage · 品牌阶段").font = BOLD
@@ -441,7 +448,7 @@ def draw(kit: Kit) -> None:
 
 SHEET = Sheet("Planner", "投放预测", draw,
               inputs=(SPILLOVER_OVERRIDE, LEVEL_INPUT, *OVERRIDE_BLOCKS, *HISTORY_BLOCKS, BENCHMARKS_BLOCK),
-              cells=(PLANNER_BUDGET, PLANNER_ROI, PLANNER_SPILLOVER, PLANNER_LEVEL,
+              cells=(PLANNER_BUDGET, PLANNER_ROI, PLANNER_CAMPAIGN_ROI, PLANNER_SPILLOVER, PLANNER_LEVEL,
                      *(cell for line in PLANNER_LINES for cell in planner_line_cells(line)[::2]),
                      *(band_cell(case, metric) for case, _zh in BAND_CASES for metric, *_labels in BAND_COLUMNS),
                      CALIBRATION_STATUS),
