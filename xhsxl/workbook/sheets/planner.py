@@ -107,7 +107,7 @@ def _forecast_guard(expr: Expr) -> If:
 
 
 PLANNER_ROI = ComputedCell(
-    "planner_roi", "Projected ROI, base case", "预测投资回报率（基准）", "fraction",
+    "planner_roi", "Projected ROI, base case", "预测回报率（基准）", "fraction",
     _forecast_guard(Call("XHS_FORECAST_ROI", _PLANNER_LINES, _STAGE, "base", "net", _BENCHMARKS, *_MARGINS,
                          _SPILLOVER, _LEVEL)),
     "(Revenue − cost) / cost of the lines below, on and off Xiaohongshu.")
@@ -115,7 +115,7 @@ PLANNER_ROI = ComputedCell(
 #: (the next budget's rule-based lines, not this campaign's) and by the benchmarks (the case studies' unless the
 #: analyst calibrates on their own history).
 PLANNER_CAMPAIGN_ROI = ComputedCell(
-    "planner_campaign_roi", "ROI of this campaign (Results)", "本次活动投资回报率（结果）", "fraction", Name("roi"),
+    "planner_campaign_roi", "This campaign's ROI (Results)", "本次回报率", "fraction", Name("roi"),
     "What happened. The projection above is the next budget's plan on the benchmarks below: it differs by both.")
 PLANNER_BUDGET = ComputedCell("planner_budget", "Budget forecast", "预测预算", "CNY", Sum(Span("planner_amounts")),
                               "The sum of the lines below.")
