@@ -481,17 +481,19 @@ class _FixedTimeZip(zipfile.ZipFile):
         the members, then the data, then the member recorded for the central directory), given the CRC and
         sizes the earlier deflate measured.
         """
-        if self._writing:
-            raise ValueError("Can't write to the ZIP file while another write handle is open on it.")
+        # ZipFile's lock, write check and output file are the standard library's own, undeclared in its stubs.
+        archive: Any = self
+        if archive._writing or archive.fp is None:
+            raise ValueError("Can't write to a closed ZIP file or while another write handle is open on it.")
         info = copy.copy(part.info)
-        with self._lock:
-            self.fp.seek(self.start_dir)
-            info.header_offset = self.fp.tell()
-            self._writecheck(info)
-            self._didModify = True
-            self.fp.write(info.FileHeader(False))
-            self.fp.write(part.data)
-            self.start_dir = self.fp.tell()
+        with archive._lock:
+            archive.fp.seek(self.start_dir)
+            info.header_offset = archive.fp.tell()
+            archive._writecheck(info)
+            archive._didModify = True
+            archive.fp.write(info.FileHeader(False))
+            archive.fp.write(part.data)
+            self.start_dir = archive.fp.tell()
             self.filelist.append(info)
             self.NameToInfo[info.filename] = info
 
