@@ -15,6 +15,7 @@ registry (:func:`sheet_inputs`).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -472,6 +473,52 @@ class _FixedTimeZip(zipfile.ZipFile):
         with open(filename, "rb") as source:
             self.writestr(os.fspath(arcname) if arcname else os.path.basename(filename), source.read())
 
+    def write_deflated(self, part: DeflatedPart) -> None:
+        """Add a member deflated earlier, copying its compressed bytes: the same local header, data and
+        central-directory entry that :meth:`writestr` of its content would write, without deflating again.
+
+        The steps are those of the standard library's own writer for a seekable file (header at the end of
+        the members, then the data, then the member recorded for the central directory), given the CRC and
+        sizes the earlier deflate measured.
+        """
+        # ZipFile's lock, write check and output file are the standard library's own, undeclared in its stubs.
+        archive: Any = self
+        if archive._writing or archive.fp is None:
+            raise ValueError("Can't write to a closed ZIP file or while another write handle is open on it.")
+        info = copy.copy(part.info)
+        with archive._lock:
+            archive.fp.seek(self.start_dir)
+            info.header_offset = archive.fp.tell()
+            archive._writecheck(info)
+            archive._didModify = True
+            archive.fp.write(info.FileHeader(False))
+            archive.fp.write(part.data)
+            self.start_dir = archive.fp.tell()
+            self.filelist.append(info)
+            self.NameToInfo[info.filename] = info
+
+
+class DeflatedPart:
+    """One archive member deflated once: its zip entry (name, timestamp, CRC, sizes) and compressed bytes.
+
+    Made by the same :class:`_FixedTimeZip` writer as every workbook, so copying it into an archive with
+    :meth:`_FixedTimeZip.write_deflated` gives the bytes that writing its content afresh would give.
+    """
+
+    __slots__ = ("info", "data")
+
+    def __init__(self, name: str, content: bytes) -> None:
+        buffer = io.BytesIO()
+        with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            archive.writestr(name, content)
+            info = archive.filelist[0]
+        if info.file_size * 1.05 > zipfile.ZIP64_LIMIT:
+            raise ValueError(f"{name} is too large to copy as a plain (non-zip64) member")
+        written = buffer.getvalue()
+        start = len(info.FileHeader(False))
+        self.info = info
+        self.data = written[start:start + info.compress_size]
+
 
 def workbook_bytes(workbook: Workbook) -> bytes:
     """The .xlsx file of ``workbook``: deterministic (fixed document and member timestamps)."""
@@ -495,7 +542,8 @@ class WorkbookFactory:
     values) are written into it. The first workbook is saved by openpyxl in full and every part of the file
     is kept; for each later client only the parts that depend on the client — the worksheets holding its
     inputs or values and the document properties — are made again, and the rest (styles, names, comments,
-    charts, the other sheets) is reused as it was written. Within those worksheets only the cells whose
+    charts, the other sheets) is reused as it was written, already deflated: its compressed bytes, CRC and
+    sizes are copied into each archive (:class:`DeflatedPart`), so only the client's parts are deflated. Within those worksheets only the cells whose
     content changed are serialised again, by openpyxl's cell writer (:class:`~xhsxl.workbook.sheet_xml.SheetXml`).
     Tests hold the result to a fresh build's bytes for many clients in both modes.
     """
@@ -505,7 +553,7 @@ class WorkbookFactory:
         self._builder = _Builder(example_campaign(), static, examples=example)
         self._builder.build()
         self._varying = self._builder.varying_sheets()
-        self._parts: list[tuple[str, bytes]] | None = None
+        self._parts: list[tuple[str, DeflatedPart | None]] | None = None
         self._sheets: dict[str, SheetXml] = {}
 
     def workbook_bytes(self, campaign: ClientCampaign) -> bytes:
@@ -517,20 +565,24 @@ class WorkbookFactory:
         if self._parts is None:
             data = workbook_bytes(workbook)
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                self._parts = [(name, archive.read(name)) for name in archive.namelist()]
-            parts = dict(self._parts)
-            self._sheets = {ws.path[1:]: SheetXml(ws, parts[ws.path[1:]])
+                contents = [(name, archive.read(name)) for name in archive.namelist()]
+            self._sheets = {ws.path[1:]: SheetXml(ws, dict(contents)[ws.path[1:]])
                             for ws in workbook.worksheets if ws.title in self._varying}
+            # Everything but the client's sheets and the document properties is the same for every client:
+            # deflate it once here (most of a workbook's deflating) and copy the compressed bytes afterwards.
+            self._parts = [(name, None if name in self._sheets or name == ARC_CORE else DeflatedPart(name, content))
+                           for name, content in contents]
             return data
         workbook.properties.created = FIXED_TIME
         workbook.properties.modified = FIXED_TIME
         buffer = io.BytesIO()
         with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            for name, kept in self._parts:
-                if name in self._sheets:
-                    kept = self._sheets[name].xml()
-                elif name == ARC_CORE:
-                    kept = tostring(workbook.properties.to_tree())
-                archive.writestr(name, kept)
+            for name, deflated in self._parts:
+                if deflated is not None:
+                    archive.write_deflated(deflated)
+                elif name in self._sheets:
+                    archive.writestr(name, self._sheets[name].xml())
+                else:
+                    archive.writestr(name, tostring(workbook.properties.to_tree()))
         return buffer.getvalue()
 
