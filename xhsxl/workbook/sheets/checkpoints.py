@@ -9,7 +9,7 @@ from xhsxl.core import planner
 from xhsxl.schema import Unit
 from xhsxl.workbook.formula import NOT_APPLICABLE, Call, If, IsBlank, Name, Span
 from xhsxl.workbook.sheets.kit import (
-    BOLD, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, when_filled,
+    ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, when_filled,
 )
 
 __all__ = [
@@ -97,9 +97,8 @@ def draw(kit: Kit) -> None:
         "and no amount typed).",
     ))
     row += 1
-    ws.cell(row, 1, "Your reserve ¥ (optional) · 自定调配金额").font = BOLD
-    kit.input_block(ws, row, 2, RESERVE_BLOCK)
-    ws.cell(row, 3, "What is left to reallocate, if not the planned reserve.")
+    kit.labelled_input(ws, row, 2, "Your reserve ¥ (optional) · 自定调配金额", RESERVE_BLOCK,
+                       "What is left to reallocate, if not the planned reserve.")
     row += 1
     kit.labelled(ws, row, 2, RESERVE_TO_REALLOCATE)
     row += 1

@@ -483,6 +483,12 @@ class Kit:
         self.computed(ws, row, column, item)
         ws.cell(row, column + 1, item.note)
 
+    def labelled_input(self, ws: Worksheet, row: int, column: int, label: str, block: "InputBlock", note: str) -> None:
+        """A yellow input in a row of its own: bold label in column A, the input, its note beside it."""
+        ws.cell(row, 1, label).font = BOLD
+        self.input_block(ws, row, column, block)
+        ws.cell(row, column + 1, note)
+
     def result_row(self, ws: Worksheet, row: int, item: ComputedCell) -> None:
         """A computed cell as a row of a list: labels, value, unit, note."""
         ws.cell(row, 1, item.label_en)

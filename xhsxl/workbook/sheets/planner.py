@@ -349,15 +349,13 @@ def draw(kit: Kit) -> None:
     row += 1
     kit.labelled(ws, row, 2, PLANNER_SPILLOVER)
     row += 1
-    ws.cell(row, 1, "Your own share (optional) · 自定占比").font = BOLD
-    kit.input_block(ws, row, 2, SPILLOVER_OVERRIDE)
-    ws.cell(row, 3, "e.g. 56 % (case study 2, article 000); blank follows the measured share above.")
+    kit.labelled_input(ws, row, 2, "Your own share (optional) · 自定占比", SPILLOVER_OVERRIDE,
+                       "e.g. 56 % (case study 2, article 000); blank follows the measured share above.")
     row += 1
     kit.labelled(ws, row, 2, PLANNER_LEVEL)
     row += 1
-    ws.cell(row, 1, "Your interval level (optional) · 自定区间水平").font = BOLD
-    kit.input_block(ws, row, 2, LEVEL_INPUT)
-    ws.cell(row, 3, "e.g. 90 % for a wider band; every forecast, finding and the backtest on this sheet use it.")
+    kit.labelled_input(ws, row, 2, "Your interval level (optional) · 自定区间水平", LEVEL_INPUT,
+                       "e.g. 90 % for a wider band; every forecast, finding and the backtest on this sheet use it.")
     row += 2
 
     kit.header(ws, row, ("Budget line · 预算项", "Forecast ¥ · 预测投入", "Allocation plan ¥ · 方案金额",
