@@ -2,6 +2,7 @@
 always tell from GB18030, is read exactly when its encoding is named."""
 
 import json
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -85,3 +86,15 @@ def test_an_unknown_encoding_name_is_one_line_with_exit_1(tmp_path):
     result = cli("reallocate", source, "--reserve", "10000", "--encoding", "klingon")
     assert result.exit_code == 1, result.output
     assert "unknown encoding 'klingon'" in result.output and "Traceback" not in result.output
+
+
+def test_import_reads_an_export_in_the_encoding_given_and_refuses_a_wrong_one_in_one_line(tmp_path):
+    """`xhsxl import --encoding` reaches the export reader: the GBK fixture read as GB18030 maps as detected; read
+    as UTF-8 it is refused naming the file, never mapped from mis-decoded text."""
+    export = Path(__file__).parent / "fixtures" / "platforms" / "juguang_campaign_daily_gbk.csv"
+    detected = cli("import", "juguang", export, "--format", "csv")
+    given = cli("import", "juguang", export, "--encoding", "gb18030", "--format", "csv")
+    assert detected.exit_code == given.exit_code == 0, given.output
+    assert given.stdout == detected.stdout and "paid_ads" in given.stdout
+    wrong = cli("import", "juguang", export, "--encoding", "utf-8")
+    assert wrong.exit_code == 1 and export.name in wrong.output and "Traceback" not in wrong.output

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from xhsxl.cli.exits import App, CommandError, ExitCode, check_output_file
-from xhsxl.cli.output import Column, FormatOption, OutputFormat, Section, emit, say, warn
+from xhsxl.cli.output import Column, EncodingOption, FormatOption, OutputFormat, Section, emit, say, warn
 
 app = App()
 
@@ -64,6 +64,7 @@ def import_exports(
     checkpoints: Annotated[Optional[Path], typer.Option("--checkpoints", help="Write the reallocation's checkpoints "
                                                                               "CSV: 24 h / 72 h / 7 d cumulative "
                                                                               "from daily or hourly rows.")] = None,
+    encoding: EncodingOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Read platform report exports as they are and map them to xhsxl's fields.
@@ -84,12 +85,12 @@ def import_exports(
     for target in (out, history, checkpoints):
         if target is not None:
             check_output_file(target)
-    exports = read_exports(files)
+    exports = read_exports(files, encoding)
     wrong = [e for e in exports if platform != PlatformChoice.all and e.platform != platform.value]
     if wrong:
         raise CommandError(f"{wrong[0].name}: is a {wrong[0].title} report, not {platform.value}; use "
                            f"`xhsxl import {wrong[0].platform}` or `xhsxl import all`")
-    table, campaigns, exports = exports_client_table(files, window, level.value)
+    table, campaigns, exports = exports_client_table(files, window, level.value, exports=exports)
     for export in exports:
         say(f"{export.name}: {export.title}, {export.level} level"
             f"{', by ' + export.grain if export.grain else ''}, {len(export.rows)} rows"

@@ -29,8 +29,9 @@ from xhsxl.workbook.clients import (
 __all__ = ["read_export", "read_exports", "export_files", "is_export", "campaign_values", "exports_client_table"]
 
 
-def read_export(path: Path | str) -> PlatformExport:
-    """Read one export file: XLSX (its first sheet) or CSV / TSV in UTF-8, GBK / GB18030 or UTF-16.
+def read_export(path: Path | str, encoding: str | None = None) -> PlatformExport:
+    """Read one export file: XLSX (its first sheet) or CSV / TSV in UTF-8, GBK / GB18030 or UTF-16 (detected,
+    or ``encoding`` when given).
 
     Raises :class:`InputFileError` when the file cannot be read or its header names neither platform."""
     path = Path(path)
@@ -40,9 +41,9 @@ def read_export(path: Path | str) -> PlatformExport:
         return read_export_rows(xlsx_rows(path, data), path.name)
     if path.suffix.lower() not in EXPORT_SUFFIXES:
         raise InputFileError(f"{path.name}: unsupported file type {path.suffix!r}; export the report as XLSX or CSV")
-    text, encoding = decode_text(path, data)
+    text, found = decode_text(path, data, encoding)
     export = read_export_rows(csv_rows(text), path.name)
-    export.encoding = encoding
+    export.encoding = found
     return export
 
 
@@ -61,7 +62,7 @@ def export_files(paths: Iterable[Path | str]) -> list[Path]:
     return files
 
 
-def is_export(path: Path | str) -> bool:
+def is_export(path: Path | str, encoding: str | None = None) -> bool:
     """Whether ``path`` is a folder (of exports) or a CSV / XLSX whose first rows hold a platform's header row.
 
     Only the first rows are looked at, so asking about a large client table costs little."""
@@ -76,15 +77,15 @@ def is_export(path: Path | str) -> bool:
             check_xlsx_archive(path, data)
             rows = first_xlsx_rows(data, HEADER_SEARCH_ROWS)
         else:
-            rows = [cells for _, cells in csv_rows("\n".join(decode_text(path, data)[0].splitlines()[:HEADER_SEARCH_ROWS]))]
+            rows = [cells for _, cells in csv_rows("\n".join(decode_text(path, data, encoding)[0].splitlines()[:HEADER_SEARCH_ROWS]))]
     except Exception:  # noqa: BLE001 — whatever is wrong with the file, the client table's reader says it best
         return False
     return any(platform_of_headers(cells) is not None for cells in rows)
 
 
-def read_exports(paths: Iterable[Path | str]) -> list[PlatformExport]:
+def read_exports(paths: Iterable[Path | str], encoding: str | None = None) -> list[PlatformExport]:
     """Every export file named (folders expanded), read."""
-    return [read_export(path) for path in export_files(paths)]
+    return [read_export(path, encoding) for path in export_files(paths)]
 
 
 def campaign_values(campaign: MappedCampaign) -> dict[str, Any]:
@@ -95,12 +96,16 @@ def campaign_values(campaign: MappedCampaign) -> dict[str, Any]:
 
 
 def exports_client_table(paths: Iterable[Path | str], window: int = DEFAULT_WINDOW, level: str = "account",
-                         default_client: str = "") -> tuple[ClientTable, list[MappedCampaign], list[PlatformExport]]:
+                         default_client: str = "", encoding: str | None = None,
+                         exports: list[PlatformExport] | None = None,
+                         ) -> tuple[ClientTable, list[MappedCampaign], list[PlatformExport]]:
     """The client table the exports describe — one row per campaign, numbered 1, 2, … — the mapped
-    campaigns, and the exports read. The table's problems are the exports' notes (unknown columns, a total
-    row that disagrees, a window not exported); a campaign with a cell that did not read is a bad row."""
+    campaigns, and the exports read (``exports``: already read from ``paths``, so they are not read twice).
+    The table's problems are the exports' notes (unknown columns, a total row that disagrees, a window not
+    exported); a campaign with a cell that did not read is a bad row."""
     files = [Path(path) for path in paths]
-    exports = read_exports(files)
+    if exports is None:
+        exports = read_exports(files, encoding)
     if not default_client and len(files) == 1:
         default_client = files[0].name if files[0].is_dir() else files[0].stem
     campaigns = map_exports(exports, window, level, default_client)

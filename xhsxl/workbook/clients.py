@@ -190,8 +190,8 @@ def read_clients(path: Path | str, sheet: str | None = None, encoding: str | Non
     path = Path(path)
     from xhsxl.platforms.files import exports_client_table, is_export  # they build on this module's file guards
 
-    if sheet is None and is_export(path):  # a Juguang / Pugongying export, or a folder of them: see docs/platforms.md
-        return exports_client_table([path])[0]
+    if sheet is None and is_export(path, encoding):  # a Juguang / Pugongying export, or a folder of them: see docs/platforms.md
+        return exports_client_table([path], encoding=encoding)[0]
     suffix = path.suffix.lower()
     data = read_file_bytes(path)
     if suffix in _XLSX_SUFFIXES:
