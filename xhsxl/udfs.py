@@ -1021,13 +1021,22 @@ def XHS_PLATFORM_MAP(export, export2=None, window=None):
     from xhsxl.platforms import mapping
 
     exports = _pasted_exports(export, export2)
-    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
-    if days not in mapping.WINDOWS:
-        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    days = _platform_window(window)
     try:
         return to_excel_table(mapping.mapping_table(exports, days))
     except InputFileError as error:  # one error type in a cell, whatever the reader refused
         raise XhsInputError(str(error)) from None
+
+
+def _platform_window(window: Any) -> int:
+    """The days of off-platform GMV a platform function counts: the cell's, one of the exports' windows."""
+    from xhsxl.platforms import mapping
+
+    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
+    if days not in mapping.WINDOWS:
+        raise XhsInputError(argument="window", reason=f"must be {', '.join(map(str, mapping.WINDOWS[:-1]))} or "
+                                                      f"{mapping.WINDOWS[-1]}", value=window)
+    return days
 
 
 def _pasted_exports(export: Any, export2: Any) -> list[Any]:
@@ -1063,9 +1072,7 @@ def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None):
     level = cell_text(by, "by", "campaign" if has_plans else "account")
     if level not in mapping.LEVEL_CHOICES:
         raise XhsInputError(argument="by", reason='must be "campaign", "month" or "account"', value=by)
-    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
-    if days not in mapping.WINDOWS:
-        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    days = _platform_window(window)
     try:
         return to_excel_table(tables.history_table(exports, days, level))
     except InputFileError as error:
@@ -1078,12 +1085,10 @@ def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None):
 def XHS_PLATFORM_CHECKPOINTS(export, window=None):
     """Table (header + 3 rows per line x 6 columns): each plan's cumulative spend, revenue, conversions and engagements at 24 h, 72 h and 7 days; blank where the data does not reach yet."""
     from xhsxl.excel.errors import InputFileError
-    from xhsxl.platforms import mapping, tables
+    from xhsxl.platforms import tables
 
     exports = _pasted_exports(export, None)
-    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
-    if days not in mapping.WINDOWS:
-        raise XhsInputError(argument="window", reason="must be 7, 15 or 30", value=window)
+    days = _platform_window(window)
     try:
         return to_excel_table(tables.checkpoint_table(exports, days))
     except InputFileError as error:
