@@ -29,7 +29,7 @@ import numpy as np
 from xhsxl.core.attribution import attribute, model_name
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
 from xhsxl.core.attribution.heuristics import time_decay
-from xhsxl.core.attribution.paths import PathTable
+from xhsxl.core.attribution.paths import PathTable, gather_paths
 from xhsxl.core.attribution.result import AttributionResult
 from xhsxl.core.attribution.touchpoints import code_touchpoints, journeys_from_codes
 from xhsxl.core.errors import XhsInputError
@@ -138,10 +138,7 @@ def canonical_paths(paths: PathTable) -> PathTable:
     bounds = paths.offsets.tolist()
     keys = [tuple(flat[start:end]) for start, end in zip(bounds[:-1], bounds[1:])]
     order = np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
-    lengths = paths.lengths[order]
-    offsets = np.zeros(len(order) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    source = np.repeat(paths.offsets[:-1][order] - offsets[:-1], lengths) + np.arange(offsets[-1])
+    source, offsets = gather_paths(paths.offsets, order)
     return PathTable(
         channels=paths.channels,
         touches=paths.touches[source],
