@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xhsxl.cli import app
+from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.errors import InputFileError
 from xhsxl.planner_tables import read_checkpoints, read_history
 from xhsxl.platforms import COLUMNS, creator_tier, map_exports, read_export_rows
@@ -368,3 +369,179 @@ def csv_rows_of(path: Path, encoding: str) -> list[tuple[int, list]]:
 def test_checkpoints_leave_out_pugongying_data_which_has_no_dates():
     hourly = read_export(FIXTURES / "juguang_hourly.csv")
     assert checkpoint_table([hourly, read_export(PGY_NOTES)]) == checkpoint_table([hourly])
+
+
+# ------------------------------------------------------------------------------------------ the Inputs switch
+def _pasted_workbook(tmp_path: Path, switch: str | None, juguang_rows: list | None = None) -> Path:
+    """A client workbook with the notes exports of both platforms pasted into Platform data, the Inputs
+    switch set to ``switch``, and the typed cells holding the worked example's (other) numbers."""
+    from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK
+    from xhsxl.workbook.sheets.platform_data import EXPORT2_BLOCK, EXPORT_BLOCK
+    from xhsxl.workbook.template import build_workbook, workbook_bytes
+
+    def pasted(block, rows):
+        return {block.key(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
+                if value not in (None, "")}
+
+    juguang = juguang_rows or [cells for _, cells in read_export_rows_source(JG_NOTES)]
+    pugongying = [list(r) for r in openpyxl.load_workbook(PGY_NOTES).active.iter_rows(values_only=True)]
+    values = {**pasted(EXPORT_BLOCK, juguang), **pasted(EXPORT2_BLOCK, pugongying), SOURCE_BLOCK.name: switch}
+    path = tmp_path / f"switch_{switch}.xlsx"
+    path.write_bytes(workbook_bytes(build_workbook(sheet_values=values, example=False)))
+    return path
+
+
+def _named(path: Path, result, name: str):
+    sheet, reference = next(iter(openpyxl.load_workbook(path).defined_names[name].destinations))
+    return result.value(sheet, reference.replace("$", ""))
+
+
+PLATFORM_FED = ("paid_ads", "creator_fees", "impressions", "clicks", "likes", "saves", "comments", "shares",
+                "new_followers", "conversions", "direct_revenue", "cross_platform_revenue")
+
+
+@pytest.mark.parametrize("switch", ["platform data", "平台数据", "Platform Data"])
+def test_the_switch_fills_inputs_from_the_pasted_exports_after_recalculation(tmp_path, switch):
+    from xhsxl.workbook.read import read_inputs
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.template import example_campaign
+
+    path = _pasted_workbook(tmp_path, switch)
+    result = recalculate(path)
+    typed = read_clients(TYPED).rows[0].campaign
+    example = example_campaign()
+    for key in PLATFORM_FED:
+        assert getattr(example, key) != pytest.approx(getattr(typed, key), abs=0.006), key  # the typed cells differ
+        assert _named(path, result, key) == pytest.approx(getattr(typed, key), abs=0.006), key
+    # Each value's source beside it: the export's columns, or "typed" where the exports have none.
+    sources = {row[1]: row[2] for row in _inputs_rows(path, result)}
+    assert sources["paid_ads"] == "export: 消费"
+    assert sources["cross_platform_conversions"] == "typed (not in the export)"
+    # The results follow: total cost is the typed non-platform costs plus the exports' fees and spend.
+    others = sum(getattr(example, key) for key in ("content_production", "product_sampling", "agency_fees",
+                                                  "tech_analytics", "platform_fees"))
+    assert _named(path, result, "total_cost") == pytest.approx(others + typed.paid_ads + typed.creator_fees, abs=0.02)
+    read = read_inputs(path)
+    assert read.problems == [] and read.campaign is not None
+    for key in PLATFORM_FED:
+        assert getattr(read.campaign, key) == pytest.approx(_named(path, result, key), rel=1e-12), key
+    for key in ("total_cost", "roi", "blended_roi"):
+        assert read.campaign.results().values[key] == pytest.approx(_named(path, result, key), rel=1e-9), key
+
+
+def _inputs_rows(path: Path, result) -> list[tuple[int, str, object]]:
+    """(row, field, source) of every platform-fed row of the Inputs sheet."""
+    from xhsxl.platforms.mapping import MAPPED_FIELDS
+
+    workbook = openpyxl.load_workbook(path)
+    rows = []
+    for key in MAPPED_FIELDS:
+        _, reference = next(iter(workbook.defined_names[key].destinations))
+        row = int(reference.split("$")[-1])
+        rows.append((row, key, result.value("Inputs", f"E{row}")))
+    return rows
+
+
+def test_switch_typed_or_blank_keeps_the_typed_values_with_exports_pasted(tmp_path):
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.template import example_campaign
+
+    for switch in (None, "typed", "手填"):
+        path = _pasted_workbook(tmp_path, switch)
+        result = recalculate(path)
+        for key in PLATFORM_FED:
+            assert _named(path, result, key) == pytest.approx(getattr(example_campaign(), key)), key
+        assert {source for _, _, source in _inputs_rows(path, result)} == {"typed"}
+
+
+def test_a_paste_that_does_not_read_turns_the_inputs_into_errors_never_the_typed_numbers(tmp_path):
+    from xhsxl.workbook.read import read_inputs
+    from xhsxl.workbook.recalc import recalculate
+
+    juguang = [cells for _, cells in read_export_rows_source(JG_NOTES)]
+    spend = juguang[0].index("消费")
+    juguang[1][spend] = "lots"
+    path = _pasted_workbook(tmp_path, "platform data", juguang)
+    result = recalculate(path)
+    assert str(_named(path, result, "paid_ads")).startswith("#")
+    assert str(_named(path, result, "total_cost")).startswith("#")
+    assert {source for _, _, source in _inputs_rows(path, result)} == {"refused: see Platform data · 见平台数据"}
+    read = read_inputs(path)
+    assert read.campaign is None
+    (problem,) = read.problems
+    assert problem.sheet == "Platform data" and "'lots'" in str(problem) and "row 2" in str(problem)
+
+
+def _table_values(path: Path, result, name: str) -> list[list]:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    sheet, reference = next(iter(openpyxl.load_workbook(path).defined_names[name].destinations))
+    left, top, right, bottom = range_boundaries(reference.replace("$", ""))
+    return [[result.value(sheet, f"{get_column_letter(c)}{r}") for c in range(left, right + 1)]
+            for r in range(top, bottom + 1)]
+
+
+def _workbook_with(tmp_path: Path, name: str, values: dict) -> Path:
+    from xhsxl.workbook.template import build_workbook, workbook_bytes
+
+    path = tmp_path / name
+    path.write_bytes(workbook_bytes(build_workbook(sheet_values=values, example=False)))
+    return path
+
+
+def test_the_switch_calibrates_and_backtests_the_planner_on_the_pasted_plans_as_on_typed_history(tmp_path):
+    """Past campaigns as a Juguang report by plan, pasted with the switch on, give the Planner's calibration
+    and backtest of the same campaigns typed into its history block."""
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK
+    from xhsxl.workbook.sheets.planner import BACKTEST_TABLE, CALIBRATION_TABLE, HISTORY_BLOCKS, HISTORY_EXAMPLE
+    from xhsxl.workbook.sheets.platform_data import EXPORT_BLOCK
+
+    header = ["计划名称", "消费", "展现量", "点赞", "7日下单订单量", "7日下单金额", "点击量"]
+    export = [header] + [[name, *numbers] for name, *numbers in HISTORY_EXAMPLE]
+    pasted = {EXPORT_BLOCK.key(r, c): v for r, row in enumerate(export) for c, v in enumerate(row)}
+    names, numbers = HISTORY_BLOCKS
+    typed = {**{names.key(r, 0): row[0] for r, row in enumerate(HISTORY_EXAMPLE)},
+             **{numbers.key(r, c): v for r, row in enumerate(HISTORY_EXAMPLE) for c, v in enumerate(row[1:])}}
+    on = _workbook_with(tmp_path, "pasted.xlsx", {**pasted, SOURCE_BLOCK.name: "platform data"})
+    off = _workbook_with(tmp_path, "typed.xlsx", {**pasted, **typed})  # switch blank: the typed block is read
+    pasted_result, typed_result = recalculate(on), recalculate(off)
+    calibration = _table_values(on, pasted_result, CALIBRATION_TABLE.name)
+    assert calibration[1][0] == "cpm" and isinstance(calibration[1][2], float)
+    assert calibration == _table_values(off, typed_result, CALIBRATION_TABLE.name)
+    backtest, typed_backtest = (_table_values(p, r, BACKTEST_TABLE.name) for p, r in ((on, pasted_result),
+                                                                                          (off, typed_result)))
+    assert [row[1:] for row in backtest] == [row[1:] for row in typed_backtest]
+    assert backtest[1][0] == f"export · {HISTORY_EXAMPLE[0][0]}" and isinstance(backtest[1][3], float)
+    # The same workbook with the switch off and no typed history: n/a, not the pasted plans.
+    empty = _workbook_with(tmp_path, "off.xlsx", pasted)
+    assert _table_values(empty, recalculate(empty), CALIBRATION_TABLE.name)[0][0] == "n/a"
+
+
+def test_the_switch_reallocates_the_reserve_on_the_pasted_checkpoints(tmp_path):
+    from xhsxl import udfs
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.sheets.checkpoints import REALLOCATION_STATUS, REALLOCATION_TABLE
+    from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK
+    from xhsxl.workbook.sheets.platform_data import EXPORT_BLOCK
+
+    hourly = [cells for _, cells in csv_rows_of(FIXTURES / "juguang_hourly.csv", "utf-8")]
+    pasted = {EXPORT_BLOCK.key(r, c): v for r, row in enumerate(hourly) for c, v in enumerate(row)}
+    path = _workbook_with(tmp_path, "checkpoints.xlsx", {**pasted, SOURCE_BLOCK.name: "平台数据"})
+    result = recalculate(path)
+    table = _table_values(path, result, REALLOCATION_TABLE.name)
+    reserve = _named(path, result, "reserve_to_reallocate")
+    expected = udfs.XHS_REALLOCATE(checkpoint_table([read_export(FIXTURES / "juguang_hourly.csv")]), reserve)
+    assert table[:len(expected)] == [[pytest.approx(v) if isinstance(v, float) else v for v in row] for row in expected]
+    assert _named(path, result, REALLOCATION_STATUS.name) in (None, "")
+
+
+def test_platform_tables_leave_unused_rows_blank_and_refuse_what_does_not_fit():
+    from xhsxl import udfs
+
+    gbk = [cells for _, cells in csv_rows_of(GBK, "gbk")]
+    table = udfs.XHS_PLATFORM_HISTORY(gbk, None, None, None, 12)
+    assert len(table) == 13 and table[3:] == [[None] * 7] * 10
+    with pytest.raises(XhsInputError, match="room for 1"):
+        udfs.XHS_PLATFORM_HISTORY(gbk, None, None, None, 1)

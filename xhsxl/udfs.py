@@ -1032,11 +1032,7 @@ def _platform_window(window: Any) -> int:
     """The days of off-platform GMV a platform function counts: the cell's, one of the exports' windows."""
     from xhsxl.platforms import mapping
 
-    days = cell_integer(window, "window", mapping.DEFAULT_WINDOW)
-    if days not in mapping.WINDOWS:
-        raise XhsInputError(argument="window", reason=f"must be {', '.join(map(str, mapping.WINDOWS[:-1]))} or "
-                                                      f"{mapping.WINDOWS[-1]}", value=window)
-    return days
+    return mapping.read_window(window)
 
 
 def _pasted_exports(export: Any, export2: Any) -> list[Any]:
@@ -1044,37 +1040,49 @@ def _pasted_exports(export: Any, export2: Any) -> list[Any]:
     from xhsxl.excel.errors import InputFileError
     from xhsxl.platforms import read
 
-    def as_rows(value: Any) -> list[list[Any]]:  # a single cell or row arrives unwrapped
-        value = value if isinstance(value, list) else [value]
-        return [row if isinstance(row, list) else [row] for row in value]
-
-    pasted = [(as_rows(export), "export")]
-    if export2 is not None and not all(is_blank(cell) for row in as_rows(export2) for cell in row):
-        pasted.append((as_rows(export2), "export2"))
     try:
-        return [read.read_export_rows(cells, name) for cells, name in pasted]
+        return read.pasted_exports(export, export2)
     except InputFileError as error:
         raise XhsInputError(str(error)) from None
+
+
+_ROWS_DOC = ("Optional: the data rows of the range the table fills; the rows beyond the export's are left blank "
+             "(not #N/A), so the range can be passed on, and an export with more rows is refused, not cut.")
+
+
+def _padded(table: list[list[Any]], rows: Any) -> list[list[Any]]:
+    """``table`` (a header, then data rows) with blank rows up to ``rows`` data rows, when ``rows`` is given."""
+    room = cell_integer(rows, "rows", None)
+    if room is None:
+        return table
+    if room < 1:
+        raise XhsInputError(argument="rows", reason="must be at least 1", value=rows)
+    if len(table) - 1 > room:
+        raise XhsInputError(f"the exports give {len(table) - 1} rows and the table has room for {room}; paste fewer "
+                            "plans or days, or use the command line (xhsxl import), which has no limit")
+    return table + [[None] * len(table[0]) for _ in range(room - (len(table) - 1))]
 
 
 @xw.func(category="XHS")
 @xw.arg("export", ndim=2, doc="A Juguang (聚光) export pasted as it is, by plan (计划名称) or by day (日期).")
 @xw.arg("export2", ndim=2, doc="Optional: the Pugongying (蒲公英) export of the same campaign.")
-@xw.arg("by", doc='"campaign" (one row per 计划名称; default when the export has plans), "month" or "account".')
+@xw.arg("by", doc='"campaign" (one row per 计划名称; default when every export has plans), "month" or "account".')
 @xw.arg("window", doc="Days of off-platform GMV counted as revenue: 7 (default), 15 or 30.")
-def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None):
+@xw.arg("rows", doc=_ROWS_DOC)
+def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None, rows=None):
     """Table (header + one row per campaign or month x 7 columns): the planner's history from pasted exports — campaign, spend, impressions, engagements, conversions, revenue, visits."""
     from xhsxl.excel.errors import InputFileError
     from xhsxl.platforms import mapping, tables
 
     exports = _pasted_exports(export, export2)
-    has_plans = any(set(mapping.CAMPAIGN_COLUMNS) & set(e.label_columns.values()) for e in exports)
+    # By plan when every export names plans (Pugongying's never do: beside it, one row per client).
+    has_plans = all(set(mapping.CAMPAIGN_COLUMNS) & set(e.label_columns.values()) for e in exports)
     level = cell_text(by, "by", "campaign" if has_plans else "account")
     if level not in mapping.LEVEL_CHOICES:
         raise XhsInputError(argument="by", reason='must be "campaign", "month" or "account"', value=by)
     days = _platform_window(window)
     try:
-        return to_excel_table(tables.history_table(exports, days, level))
+        return to_excel_table(_padded(tables.history_table(exports, days, level), rows))
     except InputFileError as error:
         raise XhsInputError(str(error)) from None
 
@@ -1082,7 +1090,8 @@ def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None):
 @xw.func(category="XHS")
 @xw.arg("export", ndim=2, doc="A Juguang (聚光) export pasted as it is, by day (日期) or by hour (日期 and 小时).")
 @xw.arg("window", doc="Days of off-platform GMV counted as revenue: 7 (default), 15 or 30.")
-def XHS_PLATFORM_CHECKPOINTS(export, window=None):
+@xw.arg("rows", doc=_ROWS_DOC)
+def XHS_PLATFORM_CHECKPOINTS(export, window=None, rows=None):
     """Table (header + 3 rows per line x 6 columns): each plan's cumulative spend, revenue, conversions and engagements at 24 h, 72 h and 7 days; blank where the data does not reach yet."""
     from xhsxl.excel.errors import InputFileError
     from xhsxl.platforms import tables
@@ -1090,6 +1099,6 @@ def XHS_PLATFORM_CHECKPOINTS(export, window=None):
     exports = _pasted_exports(export, None)
     days = _platform_window(window)
     try:
-        return to_excel_table(tables.checkpoint_table(exports, days))
+        return to_excel_table(_padded(tables.checkpoint_table(exports, days), rows))
     except InputFileError as error:
         raise XhsInputError(str(error)) from None

@@ -27,11 +27,13 @@ from xhsxl.excel.errors import InputFileError
 from xhsxl.platforms.columns import COLUMNS, DEFAULT_WINDOW, TIME_COLUMNS, WINDOWS, PlatformColumn
 from xhsxl.platforms.read import ExportRow, FileProblem, PlatformExport
 
-__all__ = ["LEVEL_CHOICES", "MAPPED_FIELDS", "MAPPING_TABLE_HEADER", "mapping_table", "MappedCampaign", "map_exports", "creator_tier", "CLIENT_COLUMNS", "NOTE_COLUMNS", "CAMPAIGN_COLUMNS"]
+__all__ = ["LEVEL_CHOICES", "MAPPED_FIELDS", "MAPPING_TABLE_HEADER", "NOT_IN_EXPORT", "mapping_table", "pasted_campaign", "read_window", "MappedCampaign", "map_exports", "creator_tier", "CLIENT_COLUMNS", "NOTE_COLUMNS", "CAMPAIGN_COLUMNS"]
 
 #: Every schema field some platform column feeds, in schema (and Inputs) order: the rows of the mapping table.
 MAPPED_FIELDS: tuple[str, ...] = tuple(f.key for f in FIELDS if any(c.target == f.key for c in COLUMNS))
 MAPPING_TABLE_HEADER: tuple[str, ...] = ("field", "label", "value", "source")
+#: The source the mapping table gives a field no column of the exports feeds (its value left blank).
+NOT_IN_EXPORT = "not in the export"
 
 #: What one campaign (one client-table row) is: a client's whole export, a Juguang plan, or a calendar month.
 LEVEL_CHOICES: tuple[str, ...] = ("account", "campaign", "month")
@@ -203,15 +205,33 @@ def describe_column(column: PlatformColumn) -> str:
     return f"{column.header} ({column.api_field}, {column.unit})"
 
 
-def mapping_table(exports: list[PlatformExport], window: int = DEFAULT_WINDOW) -> list[list[object]]:
-    """One campaign's mapped inputs as a fixed-size table — header, then one row per :data:`MAPPED_FIELDS`
-    entry: field, Chinese label, value, the columns it was summed from ("not in the export" and a blank value
-    when none). Every row is the one campaign's; a cell that does not read refuses the table, naming it."""
+def read_window(value: object) -> int:
+    """The days of off-platform GMV a cell asks for: blank is :data:`DEFAULT_WINDOW`, else one of :data:`WINDOWS`."""
+    from xhsxl.excel.ranges import cell_integer
+
+    days = cell_integer(value, "window", DEFAULT_WINDOW)
+    if days not in WINDOWS:
+        raise XhsInputError(argument="window", reason=f"must be {', '.join(map(str, WINDOWS[:-1]))} or {WINDOWS[-1]}",
+                            value=value)
+    return days
+
+
+def pasted_campaign(exports: list[PlatformExport], window: int = DEFAULT_WINDOW) -> MappedCampaign:
+    """The one campaign pasted exports hold, whatever clients and plans their rows name (the Platform data
+    sheet maps one campaign); a cell that does not read refuses it, naming area, row, column and reason."""
     (campaign,) = map_exports(exports, window, client="")
     if campaign.problems:
         raise XhsInputError(str(campaign.problems[0]))
+    return campaign
+
+
+def mapping_table(exports: list[PlatformExport], window: int = DEFAULT_WINDOW) -> list[list[object]]:
+    """One campaign's mapped inputs as a fixed-size table — header, then one row per :data:`MAPPED_FIELDS`
+    entry: field, Chinese label, value, the columns it was summed from (:data:`NOT_IN_EXPORT` and a blank value
+    when none). Every row is the one campaign's; a cell that does not read refuses the table, naming it."""
+    campaign = pasted_campaign(exports, window)
     labels = {f.key: f.label_zh for f in FIELDS}
     rows: list[list[object]] = [list(MAPPING_TABLE_HEADER)]
-    rows += [[key, labels[key], campaign.values.get(key), " + ".join(campaign.sources.get(key, ())) or "not in the export"]
+    rows += [[key, labels[key], campaign.values.get(key), " + ".join(campaign.sources.get(key, ())) or NOT_IN_EXPORT]
              for key in MAPPED_FIELDS]
     return rows

@@ -27,7 +27,7 @@ from xhsxl.platforms.columns import (
     normalise_header,
 )
 
-__all__ = ["FileProblem", "ExportRow", "PlatformExport", "read_export_rows", "EXPORT_SUFFIXES", "csv_rows",
+__all__ = ["FileProblem", "ExportRow", "PlatformExport", "read_export_rows", "pasted_exports", "EXPORT_SUFFIXES", "csv_rows",
            "xlsx_rows", "first_xlsx_rows", "platform_of_headers", "HEADER_SEARCH_ROWS"]
 
 EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -166,6 +166,21 @@ def platform_of_headers(cells: Sequence[Any]) -> str | None:
     found = {normalise_header(cell) for cell in cells}
     matches = [p for p, names in _SIGNATURE.items() if any(normalise_header(n) in found for n in names)]
     return matches[0] if len(matches) == 1 else None
+
+
+def pasted_exports(export: Any, export2: Any = None) -> list[PlatformExport]:
+    """The exports pasted into two ranges, as Excel passes them (a single cell or row arrives unwrapped): the
+    first always, the second only when it holds something. A range is named ``export`` / ``export2`` in every
+    problem, as the Platform data sheet's areas 1 and 2."""
+
+    def as_rows(value: Any) -> list[list[Any]]:
+        value = value if isinstance(value, list) else [value]
+        return [row if isinstance(row, list) else [row] for row in value]
+
+    pasted = [(as_rows(export), "export")]
+    if export2 is not None and not all(is_blank(cell) for row in as_rows(export2) for cell in row):
+        pasted.append((as_rows(export2), "export2"))
+    return [read_export_rows(cells, name) for cells, name in pasted]
 
 
 def read_export_rows(rows: Sequence[tuple[int, Sequence[Any]]] | Sequence[Sequence[Any]], name: str) -> PlatformExport:

@@ -33,7 +33,7 @@ from xhsxl.core.returns import RETURN_COMPONENTS
 from xhsxl.core.errors import XhsInputError
 
 __all__ = [
-    "Expr", "Refs", "Env", "Name", "Span", "Lit", "Call", "BinOp", "If", "Sum", "TableCell", "IsBlank",
+    "Expr", "Refs", "Env", "Name", "Span", "Lit", "Call", "BinOp", "If", "Sum", "TableCell", "Table", "IsBlank",
     "NOT_APPLICABLE", "calls_xhs",
 ]
 
@@ -328,6 +328,22 @@ class TableCell(Expr):
 
     def names(self) -> set[str]:
         return {self.table}
+
+
+@dataclass(frozen=True, eq=False)
+class Table(Expr):
+    """A named array-formula table passed whole (header row included) to an ``XHS_`` function."""
+
+    name: str
+
+    def excel(self, env: Refs) -> str:
+        return env.ref(self.name)
+
+    def evaluate(self, env: Env) -> Any:
+        return env.table(self.name)
+
+    def names(self) -> set[str]:
+        return {self.name}
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 from pydantic import ValidationError
 
+from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.campaign import campaign_cells
 from xhsxl.excel.cells import worksheet_value
 from xhsxl.excel.errors import InputFileError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
 from xhsxl.workbook.clients import check_xlsx_archive
 from xhsxl.workbook.sheets import input_blocks
+from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK, typed_name, uses_platform_data
 
 __all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
 
@@ -107,7 +109,8 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
     places: dict[str, tuple[str, str]] = {}
     problems: list[CellProblem] = []
     for f in FIELDS:
-        place = _named_cell(workbook, f.key)
+        # A platform-fed field's name is on the value in use (a formula); what the analyst typed has its own.
+        place = _named_cell(workbook, typed_name(f.key)) or _named_cell(workbook, f.key)
         if place is None:
             problems.append(CellProblem(f.key, f.label_en, "", "", None,
                                         f"the named cell {f.key!r} is missing or no longer a single cell"))
@@ -118,6 +121,11 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
         values[f.key] = value.strip() if isinstance(value, str) and f.is_numeric else value
     if not places:
         raise InputFileError(f"{path}: no named input cells; this is not an xhsxl workbook")
+    sheet_values, sheet_problems = _sheet_values(workbook)
+    if uses_platform_data(sheet_values.get(SOURCE_BLOCK.name)):
+        problem = _platform_values(workbook, sheet_values, values, places)
+        if problem is not None:
+            problems.append(problem)
     campaign = None
     checked, refused = campaign_cells(values)
     try:
@@ -135,8 +143,38 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
         problems.append(CellProblem(key, field.label_en if field else "campaign", sheet, cell, value, reason))
     if problems:
         campaign = None
-    sheet_values, sheet_problems = _sheet_values(workbook)
     return WorkbookInputs(path, values, campaign, problems, sheet_values, sheet_problems)
+
+
+def _platform_values(workbook: Any, sheet_values: dict[str, Any], values: dict[str, Any],
+                     places: dict[str, tuple[str, str]]) -> CellProblem | None:
+    """With the switch on platform data: the values the Inputs sheet's formulas take from the pasted exports,
+    put in place of the typed ones (the same reader and mapping as the sheet's XHS_PLATFORM_MAP), so the
+    campaign read is the one the workbook computes. A paste that does not read is one problem, never the typed
+    numbers in its place. Each value taken is placed at the cell that shows it."""
+    from xhsxl.platforms.mapping import pasted_campaign, read_window
+    from xhsxl.platforms.read import pasted_exports
+    from xhsxl.workbook.sheets.platform_data import EXPORT2_BLOCK, EXPORT_BLOCK, SHEET, WINDOW_BLOCK
+
+    def pasted(block: Any) -> list[list[Any]]:
+        return [[sheet_values.get(block.key(r, c)) for c in range(block.columns)] for r in range(block.rows)]
+
+    rows = pasted(EXPORT_BLOCK)
+    if all(cell is None or cell == "" for row in rows for cell in row):
+        return None  # nothing pasted: the sheet's formulas keep the typed values too
+    try:
+        window = read_window(sheet_values.get(WINDOW_BLOCK.name))
+        campaign = pasted_campaign(pasted_exports(rows, pasted(EXPORT2_BLOCK)), window)
+    except (InputFileError, XhsInputError) as error:
+        return CellProblem(EXPORT_BLOCK.name, "Platform data", SHEET.name, "", None,
+                           f"the switch says platform data, and the pasted export does not read: {error}")
+    for key, value in campaign.values.items():
+        if key in values:
+            values[key] = value
+            place = _named_cell(workbook, key)
+            if place is not None:
+                places[key] = place
+    return None
 
 
 def _sheet_values(workbook: Any) -> tuple[dict[str, Any], list[CellProblem]]:

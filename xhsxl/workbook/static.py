@@ -79,8 +79,10 @@ def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float =
     for sheet, cell, in_array in result_cells(live):
         expected = recalculation.value(sheet, cell)
         shown = computed[(sheet, cell)] if (sheet, cell) in computed else static[sheet][cell].value
-        if in_array and shown is None and expected == "#N/A":
-            continue  # an array range larger than its result: Excel pads it with #N/A; static leaves it blank
+        if in_array and shown is None and isinstance(expected, str) and expected.startswith("#"):
+            # An array range larger than its result: Excel pads it with #N/A; a refused table shows its error in
+            # every cell. Static leaves those cells blank (the error's message is in the table's first cell).
+            continue
         if not same_value(shown, expected, rel):
             problems.append(f"{sheet}!{cell}: static {shown!r}, live {expected!r}")
     return problems

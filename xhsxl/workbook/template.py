@@ -154,6 +154,8 @@ class _Builder(Kit):
     def write_formulas(self) -> None:
         for name in self.place.places:
             self.name(name)
+        for cell, render in self.linked:
+            cell.value = "=" + render(self.place)
         for ws, cell, name, expr in self.deferred:
             if not (self.static and calls_xhs(expr)):
                 cell.value = "=" + expr.excel(self.place)

@@ -7,10 +7,12 @@ from openpyxl.utils import get_column_letter
 
 from xhsxl.core import planner
 from xhsxl.schema import Unit
-from xhsxl.workbook.formula import NOT_APPLICABLE, Call, If, IsBlank, Name, Span
+from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Name, Span, Table
+from xhsxl.workbook.sheets.inputs import PLATFORM_ON
 from xhsxl.workbook.sheets.kit import (
-    ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, when_filled,
+    ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, switched_table,
 )
+from xhsxl.workbook.sheets.platform_data import CHECKPOINT_TABLE, EXPORT_BLOCK
 
 __all__ = [
     "SHEET", "CHECKPOINT_EXAMPLE", "CHECKPOINT_CAPS_EXAMPLE", "CHECKPOINT_COLUMNS", "CHECKPOINT_INPUT_ROWS",
@@ -47,19 +49,25 @@ RESERVE_TO_REALLOCATE = ComputedCell(
     "reserve_to_reallocate", "Reserve to reallocate", "本次调配预算", "CNY",
     If(IsBlank("reserve_override"), Name("planner_amount_reserve"), Name("reserve_override")),
     "The amount typed beside it, or else the Planner's reserve line.")
+
+
+def _reallocated(checkpoints: Expr) -> Expr:
+    reserve = Name(RESERVE_TO_REALLOCATE.name)
+    return If(reserve > 0, Call("XHS_REALLOCATE", checkpoints, reserve, Span("reallocation_caps")), NOT_APPLICABLE)
+
+
+#: The checkpoints typed below or, with the Inputs sheet's switch on platform data, the Platform data sheet's.
 REALLOCATION_TABLE = TableSpec(
     "reallocation_table", "Reserve reallocated to equal marginal returns", "预留预算调配",
     len(CHECKPOINT_LINES) + 2, len(planner.REALLOCATION_TABLE_HEADER),
-    when_filled("checkpoints", If(
-        Name(RESERVE_TO_REALLOCATE.name) > 0,
-        Call("XHS_REALLOCATE", Span("checkpoints"), Name(RESERVE_TO_REALLOCATE.name), Span("reallocation_caps")),
-        NOT_APPLICABLE)),
+    switched_table(PLATFORM_ON, (EXPORT_BLOCK.name, _reallocated(Table(CHECKPOINT_TABLE.name))),
+                   ("checkpoints", _reallocated(Span("checkpoints")))),
     (None, "count", "CNY", "CNY", "CNY", "elasticity", None, "ratio", "ratio", "CNY", "CNY", "fraction", "ratio",
      "CNY", None),
     header_labels=labels(planner.REALLOCATION_TABLE_HEADER),
 )
-#: Beside the reallocation table: "n/a — add your data" while the checkpoints are empty.
-REALLOCATION_STATUS = data_status_cell("reallocation_status", "checkpoints")
+#: Beside the reallocation table: "n/a — add your data" while the checkpoints it reads are empty.
+REALLOCATION_STATUS = data_status_cell("reallocation_status", "checkpoints", (PLATFORM_ON, EXPORT_BLOCK.name))
 
 RESERVE_BLOCK = InputBlock.optional_amount("reserve_override")
 # Hours are read as 24, "72h" or "7d": no number-only validation on them.
@@ -89,7 +97,8 @@ def draw(kit: Kit) -> None:
         "caps. The amounts add up to the reserve exactly.",
         "Yellow cells: one row per line and checkpoint, with the line's cumulative spend and result so far "
         "(revenue ¥, or conversions or engagements: one kind in every row). Blank rows are "
-        "ignored; a row with blank spend and result is a checkpoint not reached yet.",
+        "ignored; a row with blank spend and result is a checkpoint not reached yet. With the Inputs sheet's "
+        "switch on platform data, the checkpoints come from the export pasted in Platform data instead.",
         f"The table is a fixed-size array formula with room for {lines} lines (header, one row per line, "
         "total). For more lines, resize it: select the table with 2 + your lines rows, press F2, then "
         "Ctrl+Shift+Enter. Rows beyond your lines show #N/A.",

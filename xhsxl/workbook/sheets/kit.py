@@ -31,7 +31,7 @@ __all__ = [
     "Sheet", "ComputedCell", "TableSpec", "ChartSpec", "InputBlock", "Kit", "Placement", "write_text",
     "INK", "ACCENT", "INPUT_FILL", "HEADER_FILL", "GROUP_FILL", "TABLE_HEADER_FILL", "TITLE", "SUBTITLE", "HEADER",
     "BOLD", "BOX", "UNLOCKED", "FROZEN_FILL", "LOCKED", "HINT", "SheetUnit", "FRACTIONAL_COUNT", "DATA_NEEDED",
-    "WORKED_EXAMPLE", "Filled", "when_filled", "data_status_cell", "shown_as", "number_format", "LABELS", "labels",
+    "WORKED_EXAMPLE", "Filled", "when_filled", "switched_table", "data_status_cell", "shown_as", "number_format", "LABELS", "labels",
     "chart_title_text", "text_width", "wrapped_lines", "shown_text",
 ]
 
@@ -209,16 +209,31 @@ class Filled(Expr):
         return {self.name}
 
 
-def data_status_cell(name: str, block: str) -> ComputedCell:
+def data_status_cell(name: str, block: str, switch: tuple[Expr, str] | None = None) -> ComputedCell:
     """A cell reading :data:`DATA_NEEDED` while ``block`` (the analyst's own data) is empty, else nothing: a
-    native formula, so it follows the analyst's typing in every copy, live or static."""
-    return ComputedCell(name, "Status", "状态", "text", If(Filled(block), "", DATA_NEEDED))
+    native formula, so it follows the analyst's typing in every copy, live or static. ``switch``: (condition,
+    other block) — while the condition holds, the data is read from the other block instead."""
+    return ComputedCell(name, "Status", "状态", "text", _switched(block, switch, lambda: "", DATA_NEEDED))
 
 
 def when_filled(block: str, expr: Expr) -> If:
     """``expr`` once ``block`` (the analyst's own data) holds something; n/a while it is empty, with the
     reason in a status cell beside the table (:func:`data_status_cell`)."""
     return If(Filled(block), expr, NOT_APPLICABLE)
+
+
+def switched_table(condition: Expr, pasted: tuple[str, Expr], typed: tuple[str, Expr]) -> If:
+    """A table read from pasted data while ``condition`` holds (the Inputs sheet's switch), else from the
+    analyst's typed block: each (block, expression) as :func:`when_filled` takes them."""
+    return If(condition, when_filled(*pasted), when_filled(*typed))
+
+
+def _switched(block: str, switch: tuple[Expr, str] | None, filled: Callable[[], Any], empty: Any) -> Expr:
+    status = If(Filled(block), filled(), empty)
+    if switch is None:
+        return status
+    condition, other = switch
+    return If(condition, If(Filled(other), filled(), empty), status)
 
 
 # ----------------------------------------------------------------------------------------------- declarations
@@ -299,6 +314,8 @@ class InputBlock:
     #: Whether ``example`` is a worked example of the analyst's own data, which a client workbook leaves out
     #: (False where it is structure the functions read, such as a header row).
     worked_example: bool = True
+    #: A single cell's drop-down: the words it accepts (blank allowed), in place of an amount's validation.
+    choices: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -322,6 +339,11 @@ class InputBlock:
     def optional_amount(cls, name: str) -> "InputBlock":
         """One blank yellow amount cell of its own name: an override, blank meaning the default."""
         return cls(name, ((None,),), ("CNY",), single=True)
+
+    @classmethod
+    def choice(cls, name: str, choices: tuple[str, ...]) -> "InputBlock":
+        """One blank yellow cell of its own name with a drop-down of ``choices``; blank means the first."""
+        return cls(name, ((None,),), ("text",), single=True, choices=choices)
 
     @classmethod
     def padded(cls, name: str, example: Iterable[Iterable[Any]], rows: int, units: tuple[SheetUnit | None, ...],
@@ -423,6 +445,10 @@ class Kit:
         self.input_cells: dict[str, Cell] = {}
         #: The yellow cells outside the schema, by input key.
         self.sheet_input_cells: dict[str, Cell] = {}
+        #: Plain formulas that link cells the way Excel shows them (Inputs' values in use), written in live and
+        #: static copies alike once every name is placed; their values are not computed in Python (the schema's
+        #: inputs stand for them), so nothing else may read them by a name of their own.
+        self.linked: list[tuple[Cell, Callable[[Placement], str]]] = []
 
     def sheet(self, name: str) -> Worksheet:
         if name not in self.sheets:
@@ -606,8 +632,13 @@ class Kit:
         self.place.put(block.name, ws.title, row, column)
         cell = ws.cell(row, column)
         self._sheet_input(cell, block, 0, 0, None, block.units[0])
-        validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                                    showErrorMessage=True, error="Enter an amount of at least 0, or leave it blank.")
+        if block.choices:
+            validation = DataValidation(type="list", formula1='"' + ",".join(block.choices) + '"', allow_blank=True,
+                                        showErrorMessage=True, error=f"Choose {', '.join(block.choices)}, or leave it "
+                                                                     "blank.")
+        else:
+            validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                        showErrorMessage=True, error="Enter an amount of at least 0, or leave it blank.")
         validation.add(cell.coordinate)
         ws.add_data_validation(validation)
 

@@ -13,13 +13,15 @@ from xhsxl.core import allocation, figures, planner
 from xhsxl.core.planner.funnel import BAND_ROWS, LINE_LABELS_ZH
 from xhsxl.schema import UNIT_LABELS, Unit
 from xhsxl.workbook.formula import (
-    NOT_APPLICABLE, Call, Env, Expr, If, IsBlank, Lit, Name, Refs, Span, Sum, TableCell,
+    NOT_APPLICABLE, Call, Env, Expr, If, IsBlank, Lit, Name, Refs, Span, Sum, Table, TableCell,
 )
 from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
 from xhsxl.workbook.sheets.kit import (
     SheetUnit, BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
-    LABELS, labels, shown_as, when_filled, write_text,
+    LABELS, labels, shown_as, switched_table, when_filled, write_text,
 )
+from xhsxl.workbook.sheets.inputs import PLATFORM_ON
+from xhsxl.workbook.sheets.platform_data import EXPORT_BLOCK, HISTORY_TABLE
 
 __all__ = [
     "SHEET", "PLANNER_PLAN_ROWS", "PLANNER_LINES", "planner_line_cells", "PLANNER_ROI", "PLANNER_BUDGET",
@@ -220,7 +222,8 @@ _BENCHMARK_ROW_UNITS: tuple[Unit, ...] = tuple(BENCHMARK_UNITS[name] for name in
 CALIBRATION_TABLE = TableSpec(
     "calibration_table", "Benchmarks fitted to the history (least squares on the log funnel)", "历史数据校准的基准",
     len(BENCHMARK_ROWS) + 1, len(planner.BENCHMARK_TABLE_HEADER),
-    when_filled("planner_history", Call("XHS_CALIBRATE", Span("planner_history"))),
+    switched_table(PLATFORM_ON, (EXPORT_BLOCK.name, Call("XHS_CALIBRATE", Table(HISTORY_TABLE.name))),
+                   ("planner_history", Call("XHS_CALIBRATE", Span("planner_history")))),
     (None, None, None, None, None, "elasticity", None, None), row_units=_BENCHMARK_ROW_UNITS,
     header_labels=labels(planner.BENCHMARK_TABLE_HEADER), row_labels=labels(BENCHMARK_ROWS),
     column_labels=((planner.BENCHMARK_TABLE_HEADER.index("unit") + 1,
@@ -245,6 +248,31 @@ class _FilledRows(Expr):
 
     def names(self) -> set[str]:
         return {self.name}
+
+
+@dataclass(frozen=True, eq=False)
+class _TableRows(Expr):
+    """True when at least ``rows`` cells of a column of a table (``spec``, below its header) hold numbers:
+    ``COUNT`` over that column, since a table pads its unused rows with blank text, which COUNTA would count."""
+
+    spec: TableSpec
+    column: int
+    rows: int
+
+    def excel(self, env: Refs) -> str:
+        first = env.cell_ref(self.spec.name, 2, self.column)
+        last = env.cell_ref(self.spec.name, self.spec.rows, self.column).split("!")[1]
+        return f"(COUNT({first}:{last})>={self.rows})"
+
+    def evaluate(self, env: Env) -> Any:
+        table = env.table(self.spec.name)
+        if not isinstance(table, list):
+            return False
+        cells = [row[self.column - 1] for row in table[1:] if len(row) >= self.column]
+        return sum(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cells) >= self.rows
+
+    def names(self) -> set[str]:
+        return {self.spec.name}
 
 
 #: The backtest's columns as a person reads them (the function returns the codes of BACKTEST_TABLE_HEADER).
@@ -272,8 +300,12 @@ BACKTEST_TABLE = TableSpec(
     "backtest_table", "Backtest: each past campaign forecast from the others (leave one out)", "回测：逐一留出预测",
     1 + HISTORY_INPUT_ROWS + 3, len(planner.BACKTEST_TABLE_HEADER),
     # n/a until the history holds enough campaigns: a calibration's three are too few to leave one out.
-    when_filled("planner_history", If(_FilledRows("planner_history_spend", BACKTEST_MIN_CAMPAIGNS),
-                                      Call("XHS_BACKTEST", Span("planner_history_table"), _LEVEL), NOT_APPLICABLE)),
+    switched_table(
+        PLATFORM_ON,
+        (EXPORT_BLOCK.name, If(_TableRows(HISTORY_TABLE, 2, BACKTEST_MIN_CAMPAIGNS),
+                               Call("XHS_BACKTEST", Table(HISTORY_TABLE.name), _LEVEL), NOT_APPLICABLE)),
+        ("planner_history", If(_FilledRows("planner_history_spend", BACKTEST_MIN_CAMPAIGNS),
+                               Call("XHS_BACKTEST", Span("planner_history_table"), _LEVEL), NOT_APPLICABLE))),
     tuple(_BACKTEST_UNITS[code] for code in planner.BACKTEST_TABLE_HEADER),
     header_labels=tuple(BACKTEST_LABELS[code] for code in planner.BACKTEST_TABLE_HEADER),
 )
@@ -285,7 +317,7 @@ BACKTEST_NOTES: tuple[str, ...] = (
     f"{BACKTEST_MIN_CAMPAIGNS} past campaigns (each is forecast from a calibration on the others).",
 )
 #: Beside the calibration table: "n/a — add your data" while the past campaigns are empty.
-CALIBRATION_STATUS = data_status_cell("calibration_status", "planner_history")
+CALIBRATION_STATUS = data_status_cell("calibration_status", "planner_history", (PLATFORM_ON, EXPORT_BLOCK.name))
 #: The benchmarks block the forecasts read: its header row, then blank rows (the case-study defaults) until
 #: the analyst pastes a calibration or types the benchmarks to change.
 BENCHMARKS_BLOCK_ROWS = len(BENCHMARK_ROWS) + 1
@@ -404,7 +436,7 @@ def draw(kit: Kit) -> None:
     ws.cell(row, 1, "Your own benchmarks (optional) · 自定义基准").font = BOLD
     row = kit.notes(ws, row + 1, (
         "1. Past campaigns of the client in the yellow rows below; blank rows are ignored, visits may be left "
-        "blank.",
+        "blank. With the Inputs sheet's switch on platform data, they come from Platform data instead.",
         "2. The calibration table fits CPM, engagement rate, CTR, CVR, AOV and the curvature to them, with "
         "standard errors.",
         "3. To forecast on them, copy the calibration table and paste its values into the yellow benchmarks "

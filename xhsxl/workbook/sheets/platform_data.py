@@ -56,13 +56,14 @@ HISTORY_TABLE = TableSpec(
     "platform_history", "Planner history from the pasted exports (one row per plan)", "历史数据", HISTORY_ROWS + 1,
     len(HISTORY_HEADER),
     when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_HISTORY", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name),
-                                        Lit("campaign"), Name(WINDOW_BLOCK.name))),
+                                        Lit(""), Name(WINDOW_BLOCK.name), Lit(HISTORY_ROWS))),
     (None, "CNY", "count", "count", "count", "CNY", "count"),
 )
 CHECKPOINT_TABLE = TableSpec(
     "platform_checkpoints", "Checkpoints from the pasted export (24 h / 72 h / 7 days)", "检查点数据",
     CHECKPOINT_ROWS + 1, len(CHECKPOINT_HEADER),
-    when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_CHECKPOINTS", Span(EXPORT_BLOCK.name), Name(WINDOW_BLOCK.name))),
+    when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_CHECKPOINTS", Span(EXPORT_BLOCK.name), Name(WINDOW_BLOCK.name),
+                                        Lit(CHECKPOINT_ROWS))),
     (None, "count", "CNY", "CNY", "count", "count"),
 )
 
@@ -85,9 +86,9 @@ def draw(kit: Kit) -> None:
         "A cell that does not read turns the table into an error whose message names the area, row, column and "
         "reason.",
         "Window: days of off-platform GMV (行业商品GMV) counted as cross-platform sales, 7 (blank), 15 or 30.",
-        f"The history ({HISTORY_ROWS} rows) and checkpoint ({CHECKPOINT_ROWS} rows) tables are fixed-size array "
-        "formulas: rows beyond the export's plans show #N/A. Copy them into Planner and Checkpoints; those sheets' "
-        "yellow cells do not read this sheet.",
+        f"The history ({HISTORY_ROWS} rows) and checkpoint ({CHECKPOINT_ROWS} rows) tables leave the rows beyond "
+        "the export's blank. With the Inputs sheet's switch on platform data, the Inputs' platform rows, the "
+        "Planner's calibration and backtest and the Checkpoints' reallocation read this sheet.",
     ))
     row += 1
     ws.cell(row, 1, "Window, days · 站外GMV窗口")
