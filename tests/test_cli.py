@@ -275,9 +275,11 @@ def test_every_command_that_cannot_write_its_output_exits_1_saying_why(command, 
 def test_read_prints_markup_typed_into_an_input_cell_as_written(files, tmp_path):
     import openpyxl
 
+    from xhsxl.workbook.read import input_cell
+
     workbook = openpyxl.load_workbook(files / "template.xlsx")
-    sheet, cell = next(iter(workbook.defined_names["creator_fees"].destinations))
-    workbook[sheet][cell.replace("$", "")] = "[/]¥[bold]"
+    sheet, cell = input_cell(workbook, "creator_fees")
+    workbook[sheet][cell] = "[/]¥[bold]"
     workbook.save(tmp_path / "client.xlsx")
     result = run("read", tmp_path / "client.xlsx")
     assert_clean_failure(result, {int(ExitCode.INPUT)})

@@ -25,7 +25,7 @@ from xhsxl.workbook.clients import check_xlsx_archive
 from xhsxl.workbook.sheets import input_blocks
 from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK, typed_name, uses_platform_data
 
-__all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places"]
+__all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places", "input_cell"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,13 @@ def _named_cell(workbook: Any, key: str) -> tuple[str, str] | None:
     return sheet, ref.replace("$", "")
 
 
+def input_cell(workbook: Any, key: str) -> tuple[str, str] | None:
+    """(sheet, cell) where the analyst types field ``key``: a platform-fed field's typed cell, which has a name
+    of its own (the field's name is on the value in use), else the field's named cell; None when neither is a
+    single cell of the workbook."""
+    return _named_cell(workbook, typed_name(key)) or _named_cell(workbook, key)
+
+
 def read_inputs(path: Path | str) -> WorkbookInputs:
     """The inputs of the xhsxl workbook at ``path``.
 
@@ -109,8 +116,7 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
     places: dict[str, tuple[str, str]] = {}
     problems: list[CellProblem] = []
     for f in FIELDS:
-        # A platform-fed field's name is on the value in use (a formula); what the analyst typed has its own.
-        place = _named_cell(workbook, typed_name(f.key)) or _named_cell(workbook, f.key)
+        place = input_cell(workbook, f.key)
         if place is None:
             problems.append(CellProblem(f.key, f.label_en, "", "", None,
                                         f"the named cell {f.key!r} is missing or no longer a single cell"))

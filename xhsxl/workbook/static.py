@@ -83,6 +83,9 @@ def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float =
             # An array range larger than its result: Excel pads it with #N/A; a refused table shows its error in
             # every cell. Static leaves those cells blank (the error's message is in the table's first cell).
             continue
+        if isinstance(shown, str) and shown.startswith("Error: ") and isinstance(expected, str) \
+                and expected.startswith("#"):
+            continue  # a refusal: the live cell shows the error, the static copy its message (see _shown)
         if not same_value(shown, expected, rel):
             problems.append(f"{sheet}!{cell}: static {shown!r}, live {expected!r}")
     return problems
