@@ -29,7 +29,8 @@ from xhsxl.workbook.sheets import SHEETS as REGISTRY
 from xhsxl.workbook.formula import NOT_APPLICABLE
 from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
-from xhsxl.workbook.read import named_places
+from xhsxl.workbook.read import input_places, named_places
+from xhsxl.workbook.sheets.inputs import typed_name
 from xhsxl.workbook.template import build_workbook, workbook_bytes
 from xhsxl.workbook.sheets.kit import DATA_NEEDED, chart_title_text
 from xhsxl.workbook.sheets import worked_examples
@@ -192,11 +193,14 @@ def names(template):
 
 @pytest.fixture(scope="module")
 def recalculator(template, names):
-    return Recalculator(template, inputs=[address(names[f.key]) for f in FIELDS])
+    typed = input_places(load_workbook(template))
+    return Recalculator(template, inputs=[address(typed[f.key]) for f in FIELDS])
 
 
 def campaign_inputs(names, campaign):
-    return {address(names[f.key]): getattr(campaign, f.key) for f in FIELDS}
+    """The campaign in the cells the analyst types (a platform-fed field's name is on the value in use)."""
+    typed = {f.key: names.get(typed_name(f.key), names[f.key]) for f in FIELDS}
+    return {address(typed[f.key]): getattr(campaign, f.key) for f in FIELDS}
 
 
 # ------------------------------------------------------------------------------------------------- sheets
@@ -247,13 +251,19 @@ def test_tables_are_fixed_size_array_formulas_over_the_plan_and_the_inputs(templ
     assert formula(planner_sheet.FORECAST_LINES_TABLE) == (
         '=IF((planner_spillover<=0.95),XHS_FORECAST_LINES(planner_lines,brand_stage,"base",planner_benchmarks,'
         'planner_spillover,planner_level_used),"n/a")')
-    assert formula(planner_sheet.BACKTEST_TABLE) == (
-        '=IF((COUNTA(planner_history)>0),IF((COUNTA(planner_history_spend)>=4),'
-        'XHS_BACKTEST(planner_history_table,planner_level_used),"n/a"),"n/a")')
+    # The Inputs sheet's switch: the pasted platform data's tables, else the typed blocks.
+    switch = 'IF(OR((input_source="platform data"),(input_source="平台数据")),'
+    assert formula(planner_sheet.BACKTEST_TABLE).startswith(f"={switch}IF((COUNTA(platform_export)>0),")
+    assert formula(planner_sheet.BACKTEST_TABLE).endswith(
+        '"n/a"),IF((COUNTA(planner_history)>0),IF((COUNTA(planner_history_spend)>=4),'
+        'XHS_BACKTEST(planner_history_table,planner_level_used),"n/a"),"n/a"))')
+    assert "XHS_BACKTEST(platform_history,planner_level_used)" in formula(planner_sheet.BACKTEST_TABLE)
     assert '"zh"' in formula(RECOMMENDATIONS["recommendations_zh"])
     assert formula(checkpoints_sheet.REALLOCATION_TABLE) == (
-        '=IF((COUNTA(checkpoints)>0),IF((reserve_to_reallocate>0),'
-        'XHS_REALLOCATE(checkpoints,reserve_to_reallocate,reallocation_caps),"n/a"),"n/a")')
+        f'={switch}IF((COUNTA(platform_export)>0),IF((reserve_to_reallocate>0),'
+        'XHS_REALLOCATE(platform_checkpoints,reserve_to_reallocate,reallocation_caps),"n/a"),"n/a"),'
+        'IF((COUNTA(checkpoints)>0),IF((reserve_to_reallocate>0),'
+        'XHS_REALLOCATE(checkpoints,reserve_to_reallocate,reallocation_caps),"n/a"),"n/a"))')
     assert names[checkpoints_sheet.REALLOCATION_TABLE.name][3] == 2 + len(set(row[0] for row in checkpoints_sheet.CHECKPOINT_EXAMPLE))
     notes = " ".join(str(c.value) for c in workbook["Checkpoints"]["A"][:8] if c.value)
     assert f"{len(checkpoints_sheet.CHECKPOINT_LINES)} lines" in notes and "resize it" in notes

@@ -627,13 +627,13 @@ def test_recalc_names_the_bad_inputs_first_and_counts_the_cells_they_break(tmp_p
     from xhsxl.cli import app
     from xhsxl.schema import ClientCampaign
     from xhsxl.workbook.fill import write_workbook
-    from xhsxl.workbook.read import named_places
+    from xhsxl.workbook.read import input_places
 
     path = tmp_path / "client.xlsx"
     write_workbook(ClientCampaign(client_name="Acme", creator_fees=250_000, direct_revenue=900_000,
                                   impressions=2_000_000, clicks=40_000, conversions=3_000), path)
     workbook = openpyxl.load_workbook(path)
-    places = named_places(workbook)
+    places = input_places(workbook)
     bad = {"creator_fees": "lots", "gross_margin": 7.5, "clicks": -40, "retention_rate": "high"}
     for key, value in bad.items():
         sheet, row, column, _rows, _columns = places[key]

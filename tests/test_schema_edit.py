@@ -38,7 +38,7 @@ CHECK = textwrap.dedent('''
     import xhsxl
     from xhsxl.schema import FIELDS, OUTPUTS, SPANS
     from xhsxl.workbook.clients import read_clients
-    from xhsxl.workbook.read import named_places, read_inputs
+    from xhsxl.workbook.read import input_places, named_places, read_inputs
     from xhsxl.workbook.recalc import Recalculator
     from xhsxl.workbook.static import same_value, static_mismatches
     from xhsxl.workbook.sheets import worked_examples
@@ -53,12 +53,13 @@ CHECK = textwrap.dedent('''
     template = work / "template.xlsx"
     template.write_bytes(workbook_bytes(build_workbook()))
     places = named_places(build_workbook())
+    typed = input_places(build_workbook())  # where each field is typed (a platform-fed one has a value cell too)
 
-    def address(name):
-        sheet, row, column, _, _ = places[name]
+    def address(name, where=places):
+        sheet, row, column, _, _ = where[name]
         return sheet, f"{get_column_letter(column)}{row}"
 
-    recalculator = Recalculator(template, inputs=[address(f.key) for f in FIELDS])
+    recalculator = Recalculator(template, inputs=[address(f.key, typed) for f in FIELDS])
     drawn = []
 
     @settings(max_examples=int(sys.argv[2]), deadline=None, database=None, derandomize=True,
@@ -72,7 +73,7 @@ CHECK = textwrap.dedent('''
         core = campaign.results()
         if not math.isclose(core["total_cost"], math.fsum(getattr(campaign, k) for k in SPANS["cost_lines"])):
             problems.append(f"core total cost {core['total_cost']} is not the sum of the costs group")
-        result = recalculator.calculate({address(f.key): getattr(campaign, f.key) for f in FIELDS})
+        result = recalculator.calculate({address(f.key, typed): getattr(campaign, f.key) for f in FIELDS})
         problems.extend(f"recalc error {e}" for e in result.errors)
         for output in OUTPUTS:
             got, expected = result.value(*address(output.key)), core[output.key]

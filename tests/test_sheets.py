@@ -12,7 +12,7 @@ from xhsxl.core import metrics
 from xhsxl.schema import FIELDS, SPANS
 from xhsxl.workbook import sheets
 from xhsxl.workbook.formula import Call, Name, Span, Sum
-from xhsxl.workbook.read import named_places, read_inputs
+from xhsxl.workbook.read import input_places, named_places, read_inputs
 from xhsxl.workbook.recalc import recalculate
 from xhsxl.workbook.sheets.kit import INPUT_FILL, ComputedCell, InputBlock, Kit, Sheet
 from xhsxl.workbook.static import result_cells, static_mismatches, xhs_cells
@@ -52,14 +52,15 @@ def test_the_declared_xhs_results_are_exactly_the_cells_whose_formulas_call_xhs_
     assert {(sheet, cell) for sheet, cell, _ in result_cells(live)} == scanned
 
 
-def test_every_yellow_cell_outside_the_inputs_sheet_belongs_to_a_declared_block():
+def test_every_yellow_cell_is_a_schema_field_or_belongs_to_a_declared_block():
     workbook = build_workbook()
     places = named_places(workbook)
-    declared = set()
+    declared = {(sheet, row, column) for sheet, row, column, *_ in input_places(workbook).values()}
+    assert len(declared) == len(FIELDS)
     for key, (block, r, c) in sheet_inputs().items():
         sheet, row, column, *_ = places[block]
         declared.add((sheet, row + r, column + c))
-    yellow = {(ws.title, cell.row, cell.column) for ws in workbook.worksheets if ws.title != "Inputs"
+    yellow = {(ws.title, cell.row, cell.column) for ws in workbook.worksheets
               for row in ws.iter_rows() for cell in row if cell.fill == INPUT_FILL}
     assert yellow == declared
 

@@ -25,7 +25,7 @@ from xhsxl import udfs
 from xhsxl.core.errors import XhsInputError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, OUTPUTS, SPANS, ClientCampaign
 from xhsxl.workbook.formula import NATIVE, NATIVE_TABLES, NOT_APPLICABLE, CellError, Lit
-from xhsxl.workbook.read import named_places
+from xhsxl.workbook.read import input_places, named_places
 from xhsxl.workbook.sheets.inputs import write_input
 from xhsxl.workbook.static import same_value
 from xhsxl.workbook.template import _Builder, build_workbook, static_shown_values, workbook_bytes
@@ -139,7 +139,7 @@ def test_each_native_rendering_computes_what_its_udf_returns_or_refuses_what_it_
 
 def test_inputs_feeding_only_frozen_values_are_locked_and_the_sheet_says_so():
     workbook = build_workbook(EXAMPLES[1], static=True)
-    places = named_places(workbook)
+    places = {**named_places(workbook), **input_places(workbook)}
     sheet, row, column, *_ = places["attribution_paths"]
     path_cell = workbook[sheet].cell(row, column)
     assert path_cell.protection.locked and workbook[sheet].protection.sheet
@@ -154,7 +154,7 @@ def test_inputs_feeding_only_frozen_values_are_locked_and_the_sheet_says_so():
 def edit(source: Path, target: Path, values: dict[str, object]) -> None:
     """Type new values into a copy's input cells, as a client would, and save it as ``target``."""
     workbook = load_workbook(source)
-    places = named_places(workbook)
+    places = input_places(workbook)
     for key, value in values.items():
         sheet, row, column, *_ = places[key]
         cell = workbook[sheet].cell(row, column)

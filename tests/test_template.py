@@ -22,7 +22,8 @@ from xhsxl.workbook.sheets import results as results_sheet
 from xhsxl.workbook.sheets import SHEETS
 from xhsxl.schema import SPANS
 from xhsxl.workbook.formula import NOT_APPLICABLE
-from xhsxl.workbook.read import named_places, read_inputs
+from xhsxl.workbook.read import input_places, named_places, read_inputs
+from xhsxl.workbook.sheets.inputs import typed_name
 from xhsxl.workbook.recalc import Recalculator, recalculate
 from xhsxl.workbook.static import same_value, static_mismatches
 from xhsxl.workbook.template import build_workbook, workbook_bytes
@@ -82,7 +83,8 @@ def template_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def recalculator(template_path, template_names):
     # Naming the input cells lets the engine compile a faster path from them to every formula.
-    return Recalculator(template_path, inputs=[cell(template_names[f.key]) for f in FIELDS])
+    typed = input_places(load_workbook(template_path))
+    return Recalculator(template_path, inputs=[cell(typed[f.key]) for f in FIELDS])
 
 
 @pytest.mark.parametrize("index", [0, 1])
@@ -107,7 +109,8 @@ def template_names(template_path):
 @given(campaigns())
 def test_template_recalculated_for_random_campaigns_equals_the_core(recalculator, template_names, campaign):
     names = template_names
-    inputs = {cell(names[f.key]): getattr(campaign, f.key) for f in FIELDS}
+    typed = {f.key: names.get(typed_name(f.key), names[f.key]) for f in FIELDS}  # where the analyst types
+    inputs = {cell(typed[f.key]): getattr(campaign, f.key) for f in FIELDS}
     result = recalculator.calculate(inputs)
     assert result.errors == []
     assert_matches_core(campaign, result.value, names)
@@ -115,7 +118,7 @@ def test_template_recalculated_for_random_campaigns_equals_the_core(recalculator
 
 def test_every_input_cell_has_a_name_a_validation_a_comment_and_is_unlocked():
     workbook = build_workbook()
-    names = named_cells(workbook)
+    names = input_places(workbook)
     ws = workbook["Inputs"]
     validated = {c for dv in ws.data_validations.dataValidation for rng in dv.sqref.ranges for c in [rng.coord]}
     for field in FIELDS:
@@ -130,6 +133,9 @@ def test_every_input_cell_has_a_name_a_validation_a_comment_and_is_unlocked():
         fractional = field.unit == "count" and not field.integer
         assert target.number_format == (FRACTIONAL_COUNT if fractional else field.number_format)
     assert ws.protection.sheet is True
+    # A platform-fed field's own name is on the value in use: a locked formula over its typed cell.
+    value = ws[cell(named_cells(workbook)["paid_ads"])[1]]
+    assert value.data_type == "f" and "typed_paid_ads" in value.value and value.protection.locked is not False
 
 
 def test_every_computed_cell_is_locked_and_formatted():

@@ -1050,13 +1050,16 @@ _ROWS_DOC = ("Optional: the data rows of the range the table fills; the rows bey
              "(not #N/A), so the range can be passed on, and an export with more rows is refused, not cut.")
 
 
+_SHEET_ROWS = 1_048_576
+
+
 def _padded(table: list[list[Any]], rows: Any) -> list[list[Any]]:
     """``table`` (a header, then data rows) with blank rows up to ``rows`` data rows, when ``rows`` is given."""
     room = cell_integer(rows, "rows", None)
     if room is None:
         return table
-    if room < 1:
-        raise XhsInputError(argument="rows", reason="must be at least 1", value=rows)
+    if not 1 <= room <= _SHEET_ROWS:
+        raise XhsInputError(argument="rows", reason=f"must be 1 to {_SHEET_ROWS:,} (a sheet's rows)", value=rows)
     if len(table) - 1 > room:
         raise XhsInputError(f"the exports give {len(table) - 1} rows and the table has room for {room}; paste fewer "
                             "plans or days, or use the command line (xhsxl import), which has no limit")

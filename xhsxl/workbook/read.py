@@ -25,7 +25,7 @@ from xhsxl.workbook.clients import check_xlsx_archive
 from xhsxl.workbook.sheets import input_blocks
 from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK, typed_name, uses_platform_data
 
-__all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places", "input_cell"]
+__all__ = ["CellProblem", "WorkbookInputs", "read_inputs", "named_places", "input_cell", "input_places"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,14 @@ def _named_cell(workbook: Any, key: str) -> tuple[str, str] | None:
     return sheet, ref.replace("$", "")
 
 
+def input_places(workbook: Any) -> dict[str, tuple[str, int, int, int, int]]:
+    """Every schema field's place where the analyst types it (see :func:`input_cell`), as
+    :func:`named_places` gives places; a field with neither name is left out."""
+    places = named_places(workbook)
+    found = {f.key: places.get(typed_name(f.key)) or places.get(f.key) for f in FIELDS}
+    return {key: place for key, place in found.items() if place is not None}
+
+
 def input_cell(workbook: Any, key: str) -> tuple[str, str] | None:
     """(sheet, cell) where the analyst types field ``key``: a platform-fed field's typed cell, which has a name
     of its own (the field's name is on the value in use), else the field's named cell; None when neither is a
@@ -132,6 +140,7 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
         problem = _platform_values(workbook, sheet_values, values, places)
         if problem is not None:
             problems.append(problem)
+    problems += _typed_over(workbook, values)
     campaign = None
     checked, refused = campaign_cells(values)
     try:
@@ -150,6 +159,31 @@ def read_inputs(path: Path | str) -> WorkbookInputs:
     if problems:
         campaign = None
     return WorkbookInputs(path, values, campaign, problems, sheet_values, sheet_problems)
+
+
+def _typed_over(workbook: Any, values: dict[str, Any]) -> list[CellProblem]:
+    """A platform-fed field's value cell (a locked formula) that holds something else than the value it would
+    compute: typed over after the sheet's protection was lifted. The workbook then computes with that, the
+    reader with the typed cell (or the export), so it is reported rather than either guessed. A cell saved
+    without a computed value (openpyxl) or holding an error reads None or ``#...`` and is not judged."""
+    problems = []
+    for f in FIELDS:
+        if _named_cell(workbook, typed_name(f.key)) is None or (place := _named_cell(workbook, f.key)) is None:
+            continue
+        sheet, cell = place
+        shown = workbook[sheet][cell].value
+        if shown is None or (isinstance(shown, str) and shown.startswith("#")):
+            continue
+        expected = values.get(f.key)
+        same = shown == expected or (isinstance(shown, (int, float)) and isinstance(expected, (int, float))
+                                     and not isinstance(shown, bool) and abs(shown - expected) <= 1e-9 * max(
+                                         1.0, abs(expected)))
+        if not same:
+            typed_sheet, typed_cell = _named_cell(workbook, typed_name(f.key)) or place
+            problems.append(CellProblem(f.key, f.label_en, sheet, cell, shown,
+                                        f"the value in use was typed over (it is a formula over the Typed cell "
+                                        f"{typed_cell}); type the value in {typed_sheet}!{typed_cell} instead"))
+    return problems
 
 
 def _platform_values(workbook: Any, sheet_values: dict[str, Any], values: dict[str, Any],

@@ -542,9 +542,10 @@ class Kit:
             head.font = BOLD
             head.fill = TABLE_HEADER_FILL
             head.border = BOX
-            head.alignment = Alignment(vertical="center", wrap_text=True)
-            # Column 1's header cell is left as the function writes it: a static copy puts an error's message
-            # there, which a label would hide.
+            # Column 1's header cell is left as the function writes it (a short code): a static copy puts an
+            # error's message there, which a label would hide and wrapping would spill over the title above;
+            # unwrapped, the message runs on over the blank header cells beside it.
+            head.alignment = Alignment(vertical="center", wrap_text=column > 1)
             label = spec.header_labels[column - 1] if column - 1 < len(spec.header_labels) else ""
             if label and column > 1:
                 head.number_format = shown_as(label)

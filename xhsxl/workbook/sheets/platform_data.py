@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from xhsxl.platforms.mapping import MAPPED_FIELDS, MAPPING_TABLE_HEADER
 from xhsxl.platforms.tables import CHECKPOINT_HEADER, HISTORY_HEADER
+from xhsxl.schema import FIELDS_BY_KEY
 from xhsxl.workbook.formula import Call, Lit, Name, Span
 from xhsxl.workbook.sheets.kit import InputBlock, Kit, Sheet, TableSpec, data_status_cell, when_filled
 
@@ -47,6 +48,8 @@ MAPPING_TABLE = TableSpec(
     when_filled(EXPORT_BLOCK.name, Call("XHS_PLATFORM_MAP", Span(EXPORT_BLOCK.name), Span(EXPORT2_BLOCK.name),
                                         Name(WINDOW_BLOCK.name))),
     (None, None, "count", None),
+    header_labels=("", "中文", "Value · 数值", "Source · 来源"),
+    row_labels=tuple(FIELDS_BY_KEY[key].label_en for key in MAPPED_FIELDS),
 )
 
 #: Fixed sizes of the history and checkpoint tables (array formulas): rows beyond the export's show #N/A.
@@ -108,7 +111,7 @@ def draw(kit: Kit) -> None:
     row += PASTE_ROWS + 3
     ws.cell(row, 1, "2 · Other platform's export (optional) · 另一平台导出数据（可选）")
     kit.input_block(ws, row + 1, 1, EXPORT2_BLOCK)
-    kit.widths(ws, (26, 16, 16, 40) + (12,) * (PASTE_COLUMNS - 4))
+    kit.widths(ws, (38, 16, 16, 40) + (12,) * (PASTE_COLUMNS - 4))
 
 
 SHEET = Sheet("Platform data", "平台数据", draw, inputs=(EXPORT_BLOCK, EXPORT2_BLOCK, WINDOW_BLOCK),
