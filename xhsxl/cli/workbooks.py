@@ -198,13 +198,14 @@ def recalc(
                                ExitCode.FILE)
 
     from xhsxl.workbook.recalc import recalculate
-    from xhsxl.workbook.static import static_mismatches
 
     with about(workbook):
         result = recalculate(workbook)
     _report_recalculation(workbook, result, fmt)
     if not (static or out):
         raise typer.Exit(ExitCode.INPUT if result.errors else ExitCode.OK)
+    from xhsxl.workbook.static import static_mismatches  # here: a plain recalc has no use for the static builder
+
     inputs = _read_inputs(workbook)
     mismatches = static_mismatches(inputs.campaign, result, sheet_values=inputs.sheet_values)
     for mismatch in mismatches:
