@@ -3,9 +3,11 @@ recalculate one headlessly (optionally writing its static copy)."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
@@ -148,6 +150,42 @@ def _report_recalculation(workbook: Path, result: Any, fmt: OutputFormat, name_i
     say(f"{prefix}{count:,} cells evaluated, {len(result.errors)} ending in an error{causes_text}", fmt)
 
 
+class _Collector:
+    """The cyclic garbage collector's part in a recalc command: off while the first workbook is compiled and
+    evaluated, then the survivors frozen and the collector back on for the workbooks after it.
+
+    A compiled template is some 200,000 objects that live until the command ends, beside the modules imported
+    for it; the collector's passes walk them again and again and free nothing (a fifth of a single recalc's CPU
+    time). Frozen (``gc.freeze``), they are left out of every later pass, while each further workbook's garbage
+    is collected as usual. When the command ends, the collector's state is what it was before.
+    """
+
+    def __init__(self) -> None:
+        self.frozen = False
+
+    def first_workbook_done(self) -> None:
+        if not self.frozen and not gc.isenabled():
+            gc.freeze()
+            self.frozen = True
+            gc.enable()
+
+
+@contextlib.contextmanager
+def _collector_for_the_command() -> Iterator[_Collector]:
+    enabled = gc.isenabled()
+    gc.disable()
+    collector = _Collector()
+    try:
+        yield collector
+    finally:
+        if collector.frozen:
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
+
+
 @app.command()
 def recalc(
     workbooks: Annotated[list[Path], typer.Argument(
@@ -166,6 +204,12 @@ def recalc(
     checked against the recalculated live cells. Exit status 2 when a cell ends in an error or the static copy
     disagrees with the live cells.
     """
+    with _collector_for_the_command() as collector:
+        _recalc(workbooks, out, static, overwrite, fmt, collector)
+
+
+def _recalc(workbooks: list[Path], out: Path | None, static: bool, overwrite: bool, fmt: OutputFormat,
+            collector: _Collector) -> None:
     files: list[Path] = []
     for given in workbooks:
         if given.is_dir():
@@ -185,6 +229,7 @@ def recalc(
         for path in files:  # the results come in the files' order: a file that cannot be read is named
             with about(path):
                 _, many = next(results)
+            collector.first_workbook_done()
             _report_recalculation(path, many, fmt, name_in_summary=True)
             failed += bool(many.errors)
         say(f"{len(files)} workbooks recalculated, {failed} with a cell ending in an error", fmt)
