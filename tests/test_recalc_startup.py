@@ -155,3 +155,23 @@ def test_the_recalc_command_leaves_the_collector_on_and_nothing_frozen(tmp_path)
     missing = runner.invoke(app, ["recalc", str(tmp_path / "a.xlsx"), str(tmp_path / "missing.xlsx")])
     assert missing.exit_code != 0
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_after_the_recalc_command_the_objects_left_are_frozen_at_exit_not_collected(tmp_path):
+    path = _single(tmp_path, "exit.xlsx")
+    # A handler registered first runs last: it sees what the command's handler left for finalisation.
+    code = f"""
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit", gc.get_freeze_count()))
+from xhsxl.cli import app
+sys.argv = ["xhsxl", "recalc", {str(path)!r}]
+try:
+    app()
+except SystemExit:
+    pass
+print("frozen before exit", gc.get_freeze_count())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    lines = dict(line.rsplit(" ", 1) for line in done.stdout.splitlines() if line.startswith("frozen"))
+    assert int(lines["frozen before exit"]) == 0
+    assert int(lines["frozen at exit"]) > 10_000

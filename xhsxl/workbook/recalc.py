@@ -313,8 +313,8 @@ def _collector_paused() -> Iterator[None]:
 
     Compiling the template allocates some 200,000 container objects (cells, ranges, graph nodes) that live as
     long as the model, and evaluating it tens of thousands more; every few hundred allocations the collector
-    walks the young ones, finds them all alive and moves them on, which took a quarter of the compile's CPU
-    time. The cycles a compile or evaluation leaves behind are collected by the first pass after it.
+    walks the young ones, finds them all alive and moves them on, again and again as they age. Paused, they
+    are walked once, by the first pass after the compile, which also collects the cycles it left behind.
     """
     paused = gc.isenabled()
     if paused:
