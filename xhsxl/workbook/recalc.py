@@ -34,10 +34,12 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import inspect
 import math
 import os
 import re
+import sys
 import threading
 import types
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -45,7 +47,6 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter, range_boundaries
 
-from xhsxl import udfs
 from xhsxl.workbook.clients import check_xlsx_archive
 
 __all__ = [
@@ -262,69 +263,38 @@ def _engine_warnings_silenced() -> Iterator[None]:
         logger.setLevel(level)
 
 
-#: The engine's function modules whose import waits for scipy.stats (about half a second): ``stat`` imports
-#: it, ``comp`` imports ``stat``. The template calls none of their functions (MAX, AVERAGE, RANK, …).
-_SCIPY_FUNCTION_MODULES = (".stat", ".comp")
+#: The scipy modules the engine's statistics functions bind at import (``from scipy import stats, linalg``) but
+#: use only inside the functions: scipy.stats alone takes about half a second to import.
+_STATISTICS_SCIPY_MODULES = ("scipy.stats", "scipy.linalg")
 
 
 def _defer_statistics_functions() -> None:
-    """Let the engine look functions up without importing scipy.stats until a formula needs one of them.
+    """Let the engine's statistics functions load without importing scipy.stats until one of them runs.
 
-    ``formulas`` resolves a name in a table that its ``get_functions`` builds by importing every function
-    module on the first formula parsed. This installs a table with the same entries, in the same order of
-    precedence, that imports the scipy-bound modules only when a name is not found without them.
+    ``formulas`` builds its function table by importing every function module on the first formula parsed;
+    its ``stat`` module (COUNTA, MAX, AVERAGE, RANK, …, which the template calls) binds ``scipy.stats`` at
+    import but calls it only inside the distribution and test functions. Each module above is bound here as
+    a lazily loaded module (the standard library's ``importlib.util.LazyLoader``): the same module, executed
+    on its first attribute access, so a formula that needs scipy.stats gets it and one that does not never
+    waits for it.
     """
-    import importlib
+    import importlib.util
 
-    import formulas.functions as functions
-
-    cached = getattr(functions.get_functions, "cache_info", None)
-    if cached is None or cached().currsize:
-        return  # installed already (no cache), or the full table was built before: nothing left to save
-
-    def full_table() -> dict[str, Any]:
-        table: dict[str, Any] = {}
-        for name in functions.SUBMODULES:
-            table.update(importlib.import_module(name, functions.__name__).FUNCTIONS)
-        table.update(functions.FUNCTIONS)
-        return table
-
-    class FunctionTable(dict[str, Any]):
-        complete = False
-
-        def _complete(self) -> None:
-            # Entries registered since (the XHS_ functions) keep precedence over the engine's own.
-            added = {key: value for key, value in self.items() if base.get(key, _UNCOMPUTED) is not value}
-            self.complete = True
-            self.update(full_table())
-            self.update(added)
-
-        def __contains__(self, name: object) -> bool:
-            if not dict.__contains__(self, name) and not self.complete:
-                self._complete()
-            return dict.__contains__(self, name)
-
-        def __missing__(self, name: str) -> Any:
-            if not self.complete:
-                self._complete()
-                if dict.__contains__(self, name):
-                    return dict.__getitem__(self, name)
-            return functions.not_implemented
-
-    base: dict[str, Any] = {}
-    for name in functions.SUBMODULES:
-        if name not in _SCIPY_FUNCTION_MODULES:
-            base.update(importlib.import_module(name, functions.__name__).FUNCTIONS)
-    base.update(functions.FUNCTIONS)
-    table = FunctionTable(base)
-
-    def get_functions() -> FunctionTable:
-        return table
-
-    functions.get_functions = get_functions  # the engine's parser and compiler look it up here at each call
-    import formulas
-
-    formulas.get_functions = get_functions
+    for name in _STATISTICS_SCIPY_MODULES:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            continue  # the engine's own import then reports what is missing
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        # Bound on the package as the import system binds a submodule it loaded: ``from scipy import stats``
+        # then takes the attribute instead of re-importing, which on Python 3.11 would touch the module (it
+        # reads ``__spec__``) and so load it.
+        parent, _, child = name.rpartition(".")
+        setattr(sys.modules[parent], child, module)
 
 
 def _describe_engine_error(error: Exception) -> str:
@@ -335,6 +305,25 @@ def _describe_engine_error(error: Exception) -> str:
 
 
 _COMPILING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Compile or evaluate without passes of the cyclic garbage collector, whose state comes back afterwards.
+
+    Compiling the template allocates some 200,000 container objects (cells, ranges, graph nodes) that live as
+    long as the model, and evaluating it tens of thousands more; every few hundred allocations the collector
+    walks the young ones, finds them all alive and moves them on, again and again as they age. Paused, they
+    are walked once, by the first pass after the compile, which also collects the cycles it left behind.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:  # only the caller that switched it off switches it back on (threads compiling at once too)
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -363,9 +352,49 @@ def _progress_bar_silenced() -> Iterator[None]:
 # ----------------------------------------------------------------------------------------------- registration
 
 
+def _xlwings_decorators_do_nothing() -> bool:
+    """Whether xlwings' ``func``/``arg``/``ret`` here are pass-through: everywhere but Windows Excel (with
+    pywin32, where they register the function) and xlwings Server (``XLWINGS_ON_SERVER``)."""
+    return not sys.platform.startswith("win") and os.environ.get("XLWINGS_ON_SERVER") != "true"
+
+
+def _pass_through(function: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """``@func`` and ``@func(...)`` alike return the function unchanged, as xlwings' own fallback does."""
+    if callable(function):
+        return function
+    return lambda wrapped: wrapped
+
+
+@functools.lru_cache(maxsize=None)
+def _udfs() -> types.ModuleType:
+    """:mod:`xhsxl.udfs`, imported without xlwings where xlwings' decorators do nothing.
+
+    Recalculation calls the UDFs as plain functions. Importing xlwings takes about 0.3 s (it imports pandas
+    when installed) only to decorate them with pass-through decorators, so where the decorators are
+    pass-through, and nothing in the process has imported xlwings or the UDF module yet, the module is
+    imported against a stand-in with the same pass-through ``func``, ``arg`` and ``ret``. The stand-in is
+    removed as soon as the module is loaded: a later ``import xlwings`` gets the real package. In Windows
+    Excel, xlwings Server and xlwings Lite, xlwings imports the UDF module itself, with its real decorators.
+    """
+    if "xhsxl.udfs" in sys.modules or "xlwings" in sys.modules or not _xlwings_decorators_do_nothing():
+        from xhsxl import udfs
+
+        return udfs
+    stand_in = types.ModuleType("xlwings", "pass-through UDF decorators, as xlwings has them outside Windows")
+    for name in ("func", "arg", "ret", "sub", "script"):
+        setattr(stand_in, name, _pass_through)
+    sys.modules["xlwings"] = stand_in
+    try:
+        from xhsxl import udfs
+    finally:
+        if sys.modules.get("xlwings") is stand_in:
+            del sys.modules["xlwings"]
+    return udfs
+
+
 def xhs_function_names() -> list[str]:
     """The names of the Excel functions :mod:`xhsxl.udfs` defines (``XHS_ROI``, …), sorted."""
-    return sorted(name for name, value in vars(udfs).items() if name.startswith("XHS_") and callable(value))
+    return sorted(name for name, value in vars(_udfs()).items() if name.startswith("XHS_") and callable(value))
 
 
 class _ErrorArgument(Exception):
@@ -517,7 +546,7 @@ def register_xhs_functions() -> None:
     functions = engine.formulas.get_functions()
     for name in xhs_function_names():
         if name not in _REGISTERED:
-            _REGISTERED[name] = engine.wrap_func(_adapter(getattr(udfs, name)))
+            _REGISTERED[name] = engine.wrap_func(_adapter(getattr(_udfs(), name)))
         functions[name] = _REGISTERED[name]
 
 
@@ -571,6 +600,10 @@ class Recalculator:
     """
 
     def __init__(self, path: str | os.PathLike[str], inputs: Iterable[tuple[str, str]] = ()) -> None:
+        with _collector_paused():
+            self._compile(path, inputs)
+
+    def _compile(self, path: str | os.PathLike[str], inputs: Iterable[tuple[str, str]]) -> None:
         engine = _engine()
         register_xhs_functions()
         self.path = os.fspath(path)
@@ -664,6 +697,10 @@ class Recalculator:
         ``input_values`` maps ``(sheet, cell)`` to a float, str, bool or ``None`` (blank); cells not given
         keep the workbook's values. A formula cell raises ``ValueError``, an unknown sheet ``KeyError``.
         """
+        with _collector_paused():
+            return self._calculate(input_values)
+
+    def _calculate(self, input_values: Mapping[tuple[str, str], Any] | None) -> Recalculation:
         engine = _engine()
         values = {sheet: dict(cells) for sheet, cells in self._constants.items()}
         inputs: dict[str, Any] = {}
@@ -736,8 +773,9 @@ class Recalculator:
         if self._pipe is None and changed:
             # A second workbook of the layout: compile the evaluation order for every constant cell a formula
             # reads, so that this and every later workbook takes the faster pipe whichever inputs differ.
-            self._compile_pipe((sheet, address) for sheet, constants in self._constants.items()
-                               for address in constants)
+            with _collector_paused():
+                self._compile_pipe((sheet, address) for sheet, constants in self._constants.items()
+                                   for address in constants)
         return self.calculate(changed)
 
     def _evaluate(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
