@@ -211,12 +211,17 @@ def number_range(value: Any, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
     is_range = not is_single_cell(value)
     array = _fast_numbers(value) if isinstance(value, (list, tuple)) else None
     if array is not None:
-        bad = ~np.isfinite(array)
-        if bad.any():
-            row, column = np.argwhere(bad)[0]
+        finite = np.isfinite(array)
+        if not finite.all():
+            row, column = np.argwhere(~finite)[0]
             error = XhsInputError(argument=name, reason="must be a finite number", value=array[row, column])
             raise _at_cell(error, int(row) * array.shape[1] + int(column), array.shape[1], is_range)
         return array, np.zeros(array.shape, dtype=bool), is_range
+    return _careful_numbers(value, name, is_range)
+
+
+def _careful_numbers(value: Any, name: str, is_range: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`number_range` cell by cell: blanks, text numbers, booleans and dates each read or refused."""
     rows = _grid(value, name)
     flat = list(itertools.chain.from_iterable(rows))
     array = np.empty(len(flat))
