@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import os
 import platform
 import statistics
 import time
@@ -93,17 +94,18 @@ def conversion_floor_roi(revenue: list[list[float]], cost: list[list[float]]) ->
             gc.enable()
 
 
-def _timed(task: Callable[[], Any], collect_after: bool) -> float:
-    """Seconds for one call from a collected heap; with ``collect_after``, also the young collection that
-    the result causes while the caller still holds it."""
+def _timed(task: Callable[[], Any], collect_after: bool) -> tuple[float, float]:
+    """Wall and CPU seconds for one call from a collected heap; with ``collect_after``, also the young
+    collection that the result causes while the caller still holds it. CPU time is less disturbed than wall
+    time when other processes share the machine."""
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = task()
     if collect_after:
         gc.collect(0)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     del result
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -150,25 +152,26 @@ def main() -> None:
     for name, task in tasks.items():
         assert np.allclose(np.asarray(task(), dtype=float), np.asarray(expected)), name
     del expected
-    samples: dict[tuple[str, bool], list[float]] = {(name, after): [] for name in tasks for after in (False, True)}
+    samples: dict[tuple[str, bool], list[tuple[float, float]]] = {
+        (name, after): [] for name in tasks for after in (False, True)}
     for _ in range(args.repeats):
         for name, task in tasks.items():
             for after in (False, True):
                 samples[name, after].append(_timed(task, after))
-    medians = {key: statistics.median(values) for key, values in samples.items()}
-    print(f"\nXHS_ROI on {args.rows:,} rows against yardsticks outside the project (median of {args.repeats}, "
-          "interleaved)")
-    print(f"  {'':<40}{'call':>9}{'UDF / this':>12}{'+ collection':>15}{'UDF / this':>12}")
-    udf = "XHS_ROI (vectorised UDF)"
-    for name in tasks:
-        alone, collected = medians[name, False], medians[name, True]
-        print(f"  {name:<40}{alone:>7.3f} s{medians[udf, False] / alone:>11.2f}×{collected:>13.3f} s"
-              f"{medians[udf, True] / collected:>11.2f}×")
-    floor = "conversion floor (fromiter + tolist)"
-    for after, label in ((False, "call"), (True, "call + collection")):
-        ratio = medians[udf, after] / medians[floor, after]
-        print(f"  UDF within 1.2× of the conversion floor ({label}): {'met' if ratio <= 1.2 else 'MISSED'} "
-              f"({ratio:.2f}×)")
+    udf, floor = "XHS_ROI (vectorised UDF)", "conversion floor (fromiter + tolist)"
+    for clock, which in (("wall", 0), ("CPU", 1)):
+        medians = {key: statistics.median(t[which] for t in values) for key, values in samples.items()}
+        print(f"\nXHS_ROI on {args.rows:,} rows against yardsticks outside the project, {clock} time "
+              f"(median of {args.repeats}, interleaved; load average {os.getloadavg()[0]:.1f})")
+        print(f"  {'':<40}{'call':>9}{'UDF / this':>12}{'+ collection':>15}{'UDF / this':>12}")
+        for name in tasks:
+            alone, collected = medians[name, False], medians[name, True]
+            print(f"  {name:<40}{alone:>7.3f} s{medians[udf, False] / alone:>11.2f}×{collected:>13.3f} s"
+                  f"{medians[udf, True] / collected:>11.2f}×")
+        for after, label in ((False, "call"), (True, "call + collection")):
+            ratio = medians[udf, after] / medians[floor, after]
+            print(f"  UDF within 1.2× of the conversion floor ({label}): {'met' if ratio <= 1.2 else 'MISSED'} "
+                  f"({ratio:.2f}×)")
 
 
 if __name__ == "__main__":

@@ -296,28 +296,22 @@ def elementwise(
     except ValueError:
         sizes = ", ".join(f"{k} {a.shape[0]}×{a.shape[1]}" for k, a in arrays.items() if a.ndim == 2)
         raise XhsInputError(f"ranges must have the same size or be single cells ({sizes})") from None
-    all_blank = np.ones(shape, dtype=bool)
-    any_blank = np.zeros(shape, dtype=bool)
-    for blank in blanks.values():
-        all_blank &= np.broadcast_to(blank, shape)
-        any_blank |= np.broadcast_to(blank, shape)
-    partial = any_blank & ~all_blank
-    if partial.any():
-        row, column = np.argwhere(partial)[0]
-        name = next(k for k, b in blanks.items() if np.broadcast_to(b, shape)[row, column])
-        where = f"row {row + 1}" if shape[1] == 1 else f"row {row + 1}, column {column + 1}"
-        raise XhsInputError(f"{name} is blank in {where} where the other ranges have values")
-    keep = ~all_blank
-    if keep.all():
-        # the common case, a range without blank rows: no masking, straight back as Python floats
+    if any(blank.any() for blank in blanks.values()):
+        keep = _kept_cells(blanks, shape)
+    else:
+        keep = None  # the common case, ranges without a blank cell: nothing to mask
+    if keep is None or keep.all():
+        # no blank rows: straight back as Python floats
         try:
             with np.errstate(all="ignore"):
                 values = np.asarray(compute(**arrays, **(text or {})))
         except XhsInputError as error:
             raise _in_range(error, None, shape) from None
         values = np.broadcast_to(values, shape)
+        # float64 (what the core returns) goes as it is: a copy of a million values costs a millisecond
+        values = values.astype(float, copy=False) if values.dtype.kind in "fiu" else values.astype(object)
         with collector_paused():
-            return values.astype(float).tolist() if values.dtype.kind in "fiu" else values.astype(object).tolist()
+            return values.tolist()
     positions = np.flatnonzero(keep.ravel())
     flat_args = {k: np.broadcast_to(a, shape)[keep] for k, a in arrays.items()}
     try:
@@ -329,6 +323,22 @@ def elementwise(
     out[keep] = [plain(v) for v in np.broadcast_to(values, positions.shape)] if values.dtype.kind not in "fiu" \
         else np.broadcast_to(values.astype(float), positions.shape)
     return out.tolist()
+
+
+def _kept_cells(blanks: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """The cells to compute: not blank in every range; a cell blank in some ranges only is refused."""
+    all_blank = np.ones(shape, dtype=bool)
+    any_blank = np.zeros(shape, dtype=bool)
+    for blank in blanks.values():
+        all_blank &= np.broadcast_to(blank, shape)
+        any_blank |= np.broadcast_to(blank, shape)
+    partial = any_blank & ~all_blank
+    if partial.any():
+        row, column = np.argwhere(partial)[0]
+        name = next(k for k, b in blanks.items() if np.broadcast_to(b, shape)[row, column])
+        where = f"row {row + 1}" if shape[1] == 1 else f"row {row + 1}, column {column + 1}"
+        raise XhsInputError(f"{name} is blank in {where} where the other ranges have values")
+    return ~all_blank
 
 
 def plain(value: Any) -> Any:
