@@ -449,8 +449,10 @@ def _path_text(cell: Any, row: int) -> str:
 
 
 def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
-    if set(map(type, cells)) <= {float}:  # what Excel passes for numbers: read in C
-        return np.fromiter(cells, dtype=float, count=len(cells))
+    try:  # what Excel passes for numbers, floats, read and checked in one pass in C (see excel.ranges)
+        return np.fromiter(map(float.conjugate, cells), dtype=float, count=len(cells))
+    except TypeError:  # a blank, text, a bool, a whole number: cell by cell, each refusal at its row
+        pass
     numbers = np.empty(len(cells))
     for index, (cell, row) in enumerate(zip(cells, rows)):
         try:
