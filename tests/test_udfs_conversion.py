@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from xhsxl import udfs
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel import ranges
+from xhsxl.excel.cells import is_blank
 
 #: Mostly floats (what Excel passes for numbers, nan and inf included), with every other kind of cell.
 float_cell = st.floats(allow_nan=True, allow_infinity=True)
@@ -124,3 +125,59 @@ def test_the_collector_is_back_on_after_a_conversion_and_stays_off_when_it_was_o
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _range_columns_row_by_row(ranges_: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...],
+                              may_be_blank: tuple[str, ...]) -> tuple[dict[str, list[Any]], list[int]]:
+    """The rule :func:`ranges.range_columns` implements, read one row at a time: the reference it must equal."""
+    for name in required:
+        if is_blank(ranges_[name]):
+            raise XhsInputError(f"{name} is required (the cell is blank)")
+    columns = {name: ranges.column_cells(value, name) for name, value in ranges_.items() if value is not None}
+    first = next(iter(columns))
+    for name, cells in columns.items():
+        if len(cells) != len(columns[first]):
+            raise XhsInputError(f"{name} has {len(cells)} rows but {first} has {len(columns[first])}; "
+                                "select ranges of the same size")
+    end = max((index + 1 for cells in columns.values() for index, cell in enumerate(cells) if cell is not None),
+              default=0)
+    columns = {name: cells[:end] for name, cells in columns.items()}
+    blank = {name: [is_blank(cell) for cell in cells] for name, cells in columns.items()}
+    for name in optional:
+        if name in columns and all(blank[name]):
+            del columns[name], blank[name]
+    kept = []
+    for index in range(end):
+        if all(blank[name][index] for name in columns):
+            continue
+        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
+        if missing:
+            filled = next(name for name in columns if not blank[name][index])
+            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+        kept.append(index)
+    return columns, kept
+
+
+column_cell = st.one_of(st.none(), st.none(), st.just(""), st.just(" "), st.floats(allow_nan=False),
+                        st.sampled_from(["kol_mid > tmall", "x", "0"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 8).flatmap(lambda rows: st.tuples(
+    st.lists(st.lists(column_cell, min_size=rows, max_size=rows), min_size=2, max_size=4),
+    st.booleans(), st.booleans())))
+def test_range_columns_keeps_the_rows_and_refuses_the_row_that_a_row_by_row_reading_does(drawn):
+    cells, last_optional, last_may_be_blank = drawn
+    names = [f"c{index}" for index in range(len(cells))]
+    given_ranges = {name: [[cell] for cell in column] for name, column in zip(names, cells)}
+    optional = (names[-1],) if last_optional else ()
+    may_be_blank = (names[-1],) if last_may_be_blank else ()
+    arguments = (given_ranges, (names[0],), optional, may_be_blank)
+
+    def outcome(read: Any) -> Any:
+        try:
+            return read(*arguments)
+        except XhsInputError as error:
+            return str(error)
+
+    assert outcome(ranges.range_columns) == outcome(_range_columns_row_by_row)

@@ -26,7 +26,7 @@ import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.excel.cells import coerce_number, is_blank
+from xhsxl.excel.cells import blank_mask, coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
@@ -432,22 +432,21 @@ def range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: t
                                 "select ranges of the same size")
     # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
     end = max(_after_last_filled(cells) for cells in columns.values())
-    columns = {name: cells[:end] for name, cells in columns.items()}
-    blank = {name: list(map(is_blank, cells)) for name, cells in columns.items()}
+    columns = {name: cells[:end] if end < len(cells) else cells for name, cells in columns.items()}
+    # Which cells are blank, column by column in C (a touch log is a million rows), then the rows as arrays.
+    blank = {name: blank_mask(cells) for name, cells in columns.items()}
     for name in optional:
-        if name in columns and all(blank[name]):
+        if name in columns and blank[name].all():
             del columns[name], blank[name]
-    kept: list[int] = []
-    for index in range(end):
-        blanks = [blank[name][index] for name in columns]
-        if all(blanks):
-            continue
-        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
-        if missing:
-            filled = next(name for name in columns if not blank[name][index])
-            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
-        kept.append(index)
-    return columns, kept
+    all_blank = np.logical_and.reduce([blank[name] for name in columns])
+    checked = [blank[name] for name in columns if name not in may_be_blank]
+    partial = np.logical_or.reduce(checked) & ~all_blank if checked else np.zeros(end, dtype=bool)
+    if partial.any():
+        index = int(np.argmax(partial))  # the first such row, as a reader going down the range finds it
+        missing = next(name for name in columns if blank[name][index] and name not in may_be_blank)
+        filled = next(name for name in columns if not blank[name][index])
+        raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+    return columns, np.flatnonzero(~all_blank).tolist()
 
 
 def at_rows(error: XhsInputError, rows: Any) -> XhsInputError:
