@@ -83,12 +83,19 @@ def test_ranges_of_floats_take_the_fast_path_with_the_careful_paths_result(rows)
 
 
 @pytest.mark.parametrize("value", [
-    [[1.0], [True]], [[1.0], [None]], [[1.0], ["2"]], [[1.0], [2]], [1.0, [2.0]], [[1.0], 2.0], [[1.0], [2.0, 3.0]],
-    [[1.0], []], [[1.0, 2.0], [3.0]], [[1.0], (2.0,)], [[1.0], np.array([2.0])], [[1.0], {2.0: "x"}],
-    [[1.0], [dt.datetime(2024, 5, 1)]], [np.float32(1.5)], [], [[]],
+    [[1.0], [True]], [[1], [True]], [[1.0], [None]], [[1.0], ["2"]], [1.0, [2.0]], [[1.0], 2.0], [[1.0], [2.0, 3.0]],
+    [[1.0], []], [[1], []], [[1.0, 2.0], [3.0]], [[1.0], (2.0,)], [[1.0], np.array([2.0])], [[1.0], {2.0: "x"}],
+    [[1.0], [dt.datetime(2024, 5, 1)]], [[1.0], [2 ** 1100]], [], [[]],
 ], ids=repr)
-def test_the_fast_path_declines_anything_but_a_rectangle_of_floats(value):
+def test_the_fast_path_declines_anything_but_a_rectangle_of_numbers(value):
     assert ranges._fast_numbers(value) is None
+
+
+@pytest.mark.parametrize("value", [[[450_000], [680_000.5]], [[1, 2], [3.5, 4]], [2, 3.5], [[np.float32(1.5)]]],
+                         ids=repr)
+def test_whole_numbers_as_xlwings_lite_passes_them_take_the_fast_path_with_the_careful_paths_result(value):
+    assert ranges._fast_numbers(value) is not None
+    assert _outcome(lambda v: ranges.number_range(v, "revenue"), value) == _outcome(_careful, value)
 
 
 def test_the_fast_path_reads_columns_rows_blocks_and_flat_lists_exactly():

@@ -140,35 +140,50 @@ def _grid(value: Any, name: str) -> list[list[Any]]:
     return [[item] for item in value]
 
 
-def _fast_numbers(value: list[Any] | tuple[Any, ...]) -> np.ndarray | None:
-    """The range as a 2-D float array when it is a rectangle of floats, else None (the careful path).
+#: Cell types numpy may read without looking at each value: numbers as Python and numpy hold them (a bool,
+#: though an int to Python, is its own type here and goes the careful path, which refuses it).
+_PLAIN_NUMBERS = {float, int, np.float64, np.float32, np.int64, np.int32}
 
-    Excel passes every number as a ``float``, so a numeric range is read and checked in one pass in C, at
-    the cost of reading it at all: ``float.conjugate`` hands back a float as it is and raises TypeError for
-    anything else (a bool, an int, text, a blank, a date), and ``itertools.starmap`` calls it with each row's
-    cells as its arguments, so a one-column row of any other width raises too. Whatever fails goes the
-    careful path, which reads every kind of cell and words the refusal; this path only ever accepts what
-    that path would read as the same floats.
+
+def _fast_numbers(value: list[Any] | tuple[Any, ...]) -> np.ndarray | None:
+    """The range as a 2-D float array when it is a rectangle of numbers, else None (the careful path).
+
+    Classic Excel passes every number as a ``float``, so a range of them is read and checked in one pass
+    in C, at the cost of reading it at all: ``float.conjugate`` hands back a float as it is and raises
+    TypeError for anything else (a bool, an int, text, a blank, a date), and ``itertools.starmap`` calls it
+    with each row's cells as its arguments, so a one-column row of any other width raises too. xlwings Lite
+    and Server pass a whole number as an ``int``: a range holding one is read after one scan of the cells'
+    types. Whatever fails both goes the careful path, which reads every kind of cell and words the refusal;
+    this path only ever accepts what that path would read as the same floats.
     """
     rows = len(value)
     if rows == 0:
         return None
     row_type = type(value[0])
+    grid = row_type is list or row_type is tuple
+    # the careful path refuses rows that are neither lists nor tuples, and ranges that mix them with cells
+    if grid and operator.countOf(map(type, value), row_type) != rows:
+        return None
+    width = len(value[0]) if grid else 1
+    if width == 0 or (width > 1 and operator.countOf(map(len, value), width) != rows):
+        return None
     try:
-        if row_type is not list and row_type is not tuple:
-            # a flat list (one row or column): a row inside it is no float, so it goes the careful path
+        if not grid:
             return np.fromiter(map(float.conjugate, value), dtype=float, count=rows).reshape(rows, 1)
-        # the careful path refuses rows that are neither lists nor tuples, and ranges that mix them with cells
-        if operator.countOf(map(type, value), row_type) != rows:
-            return None
-        width = len(value[0])
         if width == 1:  # a column, what a UDF's range most often is
             return np.fromiter(itertools.starmap(float.conjugate, value), dtype=float, count=rows).reshape(rows, 1)
-        if width == 0 or operator.countOf(map(len, value), width) != rows:
-            return None
         cells = map(float.conjugate, itertools.chain.from_iterable(value))
         return np.fromiter(cells, dtype=float, count=rows * width).reshape(rows, width)
     except TypeError:  # a cell that is not a float, or a row of another width
+        pass
+    if grid and width == 1 and operator.countOf(map(len, value), 1) != rows:
+        return None
+    if not set(map(type, itertools.chain.from_iterable(value) if grid else value)) <= _PLAIN_NUMBERS:
+        return None
+    try:
+        cells = itertools.chain.from_iterable(value) if grid else iter(value)
+        return np.fromiter(cells, dtype=float, count=rows * width).reshape(rows, width)
+    except OverflowError:  # a whole number beyond any float: the careful path says so
         return None
 
 
