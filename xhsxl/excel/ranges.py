@@ -181,8 +181,8 @@ def _fast_numbers(value: list[Any] | tuple[Any, ...]) -> np.ndarray | None:
     if not set(map(type, itertools.chain.from_iterable(value) if grid else value)) <= _PLAIN_NUMBERS:
         return None
     try:
-        cells = itertools.chain.from_iterable(value) if grid else iter(value)
-        return np.fromiter(cells, dtype=float, count=rows * width).reshape(rows, width)
+        numbers = itertools.chain.from_iterable(value) if grid else iter(value)
+        return np.fromiter(numbers, dtype=float, count=rows * width).reshape(rows, width)
     except OverflowError:  # a whole number beyond any float: the careful path says so
         return None
 
