@@ -34,7 +34,7 @@ from xhsxl.excel.ranges import (
 
 # The attribution engines, the allocation and the planner (with its table readers) are imported by the
 # functions that use them: every xlwings server start, and every xlwings Lite start in the browser, imports
-# this module before the first =XHS_ROI(), and the planner alone is a third of our own import time.
+# this module before the first =XHS_ROI(); the planner and its readers were two thirds of our own import time.
 if TYPE_CHECKING:
     from xhsxl.core import attribution, planner
 
