@@ -16,17 +16,34 @@ import sys
 #: Libraries that ``import xhsxl.udfs`` must not load: none of them is needed to evaluate a cell.
 HEAVY = ("scipy", "formulas", "openpyxl", "xhsxl.workbook", "xhsxl.cli")
 
+#: Our own modules that only some functions need: the function that uses one imports it.
+LAZY = ("xhsxl.planner_tables", "xhsxl.core.planner", "xhsxl.core.allocation", "xhsxl.core.attribution")
 
-def _loaded_after(code: str) -> list[str]:
-    """The HEAVY modules present in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {{'scipy', 'formulas', 'openpyxl'}} or m.startswith(('xhsxl.workbook', 'xhsxl.cli')))))"
+
+def _loaded_after(code: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
+    """The ``watched`` modules (and their submodules) in ``sys.modules`` after running ``code`` in a fresh
+    interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    return sorted({name for name in loaded for heavy in HEAVY if name == heavy or name.startswith(heavy + ".")})
+    return sorted({name for name in loaded for module in watched if name == module or name.startswith(module + ".")})
 
 
 def test_importing_udfs_loads_no_scipy_formulas_or_openpyxl() -> None:
     assert _loaded_after("import xhsxl.udfs") == []
+
+
+def test_importing_udfs_leaves_the_planner_allocation_and_attribution_to_the_functions_using_them() -> None:
+    assert _loaded_after("import xhsxl.udfs", LAZY) == []
+
+
+def test_a_planner_function_imports_the_planner_when_called() -> None:
+    code = (
+        "from xhsxl import udfs\n"
+        "table = udfs.XHS_SPILLOVER(0.56)\n"
+        "assert table[0][0] == 'low' and table[1][1] == 0.56, table\n"
+    )
+    assert "xhsxl.core.planner" in _loaded_after(code, LAZY)
 
 
 def test_importing_the_core_loads_no_scipy() -> None:

@@ -16,16 +16,14 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import xlwings as xw
 
 import xhsxl
-from xhsxl import planner_tables
-from xhsxl.core import allocation, attribution, figures, metrics, planner, response, returns
 from xhsxl.core import clv as clv_core
-from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
+from xhsxl.core import figures, metrics, response, returns
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
 from xhsxl.excel.cells import coerce_number, is_blank, read_flag, reads_as_flag
@@ -33,6 +31,12 @@ from xhsxl.excel.ranges import (
     REQUIRED, at_rows, cell_integer, cell_number, cell_text, elementwise, number_list, range_columns, single_cell,
     to_excel_table, without_blank_tail,
 )
+
+# The attribution engines, the allocation and the planner (with its table readers) are imported by the
+# functions that use them: every xlwings server start, and every xlwings Lite start in the browser, imports
+# this module before the first =XHS_ROI(); the planner and its readers were two thirds of our own import time.
+if TYPE_CHECKING:
+    from xhsxl.core import attribution, planner
 
 # ----------------------------------------------------------------------------------------------- status
 
@@ -445,8 +449,10 @@ def _path_text(cell: Any, row: int) -> str:
 
 
 def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
-    if set(map(type, cells)) <= {float}:  # what Excel passes for numbers: read in C
-        return np.fromiter(cells, dtype=float, count=len(cells))
+    try:  # what Excel passes for numbers, floats, read and checked in one pass in C (see excel.ranges)
+        return np.fromiter(map(float.conjugate, cells), dtype=float, count=len(cells))
+    except TypeError:  # a blank, text, a bool, a whole number: cell by cell, each refusal at its row
+        pass
     numbers = np.empty(len(cells))
     for index, (cell, row) in enumerate(zip(cells, rows)):
         try:
@@ -459,6 +465,7 @@ def _counts(cells: list[Any], rows: list[int], name: str) -> np.ndarray:
 def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any) -> attribution.PathTable:
     """The path table in the ranges: rows blank in every range dropped, a title row skipped, rows named as
     the user counts them (1 = the range's first row) in every message."""
+    from xhsxl.core import attribution
     columns, kept = range_columns({"paths": paths, "conversions": conversions, "values": values, "nulls": nulls},
                                    required=("paths", "conversions"), optional=("values", "nulls"))
     numeric_columns = [name for name in columns if name != "paths"]
@@ -477,6 +484,7 @@ def _path_table(paths: Any, conversions: Any, values: Any, nulls: Any, sep: Any)
 
 
 def _separator(sep: Any) -> str:
+    from xhsxl.core import attribution
     text = single_cell(sep, "sep")
     if text is None or text == "":
         return attribution.DEFAULT_SEPARATOR
@@ -486,6 +494,7 @@ def _separator(sep: Any) -> str:
 
 
 def _markov_order(order: Any) -> int | str:
+    from xhsxl.core import attribution
     value = single_cell(order, "order")
     if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
@@ -499,6 +508,7 @@ def _markov_order(order: Any) -> int | str:
 
 
 def _require_nulls(table: attribution.PathTable, model: str) -> None:
+    from xhsxl.core.attribution.paths import MISSING_NON_CONVERSIONS_MESSAGE
     if not table.has_nulls and model in _NEEDS_NULLS:
         raise XhsInputError(f"{MISSING_NON_CONVERSIONS_MESSAGE} If every journey in your data converted, pass a "
                             "column of zeros as nulls.")
@@ -514,6 +524,7 @@ def _require_nulls(table: attribution.PathTable, model: str) -> None:
 @xw.arg("sep", doc='Separator between channels in paths; blank = ">".')
 def XHS_ATTRIBUTION(paths, conversions, values=None, nulls=None, model=None, order=None, sep=None):
     """Table (channel, conversions, value, share): conversions and value credited to each channel by the model. Markov and Shapley are exact; channels sorted by name."""
+    from xhsxl.core import attribution
     name = attribution.model_name(cell_text(model, "model", "markov"))
     if name == "time_decay":
         raise XhsInputError("model time_decay needs the days between each touch and the conversion, which a path "
@@ -563,6 +574,7 @@ def _touch_log(users: Any, timestamps: Any, channels: Any, converted: Any,
 def XHS_ATTRIBUTION_TOUCHES(users, timestamps, channels, converted, values=None, model=None, lookback_days=None,
                             half_life_days=None, order=None):
     """Table (channel, conversions, value, share) from a touch log: each user's touches become journeys (split at each conversion, within the lookback), then the model credits them. Time decay needs this form."""
+    from xhsxl.core import attribution
     name = attribution.model_name(cell_text(model, "model", "markov"))
     chosen_order = _markov_order(order)
     lookback = cell_number(lookback_days, "lookback_days", attribution.LOOKBACK_DAYS.value)
@@ -586,6 +598,7 @@ def XHS_ATTRIBUTION_TOUCHES(users, timestamps, channels, converted, values=None,
 @xw.arg("sep", doc='Separator between channels in paths; blank = ">".')
 def XHS_REMOVAL_EFFECTS(paths, conversions, values=None, nulls=None, order=None, sep=None):
     """Table (channel, removal_effect, value_removal_effect): the share of conversions (of value) lost if the channel were removed, from the exact Markov chain."""
+    from xhsxl.core import attribution
     chosen_order = _markov_order(order)
     table = _path_table(paths, conversions, values, nulls, sep)
     _require_nulls(table, "markov")
@@ -600,6 +613,7 @@ def XHS_REMOVAL_EFFECTS(paths, conversions, values=None, nulls=None, order=None,
 @xw.arg("bounds", ndim=2, doc="Lower follower bounds of micro, mid and top tiers; blank = 10,000, 50,000, 200,000.")
 def XHS_TIER(followers, bounds=None):
     """Creator tier from followers: nano (<10k), micro (10k-50k), mid (50k-200k) or top (200k+), per article 000's bounds."""
+    from xhsxl.core import allocation
     tiers = None
     if bounds is not None:
         lower = number_list(bounds, "bounds", 3)
@@ -641,6 +655,7 @@ def _tier_shares(value: Any) -> dict[str, float] | None:
 @xw.arg("tier_shares", ndim=2, doc="Creator budget shares of top, mid, micro (and nano); blank = 27.5 %, 45 %, 27.5 %.")
 def XHS_TIER_ALLOCATION(budget, stage=None, line_shares=None, tier_shares=None):
     """Table: the budget split into reserve, content, paid ads, tech and creator tiers, each with its recommended range, an out-of-range flag and creators it buys."""
+    from xhsxl.core import allocation
     total = cell_number(budget, "budget")
     plan = allocation.allocate_budget(total, **_line_shares(line_shares), tier_shares=_tier_shares(tier_shares))
     rows = plan.table()
@@ -661,6 +676,7 @@ def XHS_TIER_ALLOCATION(budget, stage=None, line_shares=None, tier_shares=None):
 @xw.arg("stage", doc='"cold_start" (冷启动, 70/30), "growth" (成长期, 50/50) or "maturity" (成熟期, 40/60).')
 def XHS_STAGE_SPLIT(budget, stage):
     """Table: spillover (站外, to Tmall/JD) vs closed-loop (站内) budget for the brand stage, per article 003."""
+    from xhsxl.core import allocation
     return to_excel_table(allocation.stage_split(cell_number(budget, "budget"), cell_text(stage, "stage")).table())
 
 
@@ -722,6 +738,7 @@ def XHS_ELASTICITY(budget_before=None, budget_after=None, cpm_change=None, cvr_c
 
 def _curves(table: Any) -> tuple[list[Any], dict[str, float], dict[str, float]]:
     """Tier curves from a range: tier, curve, param1, param2, [shape], [min share], [max share]; a header row is skipped."""
+    from xhsxl.core import allocation
     if not isinstance(table, (list, tuple)) or not table or not all(isinstance(r, (list, tuple)) for r in table):
         raise XhsInputError("curves must be a range with one row per tier: tier, curve, param1, param2, "
                             "[shape], [min share], [max share]")
@@ -754,6 +771,7 @@ def _curves(table: Any) -> tuple[list[Any], dict[str, float], dict[str, float]]:
 @xw.arg("curves", ndim=2, doc="One row per tier: tier, curve (power/hill), param1, param2, [shape], [min share], [max share]; blank shares = article ranges.")
 def XHS_OPTIMAL_ALLOCATION(budget, curves):
     """Table: the split of a budget across tiers that maximises expected return under concave curves and share bounds, with each tier's marginal ROI."""
+    from xhsxl.core import allocation
     tier_curves, lows, highs = _curves(curves)
     plan = allocation.optimal_allocation(cell_number(budget, "budget"), tier_curves, lows or None, highs or None)
     return to_excel_table(plan.table())
@@ -843,6 +861,8 @@ def _forecast_kept(key: Any) -> planner.Forecast:
 
 def _forecast_now(lines, stage, benchmarks, gross_margin=None, commission_rate=None, refund_rate=None, spillover=None,
                   level=None):
+    from xhsxl import planner_tables
+    from xhsxl.core import planner
     budget = planner_tables.read_budget_lines(lines)
     return planner.forecast(
         budget.lines, cell_text(stage, "stage", None), planner_tables.read_benchmarks(benchmarks),
@@ -910,6 +930,8 @@ def XHS_FORECAST_LINES(lines, stage=None, scenario=None, benchmarks=None, spillo
 @xw.arg("fit_curvature", doc="TRUE (default): fit how CPM and CVR change with spend; FALSE: keep article 003's (2 rows suffice).")
 def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
     """Table (10 rows x 8 columns with header): CPM, engagement rate, CTR, CVR, AOV and curvature fitted to past campaigns, with standard errors. Feed it to XHS_FORECAST."""
+    from xhsxl import planner_tables
+    from xhsxl.core import planner
     table = planner_tables.read_history(history)
     fit = read_flag(fit_curvature, "fit_curvature", True)
     calibration = planner.calibrate(
@@ -933,6 +955,7 @@ def XHS_CALIBRATE(history, reference_spend=None, fit_curvature=None):
 def XHS_RECOMMEND(lines, stage=None, language=None, benchmarks=None, gross_margin=None, commission_rate=None,
                   refund_rate=None, spillover=None, level=None):
     """Column (13 rows with header): findings on a budget plan, most severe first, each with its numbers: shares out of range, loss, flattened or lagging lines."""
+    from xhsxl.core import planner
     result = _forecast(lines, stage, benchmarks, gross_margin, commission_rate, refund_rate, spillover, level)
     return planner.findings_column(planner.recommend(result), planner.RECOMMENDATION_ROWS,
                                    cell_text(language, "language", "en"))
@@ -946,6 +969,8 @@ def XHS_RECOMMEND(lines, stage=None, language=None, benchmarks=None, gross_margi
 @xw.arg("elasticity", doc="Curve elasticity for lines with one checkpoint, 0-1; blank = 0.686 (article 003).")
 def XHS_REALLOCATE(checkpoints, reserve, caps=None, metric=None, elasticity=None):
     """Table (header, one row per line, total): the reserve split to equalise the lines' marginal returns under curves fitted to checkpoints; sums exactly to the reserve."""
+    from xhsxl import planner_tables
+    from xhsxl.core import planner
     table = planner_tables.read_checkpoints(checkpoints, cell_text(metric, "metric", None))
     result = planner.reallocate(
         table.line, table.spend, table.result, cell_number(reserve, "reserve"), hours=table.hours,
@@ -987,6 +1012,7 @@ def _number_or_none(text: str) -> float | None:
 @xw.arg("spillover", ndim=2, doc=_SPILLOVER_DOC)
 def XHS_SPILLOVER(spillover=None):
     """Table (2 rows x 5 columns with header): the off-platform share of sales a forecast assumes, low, base, high, how its range is read, and its source."""
+    from xhsxl.core import planner
     share = planner.spillover_share(_spillover_cell(spillover))
     read_as = "point (measured or none)" if share.low == share.high else "80 % range"
     return to_excel_table([["low", "base", "high", "read_as", "source"],
@@ -999,6 +1025,8 @@ def XHS_SPILLOVER(spillover=None):
 @xw.arg("fit_curvature", doc="TRUE (default): fit how CPM and CVR change with spend in each fold; FALSE: keep article 003's (3 rows suffice).")
 def XHS_BACKTEST(history, level=None, fit_curvature=None):
     """Table (header, one row per past campaign, 3 summary rows x 15 columns): each campaign forecast from the others; revenue, conversion and ROI errors, MAPE, bias and interval coverage."""
+    from xhsxl import planner_tables
+    from xhsxl.core import planner
     table = planner_tables.read_history(history)
     result = planner.backtest(
         table.spend, table.impressions, table.engagements, table.conversions, table.revenue, table.visits,

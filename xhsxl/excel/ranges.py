@@ -17,17 +17,16 @@ The core reports a bad value by its position in the array it was given; :func:`e
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import operator
-from typing import Any, Callable, Iterator, Mapping, overload
+from typing import Any, Callable, Mapping, overload
 
 import numpy as np
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.core.validate import describe
-from xhsxl.excel.cells import coerce_number, is_blank
+from xhsxl.excel.cells import blank_mask, coerce_number, is_blank
 
 __all__ = [
     "REQUIRED", "cell_number", "cell_text", "cell_integer", "number_range", "elementwise", "to_excel_table",
@@ -141,51 +140,74 @@ def _grid(value: Any, name: str) -> list[list[Any]]:
     return [[item] for item in value]
 
 
-#: Cell types numpy may convert without looking: what Excel passes for numbers (bool is its own type).
+#: Cell types numpy may read without looking at each value: numbers as Python and numpy hold them (a bool,
+#: though an int to Python, is its own type here and goes the careful path, which refuses it).
 _PLAIN_NUMBERS = {float, int, np.float64, np.float32, np.int64, np.int32}
 
 
-def _fast_numbers(value: Any) -> np.ndarray | None:
-    """The range as a 2-D float array when every cell is a plain number, else None (the careful path).
+def _fast_numbers(value: list[Any] | tuple[Any, ...]) -> np.ndarray | None:
+    """The range as a 2-D float array when it is a rectangle of numbers, else None (the careful path).
 
-    One pass over the cells' types, then numpy reads the cells in C: this is what makes a
-    1,000,000-row range one fast call rather than a million slow ones.
+    Classic Excel passes every number as a ``float``, so a range of them is read and checked in one pass
+    in C, at the cost of reading it at all: ``float.conjugate`` hands back a float as it is and raises
+    TypeError for anything else (a bool, an int, text, a blank, a date), and ``itertools.starmap`` calls it
+    with each row's cells as its arguments, so a one-column row of any other width raises too. xlwings Lite
+    and Server pass a whole number as an ``int``: a range holding one is read after one scan of the cells'
+    types. Whatever fails both goes the careful path, which reads every kind of cell and words the refusal;
+    this path only ever accepts what that path would read as the same floats.
     """
-    try:
-        if isinstance(value[0], (list, tuple)):
-            widths = set(map(len, value))
-            if len(widths) != 1:
-                return None
-            width = widths.pop()
-            if not set(map(type, itertools.chain.from_iterable(value))) <= _PLAIN_NUMBERS:
-                return None
-            cells = itertools.chain.from_iterable(value)
-        else:
-            width = 1
-            if not set(map(type, value)) <= _PLAIN_NUMBERS:
-                return None
-            cells = iter(value)
-        with collector_paused():
-            array = np.fromiter(cells, dtype=float, count=len(value) * width)
-    except (TypeError, ValueError, OverflowError, IndexError):
+    rows = len(value)
+    if rows == 0:
         return None
-    return array.reshape(len(value), width) if array.size else None
+    row_type = type(value[0])
+    grid = row_type is list or row_type is tuple
+    # the careful path refuses rows that are neither lists nor tuples, and ranges that mix them with cells
+    if grid and operator.countOf(map(type, value), row_type) != rows:
+        return None
+    width = len(value[0]) if grid else 1
+    if width == 0 or (width > 1 and operator.countOf(map(len, value), width) != rows):
+        return None
+    try:
+        if not grid:
+            return np.fromiter(map(float.conjugate, value), dtype=float, count=rows).reshape(rows, 1)
+        if width == 1:  # a column, what a UDF's range most often is
+            return np.fromiter(itertools.starmap(float.conjugate, value), dtype=float, count=rows).reshape(rows, 1)
+        cells = map(float.conjugate, itertools.chain.from_iterable(value))
+        return np.fromiter(cells, dtype=float, count=rows * width).reshape(rows, width)
+    except TypeError:  # a cell that is not a float, or a row of another width
+        pass
+    if grid and width == 1 and operator.countOf(map(len, value), 1) != rows:
+        return None
+    if not set(map(type, itertools.chain.from_iterable(value) if grid else value)) <= _PLAIN_NUMBERS:
+        return None
+    try:
+        numbers = itertools.chain.from_iterable(value) if grid else iter(value)
+        return np.fromiter(numbers, dtype=float, count=rows * width).reshape(rows, width)
+    except OverflowError:  # a whole number beyond any float: the careful path says so
+        return None
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small lists are made or read.
+class collector_paused:
+    """Pause the cyclic garbage collector while millions of small lists are made or read (``with collector_paused():``).
 
     Creating a list per row triggers a collection every few hundred allocations, and each one walks all
     the rows made so far: with it paused a 1,000,000-row column converts about three times faster.
     Nothing made here holds a reference cycle, so nothing is left for the collector to find.
+
+    A class rather than a generator-based context manager: leaving a generator allocates (its StopIteration),
+    and the first allocation after the collector is back on starts a collection that walks every list just
+    made — tens of milliseconds for a million rows, inside the call. Leaving this one allocates nothing, so
+    that collection happens in the caller, as it does after any code that builds the same lists.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exception: object) -> None:
+        if self._was_enabled:
             gc.enable()
 
 
@@ -204,12 +226,17 @@ def number_range(value: Any, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
     is_range = not is_single_cell(value)
     array = _fast_numbers(value) if isinstance(value, (list, tuple)) else None
     if array is not None:
-        bad = ~np.isfinite(array)
-        if bad.any():
-            row, column = np.argwhere(bad)[0]
+        finite = np.isfinite(array)
+        if not finite.all():
+            row, column = np.argwhere(~finite)[0]
             error = XhsInputError(argument=name, reason="must be a finite number", value=array[row, column])
             raise _at_cell(error, int(row) * array.shape[1] + int(column), array.shape[1], is_range)
         return array, np.zeros(array.shape, dtype=bool), is_range
+    return _careful_numbers(value, name, is_range)
+
+
+def _careful_numbers(value: Any, name: str, is_range: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`number_range` cell by cell: blanks, text numbers, booleans and dates each read or refused."""
     rows = _grid(value, name)
     flat = list(itertools.chain.from_iterable(rows))
     array = np.empty(len(flat))
@@ -284,28 +311,22 @@ def elementwise(
     except ValueError:
         sizes = ", ".join(f"{k} {a.shape[0]}×{a.shape[1]}" for k, a in arrays.items() if a.ndim == 2)
         raise XhsInputError(f"ranges must have the same size or be single cells ({sizes})") from None
-    all_blank = np.ones(shape, dtype=bool)
-    any_blank = np.zeros(shape, dtype=bool)
-    for blank in blanks.values():
-        all_blank &= np.broadcast_to(blank, shape)
-        any_blank |= np.broadcast_to(blank, shape)
-    partial = any_blank & ~all_blank
-    if partial.any():
-        row, column = np.argwhere(partial)[0]
-        name = next(k for k, b in blanks.items() if np.broadcast_to(b, shape)[row, column])
-        where = f"row {row + 1}" if shape[1] == 1 else f"row {row + 1}, column {column + 1}"
-        raise XhsInputError(f"{name} is blank in {where} where the other ranges have values")
-    keep = ~all_blank
-    if keep.all():
-        # the common case, a range without blank rows: no masking, straight back as Python floats
+    if any(blank.any() for blank in blanks.values()):
+        keep = _kept_cells(blanks, shape)
+    else:
+        keep = None  # the common case, ranges without a blank cell: nothing to mask
+    if keep is None or keep.all():
+        # no blank rows: straight back as Python floats
         try:
             with np.errstate(all="ignore"):
                 values = np.asarray(compute(**arrays, **(text or {})))
         except XhsInputError as error:
             raise _in_range(error, None, shape) from None
         values = np.broadcast_to(values, shape)
+        # float64 (what the core returns) goes as it is: a copy of a million values costs a millisecond
+        values = values.astype(float, copy=False) if values.dtype.kind in "fiu" else values.astype(object)
         with collector_paused():
-            return values.astype(float).tolist() if values.dtype.kind in "fiu" else values.astype(object).tolist()
+            return values.tolist()
     positions = np.flatnonzero(keep.ravel())
     flat_args = {k: np.broadcast_to(a, shape)[keep] for k, a in arrays.items()}
     try:
@@ -317,6 +338,22 @@ def elementwise(
     out[keep] = [plain(v) for v in np.broadcast_to(values, positions.shape)] if values.dtype.kind not in "fiu" \
         else np.broadcast_to(values.astype(float), positions.shape)
     return out.tolist()
+
+
+def _kept_cells(blanks: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """The cells to compute: not blank in every range; a cell blank in some ranges only is refused."""
+    all_blank = np.ones(shape, dtype=bool)
+    any_blank = np.zeros(shape, dtype=bool)
+    for blank in blanks.values():
+        all_blank &= np.broadcast_to(blank, shape)
+        any_blank |= np.broadcast_to(blank, shape)
+    partial = any_blank & ~all_blank
+    if partial.any():
+        row, column = np.argwhere(partial)[0]
+        name = next(k for k, b in blanks.items() if np.broadcast_to(b, shape)[row, column])
+        where = f"row {row + 1}" if shape[1] == 1 else f"row {row + 1}, column {column + 1}"
+        raise XhsInputError(f"{name} is blank in {where} where the other ranges have values")
+    return ~all_blank
 
 
 def plain(value: Any) -> Any:
@@ -410,22 +447,21 @@ def range_columns(ranges: dict[str, Any], required: tuple[str, ...], optional: t
                                 "select ranges of the same size")
     # A whole-column selection is a million rows, nearly all None: cut the tail before looking at each cell.
     end = max(_after_last_filled(cells) for cells in columns.values())
-    columns = {name: cells[:end] for name, cells in columns.items()}
-    blank = {name: list(map(is_blank, cells)) for name, cells in columns.items()}
+    columns = {name: cells[:end] if end < len(cells) else cells for name, cells in columns.items()}
+    # Which cells are blank, column by column in C (a touch log is a million rows), then the rows as arrays.
+    blank = {name: blank_mask(cells) for name, cells in columns.items()}
     for name in optional:
-        if name in columns and all(blank[name]):
+        if name in columns and blank[name].all():
             del columns[name], blank[name]
-    kept: list[int] = []
-    for index in range(end):
-        blanks = [blank[name][index] for name in columns]
-        if all(blanks):
-            continue
-        missing = next((name for name in columns if blank[name][index] and name not in may_be_blank), None)
-        if missing:
-            filled = next(name for name in columns if not blank[name][index])
-            raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
-        kept.append(index)
-    return columns, kept
+    all_blank = np.logical_and.reduce([blank[name] for name in columns])
+    checked = [blank[name] for name in columns if name not in may_be_blank]
+    partial = np.logical_or.reduce(checked) & ~all_blank if checked else np.zeros(end, dtype=bool)
+    if partial.any():
+        index = int(np.argmax(partial))  # the first such row, as a reader going down the range finds it
+        missing = next(name for name in columns if blank[name][index] and name not in may_be_blank)
+        filled = next(name for name in columns if not blank[name][index])
+        raise XhsInputError(f"{missing} is blank in row {index + 1} where {filled} has a value")
+    return columns, np.flatnonzero(~all_blank).tolist()
 
 
 def at_rows(error: XhsInputError, rows: Any) -> XhsInputError:
