@@ -18,7 +18,7 @@ from xhsxl.workbook.formula import (
 from xhsxl.workbook.sheets.allocation import ALLOCATION_TABLE, AMOUNT_COLUMN
 from xhsxl.workbook.sheets.kit import (
     SheetUnit, BOLD, BOX, TABLE_HEADER_FILL, ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell,
-    LABELS, labels, shown_as, switched_table, when_filled, write_text,
+    LABELS, labels, shown_as, switched_table, write_text,
 )
 from xhsxl.workbook.sheets.inputs import PLATFORM_ON
 from xhsxl.workbook.sheets.platform_data import EXPORT_BLOCK, HISTORY_TABLE
