@@ -45,7 +45,8 @@ import json, sys
 from xhsxl.workbook.recalc import recalculate
 result = recalculate({str(template)!r})
 print(json.dumps({{"errors": len(result.errors), "cells": sum(map(len, result.values.values())),
-                   "loaded": [m for m in ("scipy.stats._stats_py", "xlwings", "pandas") if m in sys.modules]}}))
+                   "loaded": [m for m in ("scipy.stats._stats_py", "scipy.interpolate", "xlwings", "pandas")
+                              if m in sys.modules]}}))
 """)
     assert loaded["errors"] == 0 and loaded["cells"] > 2000
     assert loaded["loaded"] == []
@@ -175,3 +176,18 @@ print("frozen before exit", gc.get_freeze_count())
     lines = dict(line.rsplit(" ", 1) for line in done.stdout.splitlines() if line.startswith("frozen"))
     assert int(lines["frozen before exit"]) == 0
     assert int(lines["frozen at exit"]) > 10_000
+
+
+def test_the_engines_interpolation_loads_scipy_interpolate_only_when_called():
+    """FORECAST.ETS's interp1d is a stand-in until called; then it is scipy's, and scipy.interpolate is real."""
+    found = _fresh("""
+import json, sys
+from xhsxl.workbook import recalc
+recalc._engine()
+from formulas.functions import stat
+before = "scipy.interpolate" in sys.modules
+values = stat.interp1d([0.0, 1.0, 2.0], [0.0, 10.0, 40.0])([0.5, 1.5]).tolist()
+import scipy.interpolate
+print(json.dumps({"before": before, "values": values, "real": hasattr(scipy.interpolate, "CubicSpline")}))
+""")
+    assert found == {"before": False, "values": [5.0, 25.0], "real": True}

@@ -295,6 +295,36 @@ def _defer_statistics_functions() -> None:
         # reads ``__spec__``) and so load it.
         parent, _, child = name.rpartition(".")
         setattr(sys.modules[parent], child, module)
+    _load_statistics_without_interpolation()
+
+
+def _load_statistics_without_interpolation() -> None:
+    """Import the engine's ``stat`` module without scipy.interpolate, which it binds one function of
+    (``from scipy.interpolate import interp1d``, used only by FORECAST.ETS and its kin) and which takes about a
+    quarter of a second, with scipy.optimize, to import.
+
+    A name bound by ``from ... import`` cannot be loaded lazily, so while ``stat`` loads, ``scipy.interpolate``
+    is a stand-in whose ``interp1d`` imports the real function on its first call and calls it. The stand-in
+    leaves ``sys.modules`` as soon as ``stat`` is loaded: anything importing scipy.interpolate afterwards gets
+    the real package."""
+    import importlib
+
+    if "formulas.functions.stat" in sys.modules or "scipy.interpolate" in sys.modules:
+        return
+    stand_in = types.ModuleType("scipy.interpolate", "interp1d, imported from scipy on its first call")
+
+    def interp1d(*args: Any, **kwargs: Any) -> Any:
+        from scipy.interpolate import interp1d as real
+
+        return real(*args, **kwargs)
+
+    stand_in.interp1d = interp1d  # type: ignore[attr-defined]
+    sys.modules["scipy.interpolate"] = stand_in
+    try:
+        importlib.import_module("formulas.functions.stat")
+    finally:
+        if sys.modules.get("scipy.interpolate") is stand_in:
+            del sys.modules["scipy.interpolate"]
 
 
 def _describe_engine_error(error: Exception) -> str:
