@@ -545,3 +545,15 @@ def test_platform_tables_leave_unused_rows_blank_and_refuse_what_does_not_fit():
     assert len(table) == 13 and table[3:] == [[None] * 7] * 10
     with pytest.raises(XhsInputError, match="room for 1"):
         udfs.XHS_PLATFORM_HISTORY(gbk, None, None, None, 1)
+
+
+def test_the_switch_with_nothing_pasted_keeps_the_typed_values_and_says_so(tmp_path):
+    from xhsxl.workbook.recalc import recalculate
+    from xhsxl.workbook.sheets.inputs import SOURCE_BLOCK
+    from xhsxl.workbook.template import example_campaign
+
+    path = _workbook_with(tmp_path, "nothing.xlsx", {SOURCE_BLOCK.name: "platform data"})
+    result = recalculate(path)
+    assert result.errors == []
+    assert _named(path, result, "paid_ads") == example_campaign().paid_ads
+    assert {source for _, _, source in _inputs_rows(path, result)} == {"typed (nothing pasted)"}

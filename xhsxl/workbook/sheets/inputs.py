@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xhsxl.platforms.mapping import MAPPED_FIELDS, NOT_IN_EXPORT
 from xhsxl.schema import FIELDS, GROUPS, SPANS, UNIT_LABELS, InputField
-from xhsxl.workbook.formula import BinOp, Expr, Fn, Lit, Name
+from xhsxl.workbook.formula import NOT_APPLICABLE, BinOp, Expr, Fn, Lit, Name
 from xhsxl.workbook.sheets.kit import (
     BOLD, BOX, FRACTIONAL_COUNT, GROUP_FILL, INPUT_FILL, UNLOCKED, InputBlock, Kit, Placement, Sheet, write_text,
 )
@@ -148,8 +148,8 @@ def _platform_fed(kit: Kit, ws: Worksheet, row: int, f: InputField, number_forma
 
     def source_formula(place: Placement) -> str:
         on, mapped, columns, found = parts(place)
-        return (f'IF({on},IF(ISERROR({mapped}),"refused: see Platform data · 见平台数据",IF({found},'
-                f'{columns},"typed (not in the export)")),"typed")')
+        return (f'IF({on},IF(ISERROR({mapped}),"refused: see Platform data · 见平台数据",IF({found},{columns},'
+                f'IF({mapped}="{NOT_APPLICABLE}","typed (nothing pasted)","typed (not in the export)"))),"typed")')
 
     kit.linked += [(value, value_formula), (source, source_formula)]
 
