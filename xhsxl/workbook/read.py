@@ -191,7 +191,8 @@ def _platform_values(workbook: Any, sheet_values: dict[str, Any], values: dict[s
     """With the switch on platform data: the values the Inputs sheet's formulas take from the pasted exports,
     put in place of the typed ones (the same reader and mapping as the sheet's XHS_PLATFORM_MAP), so the
     campaign read is the one the workbook computes. A paste that does not read is one problem, never the typed
-    numbers in its place. Each value taken is placed at the cell that shows it."""
+    numbers in its place. Each value taken is placed at the cell that shows it, and the typed value it stands
+    in for is kept in ``sheet_values`` under the typed cell's name (:func:`typed_name`)."""
     from xhsxl.platforms.mapping import pasted_campaign, read_window
     from xhsxl.platforms.read import pasted_exports
     from xhsxl.workbook.sheets.platform_data import EXPORT2_BLOCK, EXPORT_BLOCK, SHEET, WINDOW_BLOCK
@@ -210,6 +211,8 @@ def _platform_values(workbook: Any, sheet_values: dict[str, Any], values: dict[s
                            f"the switch says platform data, and the pasted export does not read: {error}")
     for key, value in campaign.values.items():
         if key in values:
+            # What was typed stays with the workbook's other typed cells: a copy made from it keeps it.
+            sheet_values[typed_name(key)] = values[key]
             values[key] = value
             place = _named_cell(workbook, key)
             if place is not None:

@@ -38,7 +38,7 @@ from xhsxl.schema import FIELDS, ClientCampaign
 from xhsxl.workbook import sheets
 from xhsxl.workbook.formula import CellError, Expr, Grid, Lit, calls_xhs, is_flag, native, native_table
 from xhsxl.workbook.sheet_xml import SheetXml
-from xhsxl.workbook.sheets.inputs import write_input
+from xhsxl.workbook.sheets.inputs import TYPED_KEYS, write_input
 from xhsxl.workbook.sheets.kit import ACCENT, Kit, Placement, Sheet, write_text
 
 __all__ = [
@@ -429,12 +429,13 @@ def build_workbook(campaign: ClientCampaign | None = None, static: bool = False,
     """The xhsxl workbook for ``campaign`` (the example case study when None), live or static.
 
     ``sheet_values``: what an analyst typed in the yellow cells outside the schema (attribution paths,
-    calibration history, benchmarks, checkpoints, caps, overrides), by the keys of :func:`sheet_inputs`, as
+    calibration history, benchmarks, checkpoints, caps, overrides), by the keys of :func:`sheet_inputs`, and
+    what was typed under values taken from pasted platform data (``TYPED_KEYS``), as
     :func:`xhsxl.workbook.read.read_inputs` reads them. ``example``: whether the cells left out hold the
     worked examples — by default the template's do and a client's workbook starts with those blocks empty,
     since a client's workbook must not present an example's paths or past campaigns as the client's own.
     """
-    unknown = set(sheet_values or {}) - set(sheet_inputs())
+    unknown = set(sheet_values or {}) - set(sheet_inputs()) - set(TYPED_KEYS)
     if unknown:
         raise KeyError(f"no such input cell outside the schema: {', '.join(sorted(unknown))}")
     examples = campaign is None if example is None else example

@@ -27,7 +27,7 @@ from xhsxl.workbook.sheets.kit import (
 )
 
 __all__ = ["SHEET", "write_input", "STAGE_CHOICES", "SOURCE_BLOCK", "SOURCE_CHOICES", "uses_platform_data",
-           "typed_name", "HEADER_ROW", "PLATFORM_ON"]
+           "typed_name", "TYPED_KEYS", "HEADER_ROW", "PLATFORM_ON"]
 
 #: What the brand-stage cell's drop-down offers: the keys and their Chinese names.
 STAGE_CHOICES = ("cold_start", "growth", "maturity", "冷启动", "成长期", "成熟期")
@@ -52,6 +52,10 @@ def uses_platform_data(switch: object) -> bool:
 def typed_name(key: str) -> str:
     """The defined name of a platform-fed field's typed cell (the field's own name is on the value in use)."""
     return f"typed_{key}"
+
+
+#: Keys a reader may give beside the campaign: what was typed under values taken from the pasted exports.
+TYPED_KEYS: tuple[str, ...] = tuple(typed_name(key) for key in MAPPED_FIELDS)
 
 
 def write_input(cell: Cell, f: InputField, value: Any) -> None:
@@ -99,7 +103,8 @@ def _input_row(kit: Kit, ws: Worksheet, row: int, f: InputField) -> None:
     platform_fed = f.key in MAPPED_FIELDS
     cell = ws.cell(row, _TYPED if platform_fed else _VALUE)
     kit.input_cells[f.key] = cell
-    write_input(cell, f, kit.inputs[f.key])
+    # A workbook read with the switch on platform data keeps what was typed beside the values in use.
+    write_input(cell, f, kit.sheet_values.get(typed_name(f.key), kit.inputs[f.key]))
     cell.fill = INPUT_FILL
     cell.border = BOX
     cell.protection = UNLOCKED

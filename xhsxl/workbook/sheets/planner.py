@@ -219,10 +219,39 @@ BENCHMARK_UNITS: dict[str, Unit] = {
 }
 BENCHMARK_ROWS: tuple[str, ...] = tuple(row[0] for row in planner.DEFAULT_BENCHMARKS.table()[1:])
 _BENCHMARK_ROW_UNITS: tuple[Unit, ...] = tuple(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)
+@dataclass(frozen=True, eq=False)
+class _TableRows(Expr):
+    """True when at least ``rows`` cells of a column of a table (``spec``, below its header) hold numbers:
+    ``COUNT`` over that column, since a table pads its unused rows with blank text, which COUNTA would count."""
+
+    spec: TableSpec
+    column: int
+    rows: int
+
+    def excel(self, env: Refs) -> str:
+        first = env.cell_ref(self.spec.name, 2, self.column)
+        last = env.cell_ref(self.spec.name, self.spec.rows, self.column).split("!")[1]
+        return f"(COUNT({first}:{last})>={self.rows})"
+
+    def evaluate(self, env: Env) -> Any:
+        table = env.table(self.spec.name)
+        if not isinstance(table, list):
+            return False
+        cells = [row[self.column - 1] for row in table[1:] if len(row) >= self.column]
+        return sum(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cells) >= self.rows
+
+    def names(self) -> set[str]:
+        return {self.spec.name}
+
+
+#: In platform mode the history is the pasted exports' plans, often one campaign: too few to calibrate is n/a,
+#: as an empty history is, not an error.
+_CALIBRATION_ROWS = planner.CALIBRATION_MIN_ROWS["with_curvature"]
 CALIBRATION_TABLE = TableSpec(
     "calibration_table", "Benchmarks fitted to the history (least squares on the log funnel)", "历史数据校准的基准",
     len(BENCHMARK_ROWS) + 1, len(planner.BENCHMARK_TABLE_HEADER),
-    switched_table(PLATFORM_ON, (EXPORT_BLOCK.name, Call("XHS_CALIBRATE", Table(HISTORY_TABLE.name))),
+    switched_table(PLATFORM_ON, (EXPORT_BLOCK.name, If(_TableRows(HISTORY_TABLE, 2, _CALIBRATION_ROWS),
+                                                       Call("XHS_CALIBRATE", Table(HISTORY_TABLE.name)), NOT_APPLICABLE)),
                    ("planner_history", Call("XHS_CALIBRATE", Span("planner_history")))),
     (None, None, None, None, None, "elasticity", None, None), row_units=_BENCHMARK_ROW_UNITS,
     header_labels=labels(planner.BENCHMARK_TABLE_HEADER), row_labels=labels(BENCHMARK_ROWS),
@@ -248,31 +277,6 @@ class _FilledRows(Expr):
 
     def names(self) -> set[str]:
         return {self.name}
-
-
-@dataclass(frozen=True, eq=False)
-class _TableRows(Expr):
-    """True when at least ``rows`` cells of a column of a table (``spec``, below its header) hold numbers:
-    ``COUNT`` over that column, since a table pads its unused rows with blank text, which COUNTA would count."""
-
-    spec: TableSpec
-    column: int
-    rows: int
-
-    def excel(self, env: Refs) -> str:
-        first = env.cell_ref(self.spec.name, 2, self.column)
-        last = env.cell_ref(self.spec.name, self.spec.rows, self.column).split("!")[1]
-        return f"(COUNT({first}:{last})>={self.rows})"
-
-    def evaluate(self, env: Env) -> Any:
-        table = env.table(self.spec.name)
-        if not isinstance(table, list):
-            return False
-        cells = [row[self.column - 1] for row in table[1:] if len(row) >= self.column]
-        return sum(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cells) >= self.rows
-
-    def names(self) -> set[str]:
-        return {self.spec.name}
 
 
 #: The backtest's columns as a person reads them (the function returns the codes of BACKTEST_TABLE_HEADER).
