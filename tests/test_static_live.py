@@ -25,10 +25,12 @@ from xhsxl import udfs
 from xhsxl.core.errors import XhsInputError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, OUTPUTS, SPANS, ClientCampaign
 from xhsxl.workbook.formula import NATIVE, NATIVE_TABLES, NOT_APPLICABLE, CellError, Lit
-from xhsxl.workbook.read import input_places, named_places
+from xhsxl.workbook.read import input_places, named_places, read_inputs
 from xhsxl.workbook.sheets.inputs import write_input
 from xhsxl.workbook.static import same_value
 from xhsxl.workbook.template import _Builder, build_workbook, static_shown_values, workbook_bytes
+
+from test_platforms import _pasted_workbook
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = [ClientCampaign.model_validate(item)
@@ -203,6 +205,18 @@ def test_a_static_copy_edited_and_recalculated_by_libreoffice_equals_the_core(tm
     for index, campaign in enumerate(drawn):
         values = {f.key: getattr(campaign, f.key) for f in FIELDS if f.unit != "text"}
         add(f"campaign_{index}", values)
+    # A copy of a workbook on pasted platform data: its Inputs' values in use are native formulas over the
+    # switch, the mapped values and the typed cells. A typed platform-fed cell then changes nothing; another
+    # input does.
+    read = read_inputs(_pasted_workbook(folder, "platform data"))
+    assert read.campaign is not None
+    platform = folder / "platform.static.xlsx"
+    platform.write_bytes(workbook_bytes(build_workbook(read.campaign, static=True, sheet_values=read.sheet_values)))
+    for name, values, changed in (("platform_typed_fee_edited", {"paid_ads": 1.0}, {}),
+                                  ("platform_margin_edited", {"gross_margin": 0.35}, {"gross_margin": 0.35})):
+        target = folder / f"{name}.xlsx"
+        edit(platform, target, values)
+        cases.append((target, read.campaign.model_copy(update=changed)))
 
     recalculated = recalculate_in_libreoffice([path for path, _ in cases], folder)
     problems = []
