@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import math
 import os
 import re
 import sys
@@ -31,11 +32,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell._writer import write_cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.errors import Problem
@@ -44,7 +50,7 @@ from xhsxl.workbook.clients import MAX_CLIENT_ROWS, ROW_COLUMN, ClientTable, rea
 from xhsxl.workbook.safe_files import (UnsafePathError, atomic_write, clean_stray_temps, create_temp, safe_path,
                                         slugify, unique_names, unsafe_entry)
 from xhsxl.workbook.sheets.kit import LABELS, LINE_HEIGHT, shown_as, wrapped_lines
-from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
+from xhsxl.workbook.template import WorkbookFactory, _serialise, write_text
 
 __all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME", "LOCK_NAME",
            "MAX_CLIENT_ROWS", "FolderBusyError", "output_folder_lock"]
@@ -330,7 +336,7 @@ def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, o
     outcomes.sort(key=lambda o: o.row)
 
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
-    summary = workbook_bytes(summary_workbook(result))
+    summary = summary_bytes(result)
     # The summary and the errors file describe the latest run: they are replaced, atomically, every time.
     _write_report(result.summary, summary)
     _write_report(result.errors, errors_csv(result.problems()))
@@ -439,6 +445,82 @@ def summary_workbook(result: BatchResult) -> Workbook:
     _landscape(ws)
     _ranking_sheet(wb, result)
     return wb
+
+
+def summary_bytes(result: BatchResult) -> bytes:
+    """``summary.xlsx``: :func:`summary_workbook` serialised with its plain cells written straight as text
+    (:class:`_PlainCellsWorksheetWriter`) — the bytes ``workbook_bytes(summary_workbook(result))`` gives, in a fraction
+    of the time for a batch of thousands of clients."""
+    return _serialise(summary_workbook(result), _PlainCellsExcelWriter)
+
+
+class _PlainCellsWorksheetWriter(WorksheetWriter):
+    """openpyxl's worksheet writer, except that a row of plain cells — numbers, text, styled blanks — is
+    written as text directly. openpyxl builds an element tree for every cell and serialises it in pure Python:
+    most of the time of a summary of a thousand clients. A row with anything else (a formula, a date, a
+    boolean, rich text, a comment, a row height) goes through openpyxl's own cell writer, and so does every
+    row when openpyxl writes with lxml. Tests hold the result to openpyxl's own bytes."""
+
+    def __init__(self, ws: Any) -> None:
+        super().__init__(ws, out=io.BytesIO())  # in memory: openpyxl would go through a temporary file
+
+    def write_row(self, xf: Any, row: list[Cell], row_idx: int) -> None:
+        # et_xmlfile's writer (the standard library's serialiser) keeps its text output as ``_file``.
+        text = getattr(xf, "_file", None)
+        written = None if text is None or row_idx in self.ws.row_dimensions else _plain_row(row, row_idx)
+        if written is None:
+            super().write_row(xf, row, row_idx)
+            return
+        for cell in row:
+            if cell.hyperlink:
+                self.ws._hyperlinks.append(cell.hyperlink)  # as openpyxl's cell writer collects them
+        text(written)
+
+    def cleanup(self) -> None:
+        pass  # nothing on disk to remove
+
+
+def _plain_row(row: list[Cell], row_idx: int) -> str | None:
+    """``<row>`` with its cells as openpyxl writes them with the standard library, or None when a cell is not a
+    plain number, text or styled blank."""
+    parts = [f'<row r="{row_idx}">']
+    for cell in row:
+        value = cell._value
+        styled = cell.has_style
+        if cell._comment is not None:
+            return None
+        if value is None and not styled:
+            continue  # openpyxl writes no element for it
+        style = f' s="{cell.style_id}"' if styled else ""
+        if cell.data_type == "n" and (value is None or (type(value) in (int, float) and math.isfinite(value))):
+            parts.append(f'<c r="{cell.coordinate}"{style} t="n" />' if value is None else
+                         f'<c r="{cell.coordinate}"{style} t="n"><v>{"%.16g" % value}</v></c>')
+        elif cell.data_type == "s" and type(value) is str:
+            if value == "":
+                parts.append(f'<c r="{cell.coordinate}"{style} t="inlineStr" />')
+            else:
+                # openpyxl marks text with leading or trailing white space to be kept as it is
+                space = ' xml:space="preserve"' if value.strip() and value != value.strip() else ""
+                parts.append(f'<c r="{cell.coordinate}"{style} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+        else:
+            return None
+    parts.append("</row>")
+    return "".join(parts)
+
+
+class _PlainCellsExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer with :class:`_PlainCellsWorksheetWriter` for every worksheet."""
+
+    def write_worksheet(self, ws: Any) -> None:
+        # openpyxl's own steps (ExcelWriter.write_worksheet, normal mode) with the worksheet writer swapped.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _PlainCellsWorksheetWriter(ws)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
 
 
 #: Most characters Excel holds in a cell; a longer one makes Excel report the file as damaged.
