@@ -16,6 +16,7 @@ stop when the run that started them dies. The same input gives the same bytes.
 
 from __future__ import annotations
 
+import copy
 import csv
 import errno
 import io
@@ -31,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
+from typing import Any, Callable, Hashable, Iterable, Iterator, Literal, Sequence
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
@@ -414,6 +415,8 @@ def summary_workbook(result: BatchResult) -> Workbook:
         cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    looks = _Looks()
+    formats = [NUMBER_FORMATS[_OUTPUT[key].unit] for key in HEADLINE]
     row = 5
     for outcome in result.outcomes:
         ws.cell(row, 1, outcome.row)
@@ -421,17 +424,14 @@ def summary_workbook(result: BatchResult) -> Workbook:
         _outside_text(ws.cell(row, 3), outcome.campaign_name)
         stage = ws.cell(row, 4, outcome.stage)
         if outcome.stage in LABELS:  # the stage's key stays in the cell (a filter sorts by it); a person reads its label
-            stage.number_format = shown_as(LABELS[outcome.stage])
+            looks.give(stage, ("stage", outcome.stage), number_format=shown_as(LABELS[outcome.stage]))
         ws.cell(row, 5, _STATUS[outcome.status])
         if outcome.path is not None and outcome.status in ("written", "skipped"):
-            link = ws.cell(row, 6, outcome.path.name)
-            link.hyperlink = outcome.path.name  # relative: the link keeps working when the folder moves
-            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
-            link.data_type = "s"
-        for offset, key in enumerate(HEADLINE):
+            _link(ws.cell(row, 6), outcome.path.name, looks)
+        for offset, (key, number_format) in enumerate(zip(HEADLINE, formats)):
             value = outcome.headline.get(key)
             cell = ws.cell(row, 7 + offset, "n/a" if value is None and outcome.headline else value)
-            cell.number_format = NUMBER_FORMATS[_OUTPUT[key].unit]
+            looks.give(cell, number_format, number_format=number_format)
         row += 1
     last = row - 1
     ws.freeze_panes = "C5"
@@ -443,8 +443,40 @@ def summary_workbook(result: BatchResult) -> Workbook:
     ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name.replace(" · ", "\n"), width, bold=True)
                                                     for name, width in zip(header, widths)) + 2
     _landscape(ws)
-    _ranking_sheet(wb, result)
+    _ranking_sheet(wb, result, looks)
     return wb
+
+
+class _Looks:
+    """The summary's cell styles, each made once and copied onto every cell that has it: registering a font or
+    number format with the workbook (comparing it with every one already known) costs more than the rest of
+    writing the cell, and a summary of a thousand clients has ten thousand styled cells."""
+
+    def __init__(self) -> None:
+        self._made: dict[Hashable, Any] = {}
+
+    def give(self, cell: Cell, look: Hashable, **style: Any) -> None:
+        """Style ``cell`` as ``look``: set ``style`` the first time, copy what that made afterwards. A look is
+        always given to cells styled alike before (such as unstyled ones), so the copy is what setting would make."""
+        made = self._made.get(look)
+        if made is None:
+            for name, value in style.items():
+                setattr(cell, name, value)
+            self._made[look] = copy.copy(cell._style)
+        else:
+            cell._style = copy.copy(made)
+
+
+#: How a link to a client's workbook looks in the summary.
+_LINK_FONT = Font(name="Calibri", color="1D4ED8", underline="single")
+
+
+def _link(cell: Cell, name: str, looks: _Looks) -> None:
+    """A relative link to the workbook ``name`` beside the summary: it keeps working when the folder moves."""
+    cell.value = name
+    cell.hyperlink = name
+    looks.give(cell, "link", font=_LINK_FONT)
+    cell.data_type = "s"  # a file name is text, even one that starts like a formula
 
 
 def summary_bytes(result: BatchResult) -> bytes:
@@ -540,12 +572,13 @@ def _outside_text(cell: Any, text: str) -> None:
 CHART_CLIENTS = 25
 
 
-def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
+def _ranking_sheet(wb: Workbook, result: BatchResult, looks: _Looks) -> None:
     """Clients with results ranked by ROI, highest first, and bar charts comparing them (all of them up to twice
     ``CHART_CLIENTS``; beyond, the highest and the lowest, so no chart grows taller than a page)."""
     ranked = sorted((o for o in result.outcomes if o.headline), key=lambda o: (o.headline["roi"] is None,
                                                                               -(o.headline["roi"] or 0.0)))
     ws = wb.create_sheet("Ranking")
+    roi_format = NUMBER_FORMATS["fraction"]
     ws["A1"] = "Clients ranked by ROI · 投资回报率排名"
     ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     for column, name in enumerate(("Rank · 排名", "Client · 客户", "ROI · 投资回报率", "Workbook · 文件"), start=1):
@@ -556,12 +589,9 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         ws.cell(3 + rank, 1, rank)
         _outside_text(ws.cell(3 + rank, 2), outcome.client)
         roi = outcome.headline["roi"]
-        ws.cell(3 + rank, 3, "n/a" if roi is None else roi).number_format = NUMBER_FORMATS["fraction"]
+        looks.give(ws.cell(3 + rank, 3, "n/a" if roi is None else roi), roi_format, number_format=roi_format)
         if outcome.path is not None:
-            link = ws.cell(3 + rank, 4, outcome.path.name)
-            link.hyperlink = outcome.path.name
-            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
-            link.data_type = "s"
+            _link(ws.cell(3 + rank, 4), outcome.path.name, looks)
     for letter, width in zip("ABCD", (12, 40, 20, 46)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
