@@ -228,6 +228,7 @@ def run_batch(
     progress: Callable[[Outcome], None] | None = None,
     example: bool = False,
     encoding: str | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
@@ -238,13 +239,14 @@ def run_batch(
     workbooks (default: every core); ``only`` restricts the run to the named clients; ``progress`` is called
     with each row's outcome as it completes. The analyst's blocks (paths, touch log, checkpoints, past
     campaigns) start empty in every client's workbook unless ``example`` puts the worked examples in.
-    ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
+    ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own. ``planned`` is
+    called once, before any ``progress``, with the number of outcomes the run will report.
     """
     out = Path(out_dir)
     table = read_clients(clients, sheet, encoding)  # refuses a table beyond MAX_CLIENT_ROWS before validating it
     _prepare_folder(out)
     with output_folder_lock(out):
-        return _run_locked(table, out, static, jobs, overwrite, only, progress, example)
+        return _run_locked(table, out, static, jobs, overwrite, only, progress, example, planned)
 
 
 def _prepare_folder(out: Path) -> None:
@@ -304,7 +306,8 @@ def _try_lock(descriptor: int) -> bool:
 
 
 def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, overwrite: bool,
-                only: Iterable[str], progress: Callable[[Outcome], None] | None, example: bool) -> BatchResult:
+                only: Iterable[str], progress: Callable[[Outcome], None] | None, example: bool,
+                planned: Callable[[int], None] | None = None) -> BatchResult:
     cleaned = clean_stray_temps(out)
 
     # A good row is one with a campaign; pairing them keeps the campaign typed as present.
@@ -330,6 +333,8 @@ def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, o
             outcomes.append(_failed(task, str(error)))
             continue
         tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
+    if planned:
+        planned(len(outcomes) + len(tasks))
     if progress:
         for outcome in outcomes:
             progress(outcome)
