@@ -1,6 +1,6 @@
 """1,000 generated clients through `xhsxl batch`, against peers writing the same content and the deflate floor.
 
-    python benchmarks/bench_batch.py [--clients 1000] [--repeats 3]
+    python benchmarks/bench_batch.py [--clients 1000] [--repeats 3] [--jobs-only]
 
 Each figure is the wall time of a whole process (start-up included, as a user waits for it), median over
 ``--repeats`` runs in this one invocation, alternating the commands so machine drift hits all alike.
@@ -27,6 +27,10 @@ the batch does. Merged cells, conditional formats, protection settings, chart st
 
 Then ``xhsxl batch --jobs 1`` and ``--jobs 2`` (live workbooks) and ``--static --jobs 2``. XlsxWriter is a
 benchmark-only dependency (``pip install xlsxwriter``); without it that row is left out.
+
+``--jobs-only`` runs just ``xhsxl batch --jobs 1`` and ``--jobs 2``, alternating, for the ratio of the two:
+the peers take minutes a round. The load average is printed before and after, since other work on the
+machine takes cores from the second job first.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import csv
 import importlib.util
 import io
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -312,7 +317,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs-only", action="store_true", help="only xhsxl batch --jobs 1 and --jobs 2")
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     python = sys.executable
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -339,7 +346,9 @@ def main() -> None:
             "xhsxl batch --jobs 2": lambda out: [*batch, str(out), "--jobs", "2"],
             "xhsxl batch --static --jobs 2": lambda out: [*batch, str(out), "--jobs", "2", "--static"],
         }
-        if importlib.util.find_spec("xlsxwriter") is not None:
+        if args.jobs_only:
+            commands = {name: command for name, command in commands.items() if name.startswith("xhsxl batch --jobs")}
+        elif importlib.util.find_spec("xlsxwriter") is not None:
             commands["XlsxWriter from scratch"] = lambda out: [python, "-c", XLSXWRITER, str(spec_path), str(source),
                                                                str(out)]
         times: dict[str, list[float]] = {name: [] for name in commands}
@@ -356,8 +365,12 @@ def main() -> None:
         median = medians[name]
         print(f"{name:<34}{median:>8.1f}s{min(values):>8.1f}s{max(values):>8.1f}s"
               f"{args.clients / median:>13.0f}{median / live:>12.2f}×")
-    print(f"two jobs / one job: {medians['xhsxl batch --jobs 1'] / live:.2f}× faster; "
-          f"static / live (2 jobs): {medians['xhsxl batch --static --jobs 2'] / live:.2f}×")
+    ratios = [one / two for one, two in zip(times["xhsxl batch --jobs 1"], times["xhsxl batch --jobs 2"])]
+    print(f"two jobs / one job: {medians['xhsxl batch --jobs 1'] / live:.2f}× faster (ratio of medians); "
+          f"round by round {' '.join(f'{r:.2f}×' for r in ratios)}")
+    if "xhsxl batch --static --jobs 2" in medians:
+        print(f"static / live (2 jobs): {medians['xhsxl batch --static --jobs 2'] / live:.2f}×")
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
 if __name__ == "__main__":

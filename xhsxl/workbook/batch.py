@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import csv
 import errno
+import gc
 import io
 import math
 import os
@@ -195,6 +196,9 @@ def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
 def _warm(static: bool, example: bool, parent: int) -> None:
     _exit_with_parent(parent)
     _factory(static, example)
+    # Everything alive now (the modules, the layout) lives as long as the worker: the collector need not look
+    # at it again after each few hundred workbooks, nor copy the pages shared with the parent by looking.
+    gc.freeze()
 
 
 #: How often a worker checks that the run which started it is still alive, in seconds.
@@ -317,28 +321,32 @@ def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, o
     wanted = {_key(name) for name in only}
     found = {_key(campaign.client_name) for _, campaign in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
-    tasks: list[_Task] = []
     outcomes = [
         Outcome(row=row.row_number, client=row.client_name_raw, status="rejected", problems=tuple(row.problems))
         for row in table.bad_rows
         if not wanted or _key(row.client_name_raw) in wanted
     ]
-    for (row, campaign), stem in zip(good, stems):
-        if wanted and _key(campaign.client_name) not in wanted:
-            continue
-        try:
-            target = safe_path(out, stem)
-        except UnsafePathError as error:  # a link or a folder where this client's file would go
-            task = _Task(row.row_number, campaign, str(out / f"{stem}.xlsx"), static, overwrite, example)
-            outcomes.append(_failed(task, str(error)))
-            continue
-        tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
-    if planned:
-        planned(len(outcomes) + len(tasks))
-    if progress:
-        for outcome in outcomes:
-            progress(outcome)
-    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress, example)
+    selected = [(row, campaign, stem) for (row, campaign), stem in zip(good, stems)
+                if not wanted or _key(campaign.client_name) in wanted]
+    jobs = jobs or os.cpu_count() or 1
+    if len(selected) < 4:
+        jobs = 1  # starting workers would take longer than building a few workbooks here
+    with _workers(jobs, static, example) as pool:
+        tasks: list[_Task] = []
+        for row, campaign, stem in selected:
+            try:
+                target = safe_path(out, stem)
+            except UnsafePathError as error:  # a link or a folder where this client's file would go
+                task = _Task(row.row_number, campaign, str(out / f"{stem}.xlsx"), static, overwrite, example)
+                outcomes.append(_failed(task, str(error)))
+                continue
+            tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
+        if planned:
+            planned(len(outcomes) + len(tasks))
+        if progress:
+            for outcome in outcomes:
+                progress(outcome)
+        outcomes += _run_tasks(tasks, pool, jobs, progress)
     outcomes.sort(key=lambda o: o.row)
 
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
@@ -360,33 +368,42 @@ def _write_report(target: Path, data: bytes) -> None:
         raise OSError(error.errno, write_failure(target, error), str(target)) from None
 
 
-def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None,
-               example: bool = False) -> list[Outcome]:
-    if not tasks:
-        return []
+@contextmanager
+def _workers(jobs: int, static: bool, example: bool) -> Iterator[ProcessPoolExecutor | None]:
+    """``jobs`` worker processes (None for one job: the workbooks are built in this process), started at
+    once, so that they build their layouts while this process still checks the clients' file names."""
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example, os.getpid())) as pool:
+        pool.submit(os.getpid)  # nothing to do but start the workers (with fork, the first task starts them all)
+        yield pool
+
+
+def _run_tasks(tasks: list[_Task], pool: ProcessPoolExecutor | None, jobs: int,
+               progress: Callable[[Outcome], None] | None) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    if jobs <= 1 or len(tasks) < 4:
+    if pool is None:
         for task in tasks:
             outcomes.append(_build(task))
             if progress:
                 progress(outcomes[-1])
         return outcomes
-    # Several chunks per worker keep both busy to the end and make progress visible; each chunk is one
+    # Several chunks per worker keep them all busy to the end and make progress visible; each chunk is one
     # round trip between processes.
     size = max(1, min(25, len(tasks) // (jobs * 4)))
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example, os.getpid())) as pool:
-        futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
-        for future in as_completed(futures):
-            try:
-                done = future.result()
-            except BrokenProcessPool:
-                done = [_failed(task, "the worker process building it stopped before it finished; run the batch "
-                                      "again to write it") for task in futures[future]]
-            for outcome in done:
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome)
+    futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
+    for future in as_completed(futures):
+        try:
+            done = future.result()
+        except BrokenProcessPool:
+            done = [_failed(task, "the worker process building it stopped before it finished; run the batch "
+                                  "again to write it") for task in futures[future]]
+        for outcome in done:
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
     return outcomes
 
 
