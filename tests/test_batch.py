@@ -276,3 +276,13 @@ def test_a_log_gets_one_plain_line_per_client_with_its_row_verb_and_file(tmp_pat
     assert "… -> b-Good-b-" in lines[1] and lines[1].endswith(".xlsx")  # one line, however long
     assert lines[2] == "row 4: wrote Acme -> Acme.xlsx"
     assert len(lines) == 3
+
+
+@pytest.mark.parametrize("count, jobs", [(1, 2), (7, 2), (1000, 2), (1000, 3), (401, 8)])
+def test_chunks_carry_every_client_once_in_order_and_shrink_towards_the_end(count, jobs):
+    from xhsxl.workbook.batch import CHUNK_CLIENTS, _chunks
+
+    chunks = _chunks(list(range(count)), jobs)
+    assert [task for chunk in chunks for task in chunk] == list(range(count))
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) <= CHUNK_CLIENTS and sizes[-1] == 1

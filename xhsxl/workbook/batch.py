@@ -389,11 +389,7 @@ def _run_tasks(tasks: list[_Task], pool: ProcessPoolExecutor | None, jobs: int,
             if progress:
                 progress(outcomes[-1])
         return outcomes
-    # Several chunks per worker keep them all busy to the end and make progress visible; each chunk is one
-    # round trip between processes.
-    size = max(1, min(25, len(tasks) // (jobs * 4)))
-    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
+    futures = {pool.submit(_build_many, chunk): chunk for chunk in _chunks(tasks, jobs)}
     for future in as_completed(futures):
         try:
             done = future.result()
@@ -405,6 +401,24 @@ def _run_tasks(tasks: list[_Task], pool: ProcessPoolExecutor | None, jobs: int,
             if progress:
                 progress(outcome)
     return outcomes
+
+
+#: Most clients one round trip to a worker carries: enough that the trips cost little, few enough that progress
+#: shows.
+CHUNK_CLIENTS = 25
+
+
+def _chunks(tasks: list[_Task], jobs: int) -> list[list[_Task]]:
+    """``tasks`` in chunks for ``jobs`` workers, smaller and smaller towards the end (a quarter of each worker's
+    share of what is left, at most :data:`CHUNK_CLIENTS`): all the workers finish within a few workbooks of
+    each other, instead of one of them building a whole last chunk alone."""
+    chunks = []
+    start = 0
+    while start < len(tasks):
+        size = max(1, min(CHUNK_CLIENTS, (len(tasks) - start) // (jobs * 4)))
+        chunks.append(tasks[start:start + size])
+        start += size
+    return chunks
 
 
 def _failed(task: _Task, reason: str) -> Outcome:
