@@ -37,7 +37,6 @@ from typing import Any, Callable, Hashable, Iterable, Iterator, Literal, Sequenc
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
@@ -467,7 +466,7 @@ def summary_workbook(result: BatchResult) -> Workbook:
         for offset, (key, number_format) in enumerate(zip(HEADLINE, formats)):
             value = outcome.headline.get(key)
             cell = ws.cell(row, 7 + offset, "n/a" if value is None and outcome.headline else value)
-            looks.give(cell, number_format, number_format=number_format)
+            looks.give(cell, ("format", number_format), number_format=number_format)
         row += 1
     last = row - 1
     ws.freeze_panes = "C5"
@@ -511,7 +510,7 @@ def _link(cell: Cell, name: str, looks: _Looks) -> None:
     """A relative link to the workbook ``name`` beside the summary: it keeps working when the folder moves."""
     cell.value = name
     cell.hyperlink = name
-    looks.give(cell, "link", font=_LINK_FONT)
+    looks.give(cell, ("link",), font=_LINK_FONT)
     cell.data_type = "s"  # a file name is text, even one that starts like a formula
 
 
@@ -534,9 +533,9 @@ class _PlainCellsWorksheetWriter(WorksheetWriter):
 
     def write_row(self, xf: Any, row: list[Cell], row_idx: int) -> None:
         # et_xmlfile's writer (the standard library's serialiser) keeps its text output as ``_file``.
-        text = getattr(xf, "_file", None)
+        text: Callable[[str], object] | None = getattr(xf, "_file", None)
         written = None if text is None or row_idx in self.ws.row_dimensions else _plain_row(row, row_idx)
-        if written is None:
+        if text is None or written is None:
             super().write_row(xf, row, row_idx)
             return
         for cell in row:
@@ -625,7 +624,8 @@ def _ranking_sheet(wb: Workbook, result: BatchResult, looks: _Looks) -> None:
         ws.cell(3 + rank, 1, rank)
         _outside_text(ws.cell(3 + rank, 2), outcome.client)
         roi = outcome.headline["roi"]
-        looks.give(ws.cell(3 + rank, 3, "n/a" if roi is None else roi), roi_format, number_format=roi_format)
+        looks.give(ws.cell(3 + rank, 3, "n/a" if roi is None else roi), ("format", roi_format),
+                   number_format=roi_format)
         if outcome.path is not None:
             _link(ws.cell(3 + rank, 4), outcome.path.name, looks)
     for letter, width in zip("ABCD", (12, 40, 20, 46)):
