@@ -212,3 +212,30 @@ finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 def test_summary_gives_the_reference_builders_bytes_for_any_text_and_number(rows):
     result = result_of([outcome(i, status, name, roi) for i, (name, status, roi) in enumerate(rows)])
     assert_same_file(summary_bytes(result), workbook_bytes(reference_summary(result)))
+
+
+def mixed_workbook() -> Workbook:
+    """Rows the plain-cell writer takes (numbers, text, styled blanks) beside rows it leaves to openpyxl."""
+    import datetime as dt
+
+    from openpyxl.comments import Comment
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([1, 2.5, "text", " spaced ", None, "a&b<c>"])
+    ws.append(["=SUM(A1:B1)", True, dt.datetime(2025, 1, 2)])  # formula, boolean, date
+    ws.append([3, "commented"])
+    ws["B3"].comment = Comment("a note", "xhsxl")
+    ws.append([4, float("nan"), float("inf")])  # not finite: openpyxl writes an empty value
+    ws.append([5, None, "tall"])
+    ws.row_dimensions[5].height = 30
+    ws["B5"].number_format = "0.0%"  # a styled blank
+    ws["C1"].hyperlink = "other.xlsx"
+    return wb
+
+
+def test_rows_the_plain_writer_does_not_take_are_written_by_openpyxl_to_the_same_bytes():
+    from xhsxl.workbook.batch import _PlainCellsExcelWriter
+    from xhsxl.workbook.template import _serialise
+
+    assert_same_file(_serialise(mixed_workbook(), _PlainCellsExcelWriter), workbook_bytes(mixed_workbook()))
