@@ -327,9 +327,8 @@ def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, o
     ]
     selected = [(row, campaign, stem) for (row, campaign), stem in zip(good, stems)
                 if not wanted or _key(campaign.client_name) in wanted]
-    jobs = jobs or os.cpu_count() or 1
-    if len(selected) < 4:
-        jobs = 1  # starting workers would take longer than building a few workbooks here
+    # No more workers than clients, and none for a few: starting one takes longer than building a few workbooks.
+    jobs = min(jobs or os.cpu_count() or 1, len(selected)) if len(selected) >= 4 else 1
     with _workers(jobs, static, example) as pool:
         tasks: list[_Task] = []
         for row, campaign, stem in selected:
