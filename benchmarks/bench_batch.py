@@ -1,6 +1,6 @@
 """1,000 generated clients through `xhsxl batch`, against peers writing the same content and the deflate floor.
 
-    python benchmarks/bench_batch.py [--clients 1000] [--repeats 3]
+    python benchmarks/bench_batch.py [--clients 1000] [--repeats 3] [--jobs-only]
 
 Each figure is the wall time of a whole process (start-up included, as a user waits for it), median over
 ``--repeats`` runs in this one invocation, alternating the commands so machine drift hits all alike.
@@ -27,6 +27,10 @@ the batch does. Merged cells, conditional formats, protection settings, chart st
 
 Then ``xhsxl batch --jobs 1`` and ``--jobs 2`` (live workbooks) and ``--static --jobs 2``. XlsxWriter is a
 benchmark-only dependency (``pip install xlsxwriter``); without it that row is left out.
+
+``--jobs-only`` runs just ``xhsxl batch --jobs 1`` and ``--jobs 2``, alternating, for the ratio of the two:
+the peers take minutes a round. The load average is printed before and after, since other work on the
+machine takes cores from the second job first.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import csv
 import importlib.util
 import io
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -299,20 +304,37 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
                              round(rng.uniform(0.4, 0.75), 2), round(conversions * 0.6)])
 
 
-def timed(command: list[str]) -> float:
+#: Runs ``xhsxl`` with the rest of the command line and reports, last on stderr, the CPU time (user + system)
+#: of that process alone — the batch's parent, without its workers: its share is what two jobs cannot split.
+PARENT_CPU = """
+import resource, runpy, sys
+sys.argv = ["xhsxl", *sys.argv[1:]]
+try:
+    runpy.run_module("xhsxl.cli", run_name="__main__", alter_sys=True)
+finally:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stderr.write(f"\\nparent cpu {usage.ru_utime + usage.ru_stime:.4f}\\n")
+"""
+
+
+def timed(command: list[str]) -> tuple[float, float | None]:
+    """Wall time of ``command`` and, when it reports one, its parent process's CPU time."""
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed
+    reported = done.stderr.rstrip().rsplit("\n", 1)[-1]
+    return elapsed, float(reported.split()[-1]) if reported.startswith("parent cpu ") else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs-only", action="store_true", help="only xhsxl batch --jobs 1 and --jobs 2")
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     python = sys.executable
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -328,7 +350,7 @@ def main() -> None:
               f"{sum(len(s['comments']) for s in spec['sheets'])} comments, {len(spec['names'])} names, "
               f"{sum(len(s['charts']) for s in spec['sheets'])} charts; "
               f"{sum(len(c) for c, _ in parts.values()):,} bytes of XML in {len(parts)} parts")
-        batch = [python, "-m", "xhsxl.cli", "batch", str(source), "--out"]
+        batch = [python, "-c", PARENT_CPU, "batch", str(source), "--out"]
         commands = {
             "deflate floor, every part": lambda out: [python, "-c", DEFLATE_FLOOR, str(parts_path),
                                                       str(args.clients), str(out), "all"],
@@ -339,25 +361,36 @@ def main() -> None:
             "xhsxl batch --jobs 2": lambda out: [*batch, str(out), "--jobs", "2"],
             "xhsxl batch --static --jobs 2": lambda out: [*batch, str(out), "--jobs", "2", "--static"],
         }
-        if importlib.util.find_spec("xlsxwriter") is not None:
+        if args.jobs_only:
+            commands = {name: command for name, command in commands.items() if name.startswith("xhsxl batch --jobs")}
+        elif importlib.util.find_spec("xlsxwriter") is not None:
             commands["XlsxWriter from scratch"] = lambda out: [python, "-c", XLSXWRITER, str(spec_path), str(source),
                                                                str(out)]
         times: dict[str, list[float]] = {name: [] for name in commands}
+        parent: dict[str, list[float]] = {name: [] for name in commands}
         for repeat in range(args.repeats):
             for index, (name, command) in enumerate(commands.items()):
                 out = work / f"out-{repeat}-{index}"
-                times[name].append(timed(command(out)))
+                wall, cpu = timed(command(out))
+                times[name].append(wall)
+                if cpu is not None:
+                    parent[name].append(cpu)
                 shutil.rmtree(out)
     medians = {name: statistics.median(values) for name, values in times.items()}
     live = medians["xhsxl batch --jobs 2"]
     print(f"{args.clients:,} clients, median of {args.repeats} runs each (whole-process wall time)")
-    print(f"{'':<34}{'median':>9}{'min':>9}{'max':>9}{'workbooks/s':>13}{'× batch -j2':>13}")
+    print(f"{'':<34}{'median':>9}{'min':>9}{'max':>9}{'workbooks/s':>13}{'× batch -j2':>13}{'parent CPU':>12}")
     for name, values in sorted(times.items(), key=lambda item: medians[item[0]]):
         median = medians[name]
+        cpu = f"{statistics.median(parent[name]):>11.2f}s" if parent[name] else ""
         print(f"{name:<34}{median:>8.1f}s{min(values):>8.1f}s{max(values):>8.1f}s"
-              f"{args.clients / median:>13.0f}{median / live:>12.2f}×")
-    print(f"two jobs / one job: {medians['xhsxl batch --jobs 1'] / live:.2f}× faster; "
-          f"static / live (2 jobs): {medians['xhsxl batch --static --jobs 2'] / live:.2f}×")
+              f"{args.clients / median:>13.0f}{median / live:>12.2f}×{cpu}")
+    ratios = [one / two for one, two in zip(times["xhsxl batch --jobs 1"], times["xhsxl batch --jobs 2"])]
+    print(f"two jobs / one job: {medians['xhsxl batch --jobs 1'] / live:.2f}× faster (ratio of medians); "
+          f"round by round {' '.join(f'{r:.2f}×' for r in ratios)}")
+    if "xhsxl batch --static --jobs 2" in medians:
+        print(f"static / live (2 jobs): {medians['xhsxl batch --static --jobs 2'] / live:.2f}×")
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
 if __name__ == "__main__":

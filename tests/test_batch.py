@@ -253,3 +253,36 @@ def test_a_killed_worker_leaves_no_partial_workbook_and_a_rerun_completes(tmp_pa
     assert rerun.returncode == 0, rerun.stderr
     assert len(list(out.glob("Client-*.xlsx"))) == len(rows)
     assert not list(out.glob(TEMP_PREFIX + "*"))
+
+
+def test_planned_announces_exactly_the_outcomes_progress_then_reports(tmp_path):
+    source = write_csv(tmp_path / "clients.csv")
+    for only in ((), ("acme beauty", "con")):
+        announced, reported = [], []
+        run_batch(source, tmp_path / f"out{len(only)}", jobs=2, only=only, progress=reported.append,
+                  planned=announced.append)
+        assert announced == [len(reported)] and len(reported) == (len(ROWS) if not only else 3)
+
+
+def test_a_log_gets_one_plain_line_per_client_with_its_row_verb_and_file(tmp_path):
+    rows = [["Bell\x07 Co", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"],
+            ["[b]Good[/b] " + "x" * 150, "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"],
+            ["Acme", "growth", "1000", "0", "0", "10", "1", "1", "100", "0.5"]]
+    result = run(write_csv(tmp_path / "clients.csv", rows), "--out", tmp_path / "out", "--jobs", "1")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("row ")]
+    # rejected rows are known first; a control character is shown escaped, markup as written, a long name cut
+    assert lines[0] == "row 2: rejected Bell\\x07 Co"
+    assert lines[1].startswith("row 3: wrote [b]Good[/b] xxx") and "…" in lines[1]
+    assert "… -> b-Good-b-" in lines[1] and lines[1].endswith(".xlsx")  # one line, however long
+    assert lines[2] == "row 4: wrote Acme -> Acme.xlsx"
+    assert len(lines) == 3
+
+
+@pytest.mark.parametrize("count, jobs", [(1, 2), (7, 2), (1000, 2), (1000, 3), (401, 8)])
+def test_chunks_carry_every_client_once_in_order_and_shrink_towards_the_end(count, jobs):
+    from xhsxl.workbook.batch import CHUNK_CLIENTS, _chunks
+
+    chunks = _chunks(list(range(count)), jobs)
+    assert [task for chunk in chunks for task in chunk] == list(range(count))
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) <= CHUNK_CLIENTS and sizes[-1] == 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from xhsxl.cli.exits import App, about, one_line
+from xhsxl.cli.exits import App, about, one_line, visible
 from xhsxl.cli.output import Column, EncodingOption, FormatOption, OutputFormat, Section, console, emit, errors, say, warn
 from xhsxl.cli.workbooks import STATIC_HELP, Example
 
@@ -87,28 +89,30 @@ def batch(
     from xhsxl.workbook.batch import run_batch
 
     interactive = console.is_terminal and fmt == OutputFormat.table
+    # On a terminal, a bar that rich redraws ten times a second whatever the pace; elsewhere (a log, a pipe) a
+    # line per client, written as plain text: rendered by rich, a thousand lines cost most of a second.
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=console, transient=True) if interactive else None
+    lines = sys.stdout if fmt == OutputFormat.table else sys.stderr  # as say(): stdout may carry CSV or JSON
     task = None
+
+    def planned(total: int) -> None:
+        nonlocal task
+        if bar is not None:
+            task = bar.add_task("building workbooks", total=total)
 
     def report(outcome: Any) -> None:
         if bar is not None and task is not None:
             bar.advance(task)
         elif not interactive:
             where = f" -> {outcome.path.name}" if outcome.path else ""
-            say(f"row {outcome.row}: {_VERBS[outcome.status]} {one_line(outcome.client, QUOTED_CHARS)}{where}", fmt)
+            lines.write(visible(f"row {outcome.row}: {_VERBS[outcome.status]} "
+                                f"{one_line(outcome.client, QUOTED_CHARS)}{where}") + "\n")
 
-    with about(clients):
-        if bar is not None:
-            with bar:
-                from xhsxl.workbook.clients import read_clients
-
-                task = bar.add_task("building workbooks", total=len(read_clients(clients, sheet, encoding).rows))
-                result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
-                                   encoding=encoding)
-        else:
-            result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
-                               encoding=encoding)
+    with about(clients), bar or nullcontext():
+        result = run_batch(clients, out, static, jobs, overwrite, only or (), sheet, report, example,
+                           encoding=encoding, planned=planned)
+    lines.flush()  # every client's line before the problems and tables that follow, on stderr too
     for path in result.cleaned:
         say(f"removed {path.name}, left by an interrupted run", fmt)
     for name in result.not_found:

@@ -16,9 +16,12 @@ stop when the run that started them dies. The same input gives the same bytes.
 
 from __future__ import annotations
 
+import copy
 import csv
 import errno
+import gc
 import io
+import math
 import os
 import re
 import sys
@@ -30,12 +33,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
+from typing import Any, Callable, Hashable, Iterable, Iterator, Literal, Sequence
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.errors import Problem
@@ -44,7 +51,7 @@ from xhsxl.workbook.clients import MAX_CLIENT_ROWS, ROW_COLUMN, ClientTable, rea
 from xhsxl.workbook.safe_files import (UnsafePathError, atomic_write, clean_stray_temps, create_temp, safe_path,
                                         slugify, unique_names, unsafe_entry)
 from xhsxl.workbook.sheets.kit import LABELS, LINE_HEIGHT, shown_as, wrapped_lines
-from xhsxl.workbook.template import WorkbookFactory, workbook_bytes, write_text
+from xhsxl.workbook.template import WorkbookFactory, _serialise, write_text
 
 __all__ = ["Outcome", "BatchResult", "HEADLINE", "run_batch", "SUMMARY_NAME", "ERRORS_NAME", "LOCK_NAME",
            "MAX_CLIENT_ROWS", "FolderBusyError", "output_folder_lock"]
@@ -188,6 +195,9 @@ def _build_many(tasks: Sequence[_Task]) -> list[Outcome]:
 def _warm(static: bool, example: bool, parent: int) -> None:
     _exit_with_parent(parent)
     _factory(static, example)
+    # Everything alive now (the modules, the layout) lives as long as the worker: the collector need not look
+    # at it again after each few hundred workbooks, nor copy the pages shared with the parent by looking.
+    gc.freeze()
 
 
 #: How often a worker checks that the run which started it is still alive, in seconds.
@@ -221,6 +231,7 @@ def run_batch(
     progress: Callable[[Outcome], None] | None = None,
     example: bool = False,
     encoding: str | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Write one workbook per good row of ``clients`` into ``out_dir``, then the summary and errors files.
 
@@ -231,13 +242,14 @@ def run_batch(
     workbooks (default: every core); ``only`` restricts the run to the named clients; ``progress`` is called
     with each row's outcome as it completes. The analyst's blocks (paths, touch log, checkpoints, past
     campaigns) start empty in every client's workbook unless ``example`` puts the worked examples in.
-    ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own.
+    ``encoding`` names a CSV or JSON table's encoding when it is not detected on its own. ``planned`` is
+    called once, before any ``progress``, with the number of outcomes the run will report.
     """
     out = Path(out_dir)
     table = read_clients(clients, sheet, encoding)  # refuses a table beyond MAX_CLIENT_ROWS before validating it
     _prepare_folder(out)
     with output_folder_lock(out):
-        return _run_locked(table, out, static, jobs, overwrite, only, progress, example)
+        return _run_locked(table, out, static, jobs, overwrite, only, progress, example, planned)
 
 
 def _prepare_folder(out: Path) -> None:
@@ -297,7 +309,8 @@ def _try_lock(descriptor: int) -> bool:
 
 
 def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, overwrite: bool,
-                only: Iterable[str], progress: Callable[[Outcome], None] | None, example: bool) -> BatchResult:
+                only: Iterable[str], progress: Callable[[Outcome], None] | None, example: bool,
+                planned: Callable[[int], None] | None = None) -> BatchResult:
     cleaned = clean_stray_temps(out)
 
     # A good row is one with a campaign; pairing them keeps the campaign typed as present.
@@ -307,30 +320,35 @@ def _run_locked(table: ClientTable, out: Path, static: bool, jobs: int | None, o
     wanted = {_key(name) for name in only}
     found = {_key(campaign.client_name) for _, campaign in good} | {_key(row.client_name_raw) for row in table.bad_rows}
     not_found = tuple(sorted(name for name in only if _key(name) not in found))
-    tasks: list[_Task] = []
     outcomes = [
         Outcome(row=row.row_number, client=row.client_name_raw, status="rejected", problems=tuple(row.problems))
         for row in table.bad_rows
         if not wanted or _key(row.client_name_raw) in wanted
     ]
-    for (row, campaign), stem in zip(good, stems):
-        if wanted and _key(campaign.client_name) not in wanted:
-            continue
-        try:
-            target = safe_path(out, stem)
-        except UnsafePathError as error:  # a link or a folder where this client's file would go
-            task = _Task(row.row_number, campaign, str(out / f"{stem}.xlsx"), static, overwrite, example)
-            outcomes.append(_failed(task, str(error)))
-            continue
-        tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
-    if progress:
-        for outcome in outcomes:
-            progress(outcome)
-    outcomes += _run_tasks(tasks, jobs or os.cpu_count() or 1, static, progress, example)
+    selected = [(row, campaign, stem) for (row, campaign), stem in zip(good, stems)
+                if not wanted or _key(campaign.client_name) in wanted]
+    # No more workers than clients, and none for a few: starting one takes longer than building a few workbooks.
+    jobs = min(jobs or os.cpu_count() or 1, len(selected)) if len(selected) >= 4 else 1
+    with _workers(jobs, static, example) as pool:
+        tasks: list[_Task] = []
+        for row, campaign, stem in selected:
+            try:
+                target = safe_path(out, stem)
+            except UnsafePathError as error:  # a link or a folder where this client's file would go
+                task = _Task(row.row_number, campaign, str(out / f"{stem}.xlsx"), static, overwrite, example)
+                outcomes.append(_failed(task, str(error)))
+                continue
+            tasks.append(_Task(row.row_number, campaign, str(target), static, overwrite, example))
+        if planned:
+            planned(len(outcomes) + len(tasks))
+        if progress:
+            for outcome in outcomes:
+                progress(outcome)
+        outcomes += _run_tasks(tasks, pool, jobs, progress)
     outcomes.sort(key=lambda o: o.row)
 
     result = BatchResult(table, outcomes, cleaned, out / f"{SUMMARY_NAME}.xlsx", out / f"{ERRORS_NAME}.csv", not_found)
-    summary = workbook_bytes(summary_workbook(result))
+    summary = summary_bytes(result)
     # The summary and the errors file describe the latest run: they are replaced, atomically, every time.
     _write_report(result.summary, summary)
     _write_report(result.errors, errors_csv(result.problems()))
@@ -348,34 +366,57 @@ def _write_report(target: Path, data: bytes) -> None:
         raise OSError(error.errno, write_failure(target, error), str(target)) from None
 
 
-def _run_tasks(tasks: list[_Task], jobs: int, static: bool, progress: Callable[[Outcome], None] | None,
-               example: bool = False) -> list[Outcome]:
-    if not tasks:
-        return []
+@contextmanager
+def _workers(jobs: int, static: bool, example: bool) -> Iterator[ProcessPoolExecutor | None]:
+    """``jobs`` worker processes (None for one job: the workbooks are built in this process), started at
+    once, so that they build their layouts while this process still checks the clients' file names."""
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example, os.getpid())) as pool:
+        pool.submit(os.getpid)  # nothing to do but start the workers (with fork, the first task starts them all)
+        yield pool
+
+
+def _run_tasks(tasks: list[_Task], pool: ProcessPoolExecutor | None, jobs: int,
+               progress: Callable[[Outcome], None] | None) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    if jobs <= 1 or len(tasks) < 4:
+    if pool is None:
         for task in tasks:
             outcomes.append(_build(task))
             if progress:
                 progress(outcomes[-1])
         return outcomes
-    # Several chunks per worker keep both busy to the end and make progress visible; each chunk is one
-    # round trip between processes.
-    size = max(1, min(25, len(tasks) // (jobs * 4)))
-    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(static, example, os.getpid())) as pool:
-        futures = {pool.submit(_build_many, chunk): chunk for chunk in chunks}
-        for future in as_completed(futures):
-            try:
-                done = future.result()
-            except BrokenProcessPool:
-                done = [_failed(task, "the worker process building it stopped before it finished; run the batch "
-                                      "again to write it") for task in futures[future]]
-            for outcome in done:
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome)
+    futures = {pool.submit(_build_many, chunk): chunk for chunk in _chunks(tasks, jobs)}
+    for future in as_completed(futures):
+        try:
+            done = future.result()
+        except BrokenProcessPool:
+            done = [_failed(task, "the worker process building it stopped before it finished; run the batch "
+                                  "again to write it") for task in futures[future]]
+        for outcome in done:
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
     return outcomes
+
+
+#: Most clients one round trip to a worker carries: enough that the trips cost little, few enough that progress
+#: shows.
+CHUNK_CLIENTS = 25
+
+
+def _chunks(tasks: list[_Task], jobs: int) -> list[list[_Task]]:
+    """``tasks`` in chunks for ``jobs`` workers, smaller and smaller towards the end (a quarter of each worker's
+    share of what is left, at most :data:`CHUNK_CLIENTS`): all the workers finish within a few workbooks of
+    each other, instead of one of them building a whole last chunk alone."""
+    chunks = []
+    start = 0
+    while start < len(tasks):
+        size = max(1, min(CHUNK_CLIENTS, (len(tasks) - start) // (jobs * 4)))
+        chunks.append(tasks[start:start + size])
+        start += size
+    return chunks
 
 
 def _failed(task: _Task, reason: str) -> Outcome:
@@ -408,6 +449,8 @@ def summary_workbook(result: BatchResult) -> Workbook:
         cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    looks = _Looks()
+    formats = [NUMBER_FORMATS[_OUTPUT[key].unit] for key in HEADLINE]
     row = 5
     for outcome in result.outcomes:
         ws.cell(row, 1, outcome.row)
@@ -415,17 +458,14 @@ def summary_workbook(result: BatchResult) -> Workbook:
         _outside_text(ws.cell(row, 3), outcome.campaign_name)
         stage = ws.cell(row, 4, outcome.stage)
         if outcome.stage in LABELS:  # the stage's key stays in the cell (a filter sorts by it); a person reads its label
-            stage.number_format = shown_as(LABELS[outcome.stage])
+            looks.give(stage, ("stage", outcome.stage), number_format=shown_as(LABELS[outcome.stage]))
         ws.cell(row, 5, _STATUS[outcome.status])
         if outcome.path is not None and outcome.status in ("written", "skipped"):
-            link = ws.cell(row, 6, outcome.path.name)
-            link.hyperlink = outcome.path.name  # relative: the link keeps working when the folder moves
-            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
-            link.data_type = "s"
-        for offset, key in enumerate(HEADLINE):
+            _link(ws.cell(row, 6), outcome.path.name, looks)
+        for offset, (key, number_format) in enumerate(zip(HEADLINE, formats)):
             value = outcome.headline.get(key)
             cell = ws.cell(row, 7 + offset, "n/a" if value is None and outcome.headline else value)
-            cell.number_format = NUMBER_FORMATS[_OUTPUT[key].unit]
+            looks.give(cell, ("format", number_format), number_format=number_format)
         row += 1
     last = row - 1
     ws.freeze_panes = "C5"
@@ -437,8 +477,116 @@ def summary_workbook(result: BatchResult) -> Workbook:
     ws.row_dimensions[4].height = LINE_HEIGHT * max(wrapped_lines(name.replace(" · ", "\n"), width, bold=True)
                                                     for name, width in zip(header, widths)) + 2
     _landscape(ws)
-    _ranking_sheet(wb, result)
+    _ranking_sheet(wb, result, looks)
     return wb
+
+
+class _Looks:
+    """The summary's cell styles, each made once and copied onto every cell that has it: registering a font or
+    number format with the workbook (comparing it with every one already known) costs more than the rest of
+    writing the cell, and a summary of a thousand clients has ten thousand styled cells."""
+
+    def __init__(self) -> None:
+        self._made: dict[Hashable, Any] = {}
+
+    def give(self, cell: Cell, look: Hashable, **style: Any) -> None:
+        """Style ``cell`` as ``look``: set ``style`` the first time, copy what that made afterwards. A look is
+        always given to cells styled alike before (such as unstyled ones), so the copy is what setting would make."""
+        made = self._made.get(look)
+        if made is None:
+            for name, value in style.items():
+                setattr(cell, name, value)
+            self._made[look] = copy.copy(cell._style)
+        else:
+            cell._style = copy.copy(made)
+
+
+#: How a link to a client's workbook looks in the summary.
+_LINK_FONT = Font(name="Calibri", color="1D4ED8", underline="single")
+
+
+def _link(cell: Cell, name: str, looks: _Looks) -> None:
+    """A relative link to the workbook ``name`` beside the summary: it keeps working when the folder moves."""
+    cell.value = name
+    cell.hyperlink = name
+    looks.give(cell, ("link",), font=_LINK_FONT)
+    cell.data_type = "s"  # a file name is text, even one that starts like a formula
+
+
+def summary_bytes(result: BatchResult) -> bytes:
+    """``summary.xlsx``: :func:`summary_workbook` serialised with its plain cells written straight as text
+    (:class:`_PlainCellsWorksheetWriter`) — the bytes ``workbook_bytes(summary_workbook(result))`` gives, in a fraction
+    of the time for a batch of thousands of clients."""
+    return _serialise(summary_workbook(result), _PlainCellsExcelWriter)
+
+
+class _PlainCellsWorksheetWriter(WorksheetWriter):
+    """openpyxl's worksheet writer, except that a row of plain cells — numbers, text, styled blanks — is
+    written as text directly. openpyxl builds an element tree for every cell and serialises it in pure Python:
+    most of the time of a summary of a thousand clients. A row with anything else (a formula, a date, a
+    boolean, rich text, a comment, a row height) goes through openpyxl's own cell writer, and so does every
+    row when openpyxl writes with lxml. Tests hold the result to openpyxl's own bytes."""
+
+    def __init__(self, ws: Any) -> None:
+        super().__init__(ws, out=io.BytesIO())  # in memory: openpyxl would go through a temporary file
+
+    def write_row(self, xf: Any, row: list[Cell], row_idx: int) -> None:
+        # et_xmlfile's writer (the standard library's serialiser) keeps its text output as ``_file``.
+        text: Callable[[str], object] | None = getattr(xf, "_file", None)
+        written = None if text is None or row_idx in self.ws.row_dimensions else _plain_row(row, row_idx)
+        if text is None or written is None:
+            super().write_row(xf, row, row_idx)
+            return
+        for cell in row:
+            if cell.hyperlink:
+                self.ws._hyperlinks.append(cell.hyperlink)  # as openpyxl's cell writer collects them
+        text(written)
+
+    def cleanup(self) -> None:
+        pass  # nothing on disk to remove
+
+
+def _plain_row(row: list[Cell], row_idx: int) -> str | None:
+    """``<row>`` with its cells as openpyxl writes them with the standard library, or None when a cell is not a
+    plain number, text or styled blank."""
+    parts = [f'<row r="{row_idx}">']
+    for cell in row:
+        value = cell._value
+        styled = cell.has_style
+        if cell._comment is not None:
+            return None
+        if value is None and not styled:
+            continue  # openpyxl writes no element for it
+        style = f' s="{cell.style_id}"' if styled else ""
+        if cell.data_type == "n" and (value is None or (type(value) in (int, float) and math.isfinite(value))):
+            parts.append(f'<c r="{cell.coordinate}"{style} t="n" />' if value is None else
+                         f'<c r="{cell.coordinate}"{style} t="n"><v>{"%.16g" % value}</v></c>')
+        elif cell.data_type == "s" and type(value) is str:
+            if value == "":
+                parts.append(f'<c r="{cell.coordinate}"{style} t="inlineStr" />')
+            else:
+                # openpyxl marks text with leading or trailing white space to be kept as it is
+                space = ' xml:space="preserve"' if value.strip() and value != value.strip() else ""
+                parts.append(f'<c r="{cell.coordinate}"{style} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+        else:
+            return None
+    parts.append("</row>")
+    return "".join(parts)
+
+
+class _PlainCellsExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer with :class:`_PlainCellsWorksheetWriter` for every worksheet."""
+
+    def write_worksheet(self, ws: Any) -> None:
+        # openpyxl's own steps (ExcelWriter.write_worksheet, normal mode) with the worksheet writer swapped.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _PlainCellsWorksheetWriter(ws)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
 
 
 #: Most characters Excel holds in a cell; a longer one makes Excel report the file as damaged.
@@ -458,12 +606,13 @@ def _outside_text(cell: Any, text: str) -> None:
 CHART_CLIENTS = 25
 
 
-def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
+def _ranking_sheet(wb: Workbook, result: BatchResult, looks: _Looks) -> None:
     """Clients with results ranked by ROI, highest first, and bar charts comparing them (all of them up to twice
     ``CHART_CLIENTS``; beyond, the highest and the lowest, so no chart grows taller than a page)."""
     ranked = sorted((o for o in result.outcomes if o.headline), key=lambda o: (o.headline["roi"] is None,
                                                                               -(o.headline["roi"] or 0.0)))
     ws = wb.create_sheet("Ranking")
+    roi_format = NUMBER_FORMATS["fraction"]
     ws["A1"] = "Clients ranked by ROI · 投资回报率排名"
     ws["A1"].font = Font(name="Calibri", size=16, bold=True, color="C0392B")
     for column, name in enumerate(("Rank · 排名", "Client · 客户", "ROI · 投资回报率", "Workbook · 文件"), start=1):
@@ -474,12 +623,10 @@ def _ranking_sheet(wb: Workbook, result: BatchResult) -> None:
         ws.cell(3 + rank, 1, rank)
         _outside_text(ws.cell(3 + rank, 2), outcome.client)
         roi = outcome.headline["roi"]
-        ws.cell(3 + rank, 3, "n/a" if roi is None else roi).number_format = NUMBER_FORMATS["fraction"]
+        looks.give(ws.cell(3 + rank, 3, "n/a" if roi is None else roi), ("format", roi_format),
+                   number_format=roi_format)
         if outcome.path is not None:
-            link = ws.cell(3 + rank, 4, outcome.path.name)
-            link.hyperlink = outcome.path.name
-            link.font = Font(name="Calibri", color="1D4ED8", underline="single")
-            link.data_type = "s"
+            _link(ws.cell(3 + rank, 4), outcome.path.name, looks)
     for letter, width in zip("ABCD", (12, 40, 20, 46)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
