@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 #: Libraries that ``import xhsxl.udfs`` must not load: none of them is needed to evaluate a cell.
 HEAVY = ("scipy", "formulas", "openpyxl", "xhsxl.workbook", "xhsxl.cli")
@@ -76,3 +77,22 @@ def test_functions_that_need_scipy_import_it_when_called() -> None:
         "assert 'scipy.special' in sys.modules\n"
     )
     assert _loaded_after(code)[0].startswith("scipy")
+
+
+
+def test_building_and_batching_workbooks_imports_no_xlwings_where_its_decorators_do_nothing(tmp_path) -> None:
+    """A batch (live and static, whose values call the UDFs) needs the functions, not xlwings and the pandas it
+    pulls in; a later ``import xlwings`` still gets the real package."""
+    clients = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "clients.csv"
+    code = f"""
+import json, sys
+from pathlib import Path
+from xhsxl.workbook.batch import run_batch
+result = run_batch(Path({str(clients)!r}), Path({str(tmp_path)!r}), static=True, jobs=1)
+before = [name for name in ("xlwings", "pandas") if name in sys.modules]
+import xlwings
+print(json.dumps({{"before": before, "written": len(result.outcomes), "real": hasattr(xlwings, "Book")}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["before"] == [] and found["written"] > 10 and found["real"]

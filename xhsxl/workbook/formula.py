@@ -24,7 +24,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
-from xhsxl import udfs
+from xhsxl.workbook.udf_module import udf_module
 from xhsxl.core.allocation import (
     _BUDGET_LINES, _COUNT_GUARD, _SUM_TOLERANCE, _TABLE_TIERS, ALLOCATION_TABLE_HEADER, STAGE_TABLE_HEADER,
 )
@@ -172,7 +172,7 @@ class Call(Expr):
     args: tuple[Expr, ...]
 
     def __init__(self, function: str, *args: Any) -> None:
-        if not hasattr(udfs, function):
+        if not hasattr(udf_module(), function):
             raise ValueError(f"{function} is not an XHS_ function")
         object.__setattr__(self, "function", function)
         object.__setattr__(self, "args", tuple(_lift(a) for a in args))
@@ -185,7 +185,7 @@ class Call(Expr):
         if any(isinstance(v, CellError) for v in values):
             return next(v for v in values if isinstance(v, CellError))
         try:
-            return getattr(udfs, self.function)(*values)
+            return getattr(udf_module(), self.function)(*values)
         except XhsInputError as error:
             return CellError(str(error))
 
