@@ -261,9 +261,9 @@ def test_tables_are_fixed_size_array_formulas_over_the_plan_and_the_inputs(templ
     assert '"zh"' in formula(RECOMMENDATIONS["recommendations_zh"])
     assert formula(checkpoints_sheet.REALLOCATION_TABLE) == (
         f'={switch}IF((COUNTA(platform_export)>0),IF((reserve_to_reallocate>0),'
-        'XHS_REALLOCATE(platform_checkpoints,reserve_to_reallocate,reallocation_caps),"n/a"),"n/a"),'
+        'XHS_REALLOCATE(platform_checkpoints,reserve_to_reallocate,reallocation_caps,"","",6),"n/a"),"n/a"),'
         'IF((COUNTA(checkpoints)>0),IF((reserve_to_reallocate>0),'
-        'XHS_REALLOCATE(checkpoints,reserve_to_reallocate,reallocation_caps),"n/a"),"n/a"))')
+        'XHS_REALLOCATE(checkpoints,reserve_to_reallocate,reallocation_caps,"","",6),"n/a"),"n/a"))')
     assert names[checkpoints_sheet.REALLOCATION_TABLE.name][3] == 2 + len(set(row[0] for row in checkpoints_sheet.CHECKPOINT_EXAMPLE))
     notes = " ".join(str(c.value) for c in workbook["Checkpoints"]["A"][:8] if c.value)
     assert f"{len(checkpoints_sheet.CHECKPOINT_LINES)} lines" in notes and "resize it" in notes

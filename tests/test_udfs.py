@@ -88,7 +88,7 @@ SAMPLES = {
                      0.8, False),
     "XHS_REALLOCATE": ([["line", "hours", "spend", "revenue"], ["mid", 24.0, 15_000.0, 52_000.0],
                         ["mid", 72.0, 40_000.0, 131_000.0], ["micro", 24.0, 10_000.0, 41_000.0],
-                        ["paid_ads", 24.0, 12_000.0, 30_000.0]], 80_000.0, [["mid", 30_000.0]], "revenue", 0.686),
+                        ["paid_ads", 24.0, 12_000.0, 30_000.0]], 80_000.0, [["mid", 30_000.0]], "revenue", 0.686, 6.0),
     "XHS_PLATFORM_MAP": ([["日期", "消费", "展现量", "点击量"], ["2026-11-01", "1,200.50", 80_000.0, 1_600.0]], None, 7.0),
     "XHS_PLATFORM_HISTORY": ([["计划名称", "消费", "展现量"], ["秋季新品", "1,200.50", 80_000.0]], None, None, 7.0, 12.0),
     "XHS_PLATFORM_CHECKPOINTS": ([["日期", "计划名称", "消费", "7日下单金额"], ["2026-11-01", "秋季新品", 800.0, 2_400.0]], 7.0, 24.0),
@@ -329,3 +329,13 @@ def test_the_udf_module_exposes_only_the_library():
 def test_the_udf_module_never_imports_the_licensed_xlwings_part():
     source = catalogue.udf_source_path().read_text(encoding="utf-8")
     assert "xlwings.pro" not in source and "from xlwings import pro" not in source
+
+
+def test_reallocation_keeps_its_total_last_in_a_larger_range_and_refuses_a_smaller_one():
+    checkpoints, reserve, caps, metric, elasticity, _rows = SAMPLES["XHS_REALLOCATE"]
+    table = udfs.XHS_REALLOCATE(checkpoints, reserve, caps, metric, elasticity)
+    padded = udfs.XHS_REALLOCATE(checkpoints, reserve, caps, metric, elasticity, len(table) + 1)
+    assert padded[:len(table) - 1] == table[:-1] and padded[-1] == table[-1]
+    assert padded[len(table) - 1:-1] == [[None] * len(table[0])] * 2
+    with pytest.raises(XhsInputError, match="room for 2; resize the table"):
+        udfs.XHS_REALLOCATE(checkpoints, reserve, caps, metric, elasticity, 2)

@@ -967,7 +967,9 @@ def XHS_RECOMMEND(lines, stage=None, language=None, benchmarks=None, gross_margi
 @xw.arg("caps", ndim=2, doc="Most extra ¥ per line: a range of line, cap; blank = no cap.")
 @xw.arg("metric", doc='Result column to maximise: "revenue" (default if present), "conversions" or "engagements".')
 @xw.arg("elasticity", doc="Curve elasticity for lines with one checkpoint, 0-1; blank = 0.686 (article 003).")
-def XHS_REALLOCATE(checkpoints, reserve, caps=None, metric=None, elasticity=None):
+@xw.arg("rows", doc="Optional: the data rows of the range the table fills; blank rows go between the lines and the "
+                    "total, which stays last, and more lines than the range holds are refused, not cut.")
+def XHS_REALLOCATE(checkpoints, reserve, caps=None, metric=None, elasticity=None, rows=None):
     """Table (header, one row per line, total): the reserve split to equalise the lines' marginal returns under curves fitted to checkpoints; sums exactly to the reserve."""
     from xhsxl import planner_tables
     from xhsxl.core import planner
@@ -978,7 +980,9 @@ def XHS_REALLOCATE(checkpoints, reserve, caps=None, metric=None, elasticity=None
         elasticity=cell_number(elasticity, "elasticity", figures.DEFAULT_ELASTICITY.value), metric=table.metric,
         lines_order=table.lines_order,
     )
-    return to_excel_table(result.table())
+    return to_excel_table(_padded(result.table(), rows, "resize the table (select more rows, F2, Ctrl+Shift+Enter) "
+                                                    "and make its rows argument the data rows it then has",
+                                  before_last=True))
 
 
 # ------------------------------------------------------------------------------------- forecast evidence
@@ -1079,19 +1083,21 @@ _ROWS_DOC = ("Optional: the data rows of the range the table fills; the rows bey
 
 
 _SHEET_ROWS = 1_048_576
+_PASTE_FEWER = "paste fewer plans or days, or use xhsxl import --history / --checkpoints, which has no limit"
 
 
-def _padded(table: list[list[Any]], rows: Any) -> list[list[Any]]:
-    """``table`` (a header, then data rows) with blank rows up to ``rows`` data rows, when ``rows`` is given."""
+def _padded(table: list[list[Any]], rows: Any, advice: str, before_last: bool = False) -> list[list[Any]]:
+    """``table`` (a header, then data rows) with blank rows up to ``rows`` data rows, when ``rows`` is given: at
+    the end, or ``before_last`` (a total row stays the range's last)."""
     room = cell_integer(rows, "rows", None)
     if room is None:
         return table
     if not 1 <= room <= _SHEET_ROWS:
         raise XhsInputError(argument="rows", reason=f"must be 1 to {_SHEET_ROWS:,} (a sheet's rows)", value=rows)
     if len(table) - 1 > room:
-        raise XhsInputError(f"the exports give {len(table) - 1} rows and the table has room for {room}; paste fewer "
-                            "plans or days, or use the command line (xhsxl import), which has no limit")
-    return table + [[None] * len(table[0]) for _ in range(room - (len(table) - 1))]
+        raise XhsInputError(f"the table has {len(table) - 1} rows and its range room for {room}; {advice}")
+    blank = [[None] * len(table[0]) for _ in range(room - (len(table) - 1))]
+    return table[:-1] + blank + table[-1:] if before_last else table + blank
 
 
 @xw.func(category="XHS")
@@ -1113,7 +1119,7 @@ def XHS_PLATFORM_HISTORY(export, export2=None, by=None, window=None, rows=None):
         raise XhsInputError(argument="by", reason='must be "campaign", "month" or "account"', value=by)
     days = _platform_window(window)
     try:
-        return to_excel_table(_padded(tables.history_table(exports, days, level), rows))
+        return to_excel_table(_padded(tables.history_table(exports, days, level), rows, _PASTE_FEWER))
     except InputFileError as error:
         raise XhsInputError(str(error)) from None
 
@@ -1130,6 +1136,6 @@ def XHS_PLATFORM_CHECKPOINTS(export, window=None, rows=None):
     exports = _pasted_exports(export, None)
     days = _platform_window(window)
     try:
-        return to_excel_table(_padded(tables.checkpoint_table(exports, days), rows))
+        return to_excel_table(_padded(tables.checkpoint_table(exports, days), rows, _PASTE_FEWER))
     except InputFileError as error:
         raise XhsInputError(str(error)) from None

@@ -7,7 +7,7 @@ from openpyxl.utils import get_column_letter
 
 from xhsxl.core import planner
 from xhsxl.schema import Unit
-from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Name, Span, Table
+from xhsxl.workbook.formula import NOT_APPLICABLE, Call, Expr, If, IsBlank, Lit, Name, Span, Table
 from xhsxl.workbook.sheets.inputs import PLATFORM_ON
 from xhsxl.workbook.sheets.kit import (
     ChartSpec, ComputedCell, InputBlock, Kit, Sheet, TableSpec, data_status_cell, labels, switched_table,
@@ -53,7 +53,9 @@ RESERVE_TO_REALLOCATE = ComputedCell(
 
 def _reallocated(checkpoints: Expr) -> Expr:
     reserve = Name(RESERVE_TO_REALLOCATE.name)
-    return If(reserve > 0, Call("XHS_REALLOCATE", checkpoints, reserve, Span("reallocation_caps")), NOT_APPLICABLE)
+    # The total stays the table's last row whatever the lines (the chart reads the rows above it).
+    return If(reserve > 0, Call("XHS_REALLOCATE", checkpoints, reserve, Span("reallocation_caps"), Lit(""), Lit(""),
+                                Lit(len(CHECKPOINT_LINES) + 1)), NOT_APPLICABLE)
 
 
 #: The checkpoints typed below or, with the Inputs sheet's switch on platform data, the Platform data sheet's.
@@ -100,8 +102,9 @@ def draw(kit: Kit) -> None:
         "ignored; a row with blank spend and result is a checkpoint not reached yet. With the Inputs sheet's "
         "switch on platform data, the checkpoints come from the export pasted in Platform data instead.",
         f"The table is a fixed-size array formula with room for {lines} lines (header, one row per line, "
-        "total). For more lines, resize it: select the table with 2 + your lines rows, press F2, then "
-        "Ctrl+Shift+Enter. Rows beyond your lines show #N/A.",
+        "total last). For more lines, resize it: select the table with 2 + your lines rows, press F2, make its "
+        f"last argument ({lines + 1}) 1 + your lines, then Ctrl+Shift+Enter. With fewer lines the rows between "
+        "them and the total are blank; with more, the table says so instead of leaving lines out.",
         "n/a in the table: no checkpoints typed yet, or no reserve to reallocate (a reserve share of 0 on Inputs "
         "and no amount typed).",
     ))
