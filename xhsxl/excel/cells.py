@@ -249,3 +249,14 @@ def worksheet_value(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def same_value(left: Any, right: Any, rel: float = 1e-9) -> bool:
+    """Equal as a spreadsheet shows them: numbers to ``rel``, blanks and empty text alike, booleans as such."""
+    if left in (None, "") and right in (None, ""):
+        return True
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return math.isclose(left, right, rel_tol=rel, abs_tol=1e-9)
+    return left == right

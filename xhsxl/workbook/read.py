@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from xhsxl.core.errors import XhsInputError
 from xhsxl.excel.campaign import campaign_cells
-from xhsxl.excel.cells import worksheet_value
+from xhsxl.excel.cells import same_value, worksheet_value
 from xhsxl.excel.errors import InputFileError
 from xhsxl.schema import FIELDS, FIELDS_BY_KEY, ClientCampaign, validation_problems
 from xhsxl.workbook.clients import check_xlsx_archive
@@ -168,18 +168,15 @@ def _typed_over(workbook: Any, values: dict[str, Any]) -> list[CellProblem]:
     without a computed value (openpyxl) or holding an error reads None or ``#...`` and is not judged."""
     problems = []
     for f in FIELDS:
-        if _named_cell(workbook, typed_name(f.key)) is None or (place := _named_cell(workbook, f.key)) is None:
+        typed = _named_cell(workbook, typed_name(f.key))
+        if typed is None or (place := _named_cell(workbook, f.key)) is None:
             continue
         sheet, cell = place
         shown = workbook[sheet][cell].value
         if shown is None or (isinstance(shown, str) and shown.startswith("#")):
             continue
-        expected = values.get(f.key)
-        same = shown == expected or (isinstance(shown, (int, float)) and isinstance(expected, (int, float))
-                                     and not isinstance(shown, bool) and abs(shown - expected) <= 1e-9 * max(
-                                         1.0, abs(expected)))
-        if not same:
-            typed_sheet, typed_cell = _named_cell(workbook, typed_name(f.key)) or place
+        if not same_value(shown, values.get(f.key)):
+            typed_sheet, typed_cell = typed
             problems.append(CellProblem(f.key, f.label_en, sheet, cell, shown,
                                         f"the value in use was typed over (it is a formula over the Typed cell "
                                         f"{typed_cell}); type the value in {typed_sheet}!{typed_cell} instead"))

@@ -9,7 +9,6 @@ workbook by their defined names.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Iterator, Mapping
 
 from openpyxl.utils import get_column_letter
@@ -17,6 +16,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
+from xhsxl.excel.cells import same_value
 from xhsxl.schema import ClientCampaign
 from xhsxl.workbook import sheets
 from xhsxl.workbook.formula import calls_xhs
@@ -54,17 +54,6 @@ def xhs_cells(workbook: Workbook) -> Iterator[tuple[str, str, bool]]:
                             yield ws.title, ws.cell(r, c).coordinate, True
                 elif isinstance(value, str) and value.startswith("=") and "XHS_" in value:
                     yield ws.title, cell.coordinate, False
-
-
-def same_value(left: Any, right: Any, rel: float = 1e-9) -> bool:
-    """Equal as a spreadsheet shows them: numbers to ``rel``, blanks and empty text alike, booleans as such."""
-    if left in (None, "") and right in (None, ""):
-        return True
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return math.isclose(left, right, rel_tol=rel, abs_tol=1e-9)
-    return left == right
 
 
 def static_mismatches(campaign: ClientCampaign, recalculation: Any, rel: float = 1e-9,
