@@ -576,3 +576,26 @@ def test_a_static_copy_of_a_workbook_on_platform_data_keeps_what_was_typed(tmp_p
         sheet, row, column, *_ = places[key]
         assert copy[sheet].cell(row, column).value == getattr(example_campaign(), key), key
     assert read.campaign.paid_ads != example_campaign().paid_ads  # the copy computes with the export's
+
+
+def test_a_value_cell_saved_as_0_over_a_blank_typed_cell_is_not_typed_over(tmp_path):
+    """Excel and LibreOffice save the value cell's result: 0 over a blank typed cell, which is no edit; another
+    number there is one."""
+    from xhsxl.schema import ClientCampaign
+    from xhsxl.workbook.read import input_cell, read_inputs
+    from xhsxl.workbook.template import build_workbook
+
+    path = tmp_path / "saved.xlsx"
+    workbook = build_workbook(ClientCampaign(client_name="Acme", creator_fees=1_000, direct_revenue=5_000))
+    typed_sheet, typed_cell = input_cell(workbook, "paid_ads")
+    workbook[typed_sheet][typed_cell].value = None
+    sheet, reference = next(iter(workbook.defined_names["paid_ads"].destinations))
+    value_cell = workbook[sheet][reference.replace("$", "")]
+    value_cell.value = 0  # what a saved workbook holds as the formula's result
+    workbook.save(path)
+    read = read_inputs(path)
+    assert read.problems == [] and read.campaign is not None and read.campaign.paid_ads == 0
+    value_cell.value = 25_000  # typed over the formula
+    workbook.save(path)
+    (problem,) = read_inputs(path).problems
+    assert "typed over" in str(problem) and problem.cell == value_cell.coordinate

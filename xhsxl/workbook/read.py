@@ -165,7 +165,8 @@ def _typed_over(workbook: Any, values: dict[str, Any]) -> list[CellProblem]:
     """A platform-fed field's value cell (a locked formula) that holds something else than the value it would
     compute: typed over after the sheet's protection was lifted. The workbook then computes with that, the
     reader with the typed cell (or the export), so it is reported rather than either guessed. A cell saved
-    without a computed value (openpyxl) or holding an error reads None or ``#...`` and is not judged."""
+    without a computed value (openpyxl) or holding an error reads None or ``#...`` and is not judged; one saved
+    by Excel or LibreOffice over a blank typed cell holds 0, as the formula computes."""
     problems = []
     for f in FIELDS:
         typed = _named_cell(workbook, typed_name(f.key))
@@ -175,7 +176,9 @@ def _typed_over(workbook: Any, values: dict[str, Any]) -> list[CellProblem]:
         shown = workbook[sheet][cell].value
         if shown is None or (isinstance(shown, str) and shown.startswith("#")):
             continue
-        if not same_value(shown, values.get(f.key)):
+        expected = values.get(f.key)
+        # The formula shows a blank typed cell as 0, as any reference to an empty cell is.
+        if not same_value(shown, 0.0 if expected is None else expected):
             typed_sheet, typed_cell = typed
             problems.append(CellProblem(f.key, f.label_en, sheet, cell, shown,
                                         f"the value in use was typed over (it is a formula over the Typed cell "
