@@ -20,7 +20,7 @@ and a check that the answer does not depend on K. Nothing here reads files.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Iterable, Sequence
 
@@ -29,7 +29,7 @@ import numpy as np
 from xhsxl.core.attribution import attribute, model_name
 from xhsxl.core.attribution.conventions import LOOKBACK_DAYS, TIME_DECAY_HALF_LIFE_DAYS
 from xhsxl.core.attribution.heuristics import time_decay
-from xhsxl.core.attribution.paths import PathTable, gather_paths
+from xhsxl.core.attribution.paths import PathTable
 from xhsxl.core.attribution.result import AttributionResult
 from xhsxl.core.attribution.touchpoints import code_touchpoints, journeys_from_codes
 from xhsxl.core.errors import XhsInputError
@@ -138,17 +138,7 @@ def canonical_paths(paths: PathTable) -> PathTable:
     bounds = paths.offsets.tolist()
     keys = [tuple(flat[start:end]) for start, end in zip(bounds[:-1], bounds[1:])]
     order = np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
-    source, offsets = gather_paths(paths.offsets, order)
-    return PathTable(
-        channels=paths.channels,
-        touches=paths.touches[source],
-        offsets=offsets,
-        conversions=paths.conversions[order],
-        nulls=paths.nulls[order],
-        values=None if paths.values is None else paths.values[order],
-        days_before_conversion=None,
-        has_nulls=paths.has_nulls,
-    )
+    return replace(paths, days_before_conversion=None).take(order)
 
 
 def merge_summaries(summaries: Iterable[JourneySummary]) -> JourneySummary:
