@@ -213,7 +213,11 @@ def data_status_cell(name: str, block: str, switch: tuple[Expr, str] | None = No
     """A cell reading :data:`DATA_NEEDED` while ``block`` (the analyst's own data) is empty, else nothing: a
     native formula, so it follows the analyst's typing in every copy, live or static. ``switch``: (condition,
     other block) — while the condition holds, the data is read from the other block instead."""
-    return ComputedCell(name, "Status", "状态", "text", _switched(block, switch, lambda: "", DATA_NEEDED))
+    status = If(Filled(block), "", DATA_NEEDED)
+    if switch is not None:
+        condition, other = switch
+        status = If(condition, If(Filled(other), "", DATA_NEEDED), status)
+    return ComputedCell(name, "Status", "状态", "text", status)
 
 
 def when_filled(block: str, expr: Expr) -> If:
@@ -226,14 +230,6 @@ def switched_table(condition: Expr, pasted: tuple[str, Expr], typed: tuple[str, 
     """A table read from pasted data while ``condition`` holds (the Inputs sheet's switch), else from the
     analyst's typed block: each (block, expression) as :func:`when_filled` takes them."""
     return If(condition, when_filled(*pasted), when_filled(*typed))
-
-
-def _switched(block: str, switch: tuple[Expr, str] | None, filled: Callable[[], Any], empty: Any) -> Expr:
-    status = If(Filled(block), filled(), empty)
-    if switch is None:
-        return status
-    condition, other = switch
-    return If(condition, If(Filled(other), filled(), empty), status)
 
 
 # ----------------------------------------------------------------------------------------------- declarations

@@ -219,6 +219,8 @@ BENCHMARK_UNITS: dict[str, Unit] = {
 }
 BENCHMARK_ROWS: tuple[str, ...] = tuple(row[0] for row in planner.DEFAULT_BENCHMARKS.table()[1:])
 _BENCHMARK_ROW_UNITS: tuple[Unit, ...] = tuple(BENCHMARK_UNITS[name] for name in BENCHMARK_ROWS)
+
+
 @dataclass(frozen=True, eq=False)
 class _TableRows(Expr):
     """True when at least ``rows`` cells of a column of a table (``spec``, below its header) hold numbers:
